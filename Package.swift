@@ -1,0 +1,118 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Every target of ours is built in the Swift 6 language mode with warnings as errors.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+    name: "referral-relay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "referral-relay", targets: ["ReferralRelayCLI"]),
+        .library(name: "ReferralKit", targets: ["ReferralKit"]),
+        .library(name: "Kafka", targets: ["Kafka"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The C boundary: librdkafka 2.0.2 from Debian's librdkafka-dev, mock cluster header included.
+        .systemLibrary(
+            name: "CRDKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // Swift binding over librdkafka; knows nothing of referrals.
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRDKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The MMOLove referral SDK; knows nothing of Kafka.
+        .target(
+            name: "ReferralKit",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // A local MMOLove endpoint; shares the contract types with the SDK, never the relay's code.
+        .target(
+            name: "ReferralSandbox",
+            dependencies: [
+                "ReferralKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // The relay service: Kafka in, signed referral events out, outcomes published.
+        .target(
+            name: "Relay",
+            dependencies: [
+                "Kafka",
+                "ReferralKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The thin `referral-relay` executable: parses the command line and runs services.
+        .executableTarget(
+            name: "ReferralRelayCLI",
+            dependencies: [
+                "Kafka",
+                "ReferralKit",
+                "ReferralSandbox",
+                "Relay",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReferralKitTests",
+            dependencies: ["ReferralKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReferralSandboxTests",
+            dependencies: [
+                "ReferralKit",
+                "ReferralSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KafkaTests",
+            dependencies: ["Kafka"],
+            swiftSettings: strict
+        ),
+        // Whole-process tests: they run the built `referral-relay` executable.
+        .testTarget(
+            name: "ReferralRelayCLITests",
+            dependencies: ["ReferralRelayCLI"],
+            swiftSettings: strict
+        ),
+    ]
+)

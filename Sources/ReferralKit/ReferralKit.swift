@@ -1,0 +1,2 @@
+/// Namespace for the MMOLove referral SDK (placeholder until the ReferralKit issue lands).
+public enum ReferralKit {}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `referral-relay` executable: a thin entry point that parses the command line and hands
+/// each subcommand to the module that owns the work.
+@main
+struct ReferralRelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "referral-relay",
+        abstract: "Relays player lifecycle events from Kafka to MMOLove Referral Kit, signed.",
+        subcommands: [SandboxCommand.self, SendCommand.self, DevBrokerCommand.self]
+    )
+}

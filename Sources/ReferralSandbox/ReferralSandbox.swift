@@ -1,0 +1,4 @@
+import ReferralKit
+
+/// Namespace for the local MMOLove endpoint (placeholder until the ReferralKit issue lands).
+public enum ReferralSandbox {}
