@@ -353,3 +353,41 @@ checkov.io/skip1: CKV_K8S_43=No digest is known before the image is released; se
 checkov.io/skip2: CKV_K8S_35=librdkafka takes SASL/key passwords only as properties (RDKAFKA_* env); they come from secretKeyRef, never literals, and the MMOLove secret is a file
 {{- end }}
 {{- end }}
+
+{{- define "referral-relay.pullPolicy" -}}
+{{- if .Values.image.pullPolicy }}{{ .Values.image.pullPolicy }}
+{{- else if .Values.image.digest }}IfNotPresent
+{{- else }}Always
+{{- end }}
+{{- end }}
+
+{{/* Kafka ports for egress: those named in kafka.brokers (9092 by default) plus networkPolicy.kafka.ports. */}}
+{{- define "referral-relay.kafkaPorts" -}}
+{{- $ports := list }}
+{{- range splitList "," .Values.kafka.brokers }}
+{{- $port := regexFind ":[0-9]+$" (trim .) | trimPrefix ":" }}
+{{- $ports = append $ports (atoi (default "9092" $port)) }}
+{{- end }}
+{{- range .Values.networkPolicy.kafka.ports }}
+{{- $ports = append $ports (int .) }}
+{{- end }}
+{{- $ports | uniq | sortAlpha | toJson }}
+{{- end }}
+
+{{/* HTTPS ports for egress: networkPolicy.https.ports plus the port of mmolove.endpoint. */}}
+{{- define "referral-relay.httpsPorts" -}}
+{{- $ports := list }}
+{{- range .Values.networkPolicy.https.ports }}
+{{- $ports = append $ports (int .) }}
+{{- end }}
+{{- with .Values.mmolove.endpoint }}
+{{- $authority := regexFind "^[a-zA-Z]+://[^/]+" . }}
+{{- $port := regexFind ":[0-9]+$" $authority | trimPrefix ":" }}
+{{- if $port }}
+{{- $ports = append $ports (atoi $port) }}
+{{- else if hasPrefix "http://" . }}
+{{- $ports = append $ports 80 }}
+{{- end }}
+{{- end }}
+{{- $ports | uniq | toJson }}
+{{- end }}
