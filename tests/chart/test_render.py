@@ -194,6 +194,12 @@ def test_referral_secret_is_a_mounted_file(name):
             s["secret"]["name"] == secret_name and {"key": key, "path": relative} in s["secret"]["items"]
             for s in sources
         ), volume
+        for server in mm.get("servers", []):  # further MMOLove servers: files too, never env
+            assert any(
+                s["secret"]["name"] == server["existingSecret"]
+                and {"key": server["key"], "path": f"servers/{server['id']}/referral-secret"} in s["secret"]["items"]
+                for s in sources
+            ), server
     secrets = by_kind(docs, "Secret")
     if mm.get("existingSecret"):
         assert not secrets, "existingSecret: the chart must not create a Secret"
