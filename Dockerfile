@@ -20,8 +20,8 @@ RUN apt-get update \
 WORKDIR /src
 
 # Resolve dependencies in their own layer so source edits don't refetch them.
-COPY Package.swift ./
-COPY Package.resolve[d] ./
+# (Package.resolved is optional: the glob lets COPY succeed without it.)
+COPY Package.swift Package.resolve[d] ./
 RUN swift package resolve
 
 COPY Sources ./Sources
@@ -54,6 +54,9 @@ RUN if ldd /usr/local/bin/referral-relay | grep -q 'not found'; then \
 
 # Symbolicated crash backtraces on stderr without an interactive debugger.
 ENV SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/usr/libexec/swift/linux/swift-backtrace-static
+
+LABEL org.opencontainers.image.title="referral-relay" \
+      org.opencontainers.image.description="Relays player lifecycle events from Kafka to MMOLove's referral ingest endpoint"
 
 USER 10001:10001
 # The ops port: /healthz, /readyz, /metrics (RELAY_OPS_PORT).

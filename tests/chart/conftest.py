@@ -23,6 +23,8 @@ NAMESPACE = "referral"
 # The Kubernetes version rendered manifests are linted and validated against: a version
 # kubernetes-validate ships schemas for, and the chart's kubeVersion allows.
 KUBE_VERSION = "1.33.0"
+# Built-in kinds are also validated against the oldest version the chart's kubeVersion allows.
+KUBE_VERSIONS = ["1.25.0", KUBE_VERSION]
 
 # Values sets every render/lint/validate/checkov test runs on.
 VALUE_SETS = ["minimal", "all", "hpa"]

@@ -59,3 +59,9 @@ def test_dockerignore_keeps_the_context_small():
     ignore = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert ignore[ignore.index("*")] == "*"
     assert {"!Package.swift", "!Sources/", "!Tests/"} <= set(ignore)
+
+
+def test_build_works_without_package_resolved():
+    # Package.resolved is not committed; a COPY naming it literally would fail the build.
+    build = " ".join(_stages()[0])
+    assert "COPY Package.swift Package.resolve[d] ./" in build

@@ -13,6 +13,7 @@ import pytest
 from conftest import (
     CHART_DIR,
     KUBE_VERSION,
+    KUBE_VERSIONS,
     NAMESPACE,
     VALUE_SETS,
     by_kind,
@@ -34,8 +35,9 @@ MINIMAL = load_values("minimal")
 # --- render, lint, validate ------------------------------------------------------------------
 
 
-def test_kubernetes_validate_ships_the_version():
-    assert KUBE_VERSION.rsplit(".", 1)[0] in {v.rsplit(".", 1)[0] for v in kubernetes_validate.utils.all_versions()}
+def test_kubernetes_validate_ships_the_versions():
+    shipped = {v.rsplit(".", 1)[0] for v in kubernetes_validate.utils.all_versions()}
+    assert {v.rsplit(".", 1)[0] for v in KUBE_VERSIONS} <= shipped
 
 
 @pytest.mark.parametrize("name", VALUE_SETS)
@@ -66,12 +68,13 @@ def test_every_manifest_is_valid(value_set):
             except jsonschema.ValidationError as e:
                 pytest.fail(f"{where}: {e.message} at {list(e.absolute_path)}")
         else:
-            try:
-                kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
-            except kubernetes_validate.ValidationError as e:
-                pytest.fail(f"{where}: {e.message} at {list(e.absolute_path)}")
-            except kubernetes_validate.SchemaNotFoundError as e:
-                pytest.fail(f"{where}: {e.message}")
+            for version in KUBE_VERSIONS:
+                try:
+                    kubernetes_validate.validate(doc, version, strict=True)
+                except kubernetes_validate.ValidationError as e:
+                    pytest.fail(f"{where} (Kubernetes {version}): {e.message} at {list(e.absolute_path)}")
+                except kubernetes_validate.SchemaNotFoundError as e:
+                    pytest.fail(f"{where} (Kubernetes {version}): {e.message}")
 
 
 def test_all_options_render_every_kind():
