@@ -157,21 +157,41 @@ def test_rdkafka_env_names_round_trip_to_the_properties():
         render(deep_merge(MINIMAL, {"kafka": {"properties": {"sasl.password": "hunter2"}}}))
 
 
-def test_config_file_matches_the_env():
+def _config_of(docs, workload):
+    """The config.yaml a workload reads, found through its `--config` argument and its mounts."""
     import yaml
 
-    docs = render(load_values("all"))
-    config = yaml.safe_load(one(docs, "ConfigMap")["data"]["config.yaml"])
-    deployment = one(docs, "Deployment")
-    env = env_of(containers(deployment)[0])
-    assert config["kafka"]["brokers"] == env["KAFKA_BROKERS"]["value"]
-    assert config["kafka"]["groupId"] == env["KAFKA_GROUP_ID"]["value"]
-    assert config["mmolove"]["secretFile"] == env["MMOLOVE_REFERRAL_SECRET_FILE"]["value"]
-    assert str(config["relay"]["drainTimeoutSeconds"]) == env["RELAY_DRAIN_TIMEOUT_SECONDS"]["value"]
-    args = containers(deployment)[0]["args"]
-    assert args[0] == "run" and args[1] == "--config"
-    mounts = {m["name"]: m["mountPath"] for m in containers(deployment)[0]["volumeMounts"]}
-    assert args[2] == f"{mounts['config']}/config.yaml"
+    container = containers(workload)[0]
+    args = container["args"]
+    path = args[args.index("--config") + 1]
+    mount = next(m for m in container["volumeMounts"] if path == f"{m['mountPath']}/config.yaml")
+    volume = next(v for v in workload["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"])
+    cm = next(d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"] == volume["configMap"]["name"])
+    return yaml.safe_load(cm["data"]["config.yaml"])
+
+
+@pytest.mark.parametrize("name", VALUE_SETS)
+def test_config_file_matches_the_env(name):
+    docs = render(load_values(name))
+    for workload in workloads(docs):
+        config = _config_of(docs, workload)
+        env = env_of(containers(workload)[0])
+        assert config["kafka"]["brokers"] == env["KAFKA_BROKERS"]["value"]
+        assert config["kafka"]["groupId"] == env["KAFKA_GROUP_ID"]["value"]
+        assert config["kafka"]["topics"]["accountCreated"] == env["RELAY_TOPIC_ACCOUNT_CREATED"]["value"]
+        assert config["mmolove"]["secretFile"] == env["MMOLOVE_REFERRAL_SECRET_FILE"]["value"]
+        assert str(config["relay"]["drainTimeoutSeconds"]) == env["RELAY_DRAIN_TIMEOUT_SECONDS"]["value"]
+        assert str(config["relay"]["opsPort"]) == env["RELAY_OPS_PORT"]["value"]
+    args = containers(one(docs, "Deployment"))[0]["args"]
+    assert args == ["run", "--config", "/etc/referral-relay/config.yaml"]
+
+
+def test_enabling_a_backfill_does_not_roll_the_relay():
+    def pod_annotations(values):
+        return one(render(values), "Deployment")["spec"]["template"]["metadata"]["annotations"]
+
+    backfill = {"backfill": {"enabled": True, "name": "replay", "from": "2026-01-01T00:00:00Z"}}
+    assert pod_annotations(MINIMAL) == pod_annotations(deep_merge(MINIMAL, backfill))
 
 
 # --- secret handling --------------------------------------------------------------------------

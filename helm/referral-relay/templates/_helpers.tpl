@@ -275,37 +275,39 @@ Call with (dict "root" $ "groupId" "<group>").
   mountPath: /tmp
 {{- end }}
 
+{{/* Call with (dict "root" $ "configMap" "<name of the ConfigMap holding config.yaml>"). */}}
 {{- define "referral-relay.volumes" -}}
+{{- $root := .root }}
 - name: config
   configMap:
-    name: {{ include "referral-relay.fullname" . }}
+    name: {{ .configMap }}
     defaultMode: 0444
 - name: mmolove-secret
   projected:
     defaultMode: 0440
     sources:
       - secret:
-          name: {{ include "referral-relay.mmoloveSecretName" . }}
+          name: {{ include "referral-relay.mmoloveSecretName" $root }}
           items:
-            - key: {{ .Values.mmolove.secretKey }}
-              path: {{ .Values.mmolove.secretKey }}
-      {{- range .Values.mmolove.servers }}
+            - key: {{ $root.Values.mmolove.secretKey }}
+              path: {{ $root.Values.mmolove.secretKey }}
+      {{- range $root.Values.mmolove.servers }}
       - secret:
           name: {{ .existingSecret }}
           items:
             - key: {{ default "referral-secret" .key }}
               path: {{ printf "servers/%s/referral-secret" .id }}
       {{- end }}
-{{- if and .Values.kafka.ssl.enabled .Values.kafka.ssl.existingSecret }}
+{{- if and $root.Values.kafka.ssl.enabled $root.Values.kafka.ssl.existingSecret }}
 - name: kafka-tls
   secret:
-    secretName: {{ .Values.kafka.ssl.existingSecret }}
+    secretName: {{ $root.Values.kafka.ssl.existingSecret }}
     defaultMode: 0440
 {{- end }}
 - name: tmp
   emptyDir:
     medium: Memory
-    sizeLimit: {{ .Values.tmpSizeLimit }}
+    sizeLimit: {{ $root.Values.tmpSizeLimit }}
 {{- end }}
 
 {{/* Pod-level scheduling and identity fields shared by the Deployment and the Job. */}}
@@ -390,4 +392,51 @@ checkov.io/skip2: CKV_K8S_35=librdkafka takes SASL/key passwords only as propert
 {{- end }}
 {{- end }}
 {{- $ports | uniq | toJson }}
+{{- end }}
+
+{{/*
+The relay's config.yaml (read by `referral-relay run|backfill --config`). No secrets: the referral
+secret is a mounted file (mmolove.secretFile) and secret librdkafka properties come from env
+secretKeyRefs. It mirrors the environment variables the chart sets (EnvironmentKey.swift).
+Call with (dict "root" $ "groupId" "<consumer group>").
+*/}}
+{{- define "referral-relay.configYaml" -}}
+{{- $root := .root }}
+{{- $v := $root.Values }}
+kafka:
+  brokers: {{ $v.kafka.brokers | quote }}
+  groupId: {{ .groupId | quote }}
+  topics:
+    accountCreated: {{ $v.kafka.topics.accountCreated | quote }}
+    milestoneReached: {{ $v.kafka.topics.milestoneReached | quote }}
+    outcomes: {{ $v.kafka.topics.outcomes | quote }}
+    dlq: {{ $v.kafka.topics.dlq | quote }}
+  properties:
+    {{- range $k, $val := (include "referral-relay.kafkaProperties" $root | fromJson) }}
+    {{ $k | quote }}: {{ $val | quote }}
+    {{- end }}
+relay:
+  qualifyingMilestones: {{ $v.relay.qualifyingMilestones | toJson }}
+  logLevel: {{ $v.relay.logLevel | quote }}
+  drainTimeoutSeconds: {{ $v.relay.drainTimeoutSeconds }}
+  maxInFlight: {{ $v.relay.maxInFlight }}
+  opsPort: {{ $v.relay.opsPort }}
+mmolove:
+  {{- with $v.mmolove.endpoint }}
+  endpoint: {{ . | quote }}
+  {{- end }}
+  {{- with $v.mmolove.serverId }}
+  serverId: {{ . | quote }}
+  {{- end }}
+  {{- with $v.mmolove.keyId }}
+  keyId: {{ . | quote }}
+  {{- end }}
+  secretFile: {{ printf "%s/%s" (include "referral-relay.mmoloveDir" $root) $v.mmolove.secretKey | quote }}
+  {{- with $v.mmolove.servers }}
+  servers:
+    {{- range . }}
+    - id: {{ .id | quote }}
+      secretFile: {{ printf "%s/servers/%s/referral-secret" (include "referral-relay.mmoloveDir" $root) .id | quote }}
+    {{- end }}
+  {{- end }}
 {{- end }}
