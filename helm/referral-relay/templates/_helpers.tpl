@@ -1,0 +1,442 @@
+{{/* Chart name, overridable. */}}
+{{- define "referral-relay.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name: <release>-<chart>, or <release> when it already contains the chart name. */}}
+{{- define "referral-relay.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "referral-relay.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "referral-relay.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "referral-relay.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "referral-relay.labels" -}}
+helm.sh/chart: {{ include "referral-relay.chart" . }}
+{{ include "referral-relay.selectorLabels" . }}
+app.kubernetes.io/version: {{ (default .Chart.AppVersion .Values.image.tag) | trunc 63 | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: referral-relay
+{{- end }}
+
+{{- define "referral-relay.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "referral-relay.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "referral-relay.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Name of the Secret holding the MMOLove referral secret. */}}
+{{- define "referral-relay.mmoloveSecretName" -}}
+{{- if .Values.mmolove.existingSecret }}
+{{- .Values.mmolove.existingSecret }}
+{{- else }}
+{{- printf "%s-mmolove" (include "referral-relay.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{- define "referral-relay.backfillName" -}}
+{{- printf "%s-backfill-%s" (include "referral-relay.fullname" .) .Values.backfill.name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "referral-relay.backfillGroupId" -}}
+{{- printf "%s-backfill-%s" .Values.kafka.groupId .Values.backfill.name }}
+{{- end }}
+
+{{/*
+Env var name of a librdkafka property, the inverse of the relay's RDKAFKA_ passthrough:
+`_` -> `__`, `-` -> `___`, `.` -> `_`, upper-cased. sasl.password -> RDKAFKA_SASL_PASSWORD.
+*/}}
+{{- define "referral-relay.rdkafkaEnvName" -}}
+{{- printf "RDKAFKA_%s" (. | replace "_" "__" | replace "-" "___" | replace "." "_" | upper) }}
+{{- end }}
+
+{{/* security.protocol implied by kafka.sasl.enabled and kafka.ssl.enabled. */}}
+{{- define "referral-relay.securityProtocol" -}}
+{{- if and .Values.kafka.sasl.enabled .Values.kafka.ssl.enabled }}SASL_SSL
+{{- else if .Values.kafka.sasl.enabled }}SASL_PLAINTEXT
+{{- else if .Values.kafka.ssl.enabled }}SSL
+{{- else }}PLAINTEXT
+{{- end }}
+{{- end }}
+
+{{- define "referral-relay.kafkaTlsDir" -}}/var/run/secrets/kafka-tls{{- end }}
+{{- define "referral-relay.mmoloveDir" -}}/var/run/secrets/mmolove{{- end }}
+{{- define "referral-relay.configDir" -}}/etc/referral-relay{{- end }}
+
+{{/*
+Non-secret librdkafka properties as a dict: derived from kafka.sasl/kafka.ssl, then
+kafka.properties on top (the user wins).
+*/}}
+{{- define "referral-relay.kafkaProperties" -}}
+{{- $p := dict "security.protocol" (include "referral-relay.securityProtocol" .) }}
+{{- if .Values.kafka.sasl.enabled }}
+{{- $_ := set $p "sasl.mechanisms" .Values.kafka.sasl.mechanism }}
+{{- end }}
+{{- if and .Values.kafka.ssl.enabled .Values.kafka.ssl.existingSecret }}
+{{- $dir := include "referral-relay.kafkaTlsDir" . }}
+{{- if .Values.kafka.ssl.caKey }}
+{{- $_ := set $p "ssl.ca.location" (printf "%s/%s" $dir .Values.kafka.ssl.caKey) }}
+{{- end }}
+{{- if .Values.kafka.ssl.certKey }}
+{{- $_ := set $p "ssl.certificate.location" (printf "%s/%s" $dir .Values.kafka.ssl.certKey) }}
+{{- end }}
+{{- if .Values.kafka.ssl.keyKey }}
+{{- $_ := set $p "ssl.key.location" (printf "%s/%s" $dir .Values.kafka.ssl.keyKey) }}
+{{- end }}
+{{- end }}
+{{- range $k, $v := .Values.kafka.properties }}
+{{- $_ := set $p $k (toString $v) }}
+{{- end }}
+{{- toJson $p }}
+{{- end }}
+
+{{/*
+Validation of cross-field constraints the JSON schema cannot express. Included by every
+template that depends on them, so a bad combination fails the whole render.
+*/}}
+{{- define "referral-relay.validate" -}}
+{{- $v := .Values }}
+{{- if not $v.kafka.brokers }}
+{{- fail "kafka.brokers is required: the Kafka bootstrap servers, comma-separated host:port" }}
+{{- end }}
+{{- if and $v.mmolove.existingSecret $v.mmolove.secret }}
+{{- fail "set exactly one of mmolove.existingSecret and mmolove.secret, not both" }}
+{{- end }}
+{{- if not (or $v.mmolove.existingSecret $v.mmolove.secret) }}
+{{- fail "mmolove.existingSecret (recommended) or mmolove.secret (development only) is required" }}
+{{- end }}
+{{- if le (int $v.terminationGracePeriodSeconds) (int $v.relay.drainTimeoutSeconds) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be greater than relay.drainTimeoutSeconds (%d), or Kubernetes kills the relay mid-drain" (int $v.terminationGracePeriodSeconds) (int $v.relay.drainTimeoutSeconds)) }}
+{{- end }}
+{{- if and $v.autoscaling.enabled $v.keda.enabled }}
+{{- fail "autoscaling.enabled and keda.enabled are mutually exclusive: KEDA manages its own HorizontalPodAutoscaler" }}
+{{- end }}
+{{- if gt (int $v.replicaCount) (int $v.kafka.partitions) }}
+{{- fail (printf "replicaCount (%d) exceeds kafka.partitions (%d): the extra consumers would sit idle" (int $v.replicaCount) (int $v.kafka.partitions)) }}
+{{- end }}
+{{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.maxReplicas) (int $v.kafka.partitions)) }}
+{{- fail (printf "autoscaling.maxReplicas (%d) exceeds kafka.partitions (%d): the extra consumers would sit idle" (int $v.autoscaling.maxReplicas) (int $v.kafka.partitions)) }}
+{{- end }}
+{{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
+{{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" }}
+{{- end }}
+{{- if and $v.keda.enabled (gt (int $v.keda.maxReplicaCount) (int $v.kafka.partitions)) }}
+{{- fail (printf "keda.maxReplicaCount (%d) exceeds kafka.partitions (%d): the extra consumers would sit idle" (int $v.keda.maxReplicaCount) (int $v.kafka.partitions)) }}
+{{- end }}
+{{- if and $v.keda.enabled (gt (int $v.keda.minReplicaCount) (int $v.keda.maxReplicaCount)) }}
+{{- fail "keda.minReplicaCount must not exceed keda.maxReplicaCount" }}
+{{- end }}
+{{- if and $v.kafka.sasl.enabled (not $v.kafka.sasl.existingSecret) }}
+{{- fail "kafka.sasl.existingSecret is required when kafka.sasl.enabled: the Secret holding the SASL username and password" }}
+{{- end }}
+{{- if and $v.kafka.ssl.keyPasswordKey (not $v.kafka.ssl.existingSecret) }}
+{{- fail "kafka.ssl.keyPasswordKey needs kafka.ssl.existingSecret" }}
+{{- end }}
+{{- if ne (empty $v.kafka.ssl.certKey) (empty $v.kafka.ssl.keyKey) }}
+{{- fail "kafka.ssl.certKey and kafka.ssl.keyKey must be set together (mutual TLS)" }}
+{{- end }}
+{{- range $k, $_ := $v.kafka.properties }}
+{{- if regexMatch "(?i)(password|secret|\\.key\\.pem|jaas)" $k }}
+{{- fail (printf "kafka.properties.%s looks secret: pass it with kafka.secretProperties (from a Secret) instead" $k) }}
+{{- end }}
+{{- end }}
+{{- if $v.backfill.enabled }}
+{{- if not $v.backfill.name }}
+{{- fail "backfill.name is required when backfill.enabled (it names the Job and its consumer group)" }}
+{{- end }}
+{{- if not $v.backfill.from }}
+{{- fail "backfill.from is required when backfill.enabled (RFC 3339 start of the replay)" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The relay's environment, shared by the Deployment and the backfill Job. Every name is one the
+relay reads (Sources/Relay/Configuration/EnvironmentKey.swift) or an RDKAFKA_ passthrough.
+The referral secret is never an env var: MMOLOVE_REFERRAL_SECRET_FILE points at the mounted file.
+Call with (dict "root" $ "groupId" "<group>").
+*/}}
+{{- define "referral-relay.env" -}}
+{{- $root := .root }}
+{{- $v := $root.Values }}
+- name: KAFKA_BROKERS
+  value: {{ $v.kafka.brokers | quote }}
+- name: KAFKA_GROUP_ID
+  value: {{ .groupId | quote }}
+- name: RELAY_TOPIC_ACCOUNT_CREATED
+  value: {{ $v.kafka.topics.accountCreated | quote }}
+- name: RELAY_TOPIC_MILESTONE_REACHED
+  value: {{ $v.kafka.topics.milestoneReached | quote }}
+- name: RELAY_TOPIC_OUTCOMES
+  value: {{ $v.kafka.topics.outcomes | quote }}
+- name: RELAY_TOPIC_DLQ
+  value: {{ $v.kafka.topics.dlq | quote }}
+{{- if $v.relay.qualifyingMilestones }}
+- name: RELAY_QUALIFYING_MILESTONES
+  value: {{ join "," $v.relay.qualifyingMilestones | quote }}
+{{- end }}
+{{- if $v.mmolove.endpoint }}
+- name: MMOLOVE_ENDPOINT
+  value: {{ $v.mmolove.endpoint | quote }}
+{{- end }}
+{{- if $v.mmolove.serverId }}
+- name: MMOLOVE_SERVER_ID
+  value: {{ $v.mmolove.serverId | quote }}
+{{- end }}
+{{- if $v.mmolove.keyId }}
+- name: MMOLOVE_KEY_ID
+  value: {{ $v.mmolove.keyId | quote }}
+{{- end }}
+- name: MMOLOVE_REFERRAL_SECRET_FILE
+  value: {{ printf "%s/%s" (include "referral-relay.mmoloveDir" $root) $v.mmolove.secretKey | quote }}
+- name: RELAY_OPS_PORT
+  value: {{ $v.relay.opsPort | quote }}
+- name: RELAY_LOG_LEVEL
+  value: {{ $v.relay.logLevel | quote }}
+- name: RELAY_DRAIN_TIMEOUT_SECONDS
+  value: {{ $v.relay.drainTimeoutSeconds | quote }}
+- name: RELAY_MAX_IN_FLIGHT
+  value: {{ $v.relay.maxInFlight | quote }}
+{{- range $k, $val := (include "referral-relay.kafkaProperties" $root | fromJson) }}
+- name: {{ include "referral-relay.rdkafkaEnvName" $k }}
+  value: {{ $val | quote }}
+{{- end }}
+{{- if $v.kafka.sasl.enabled }}
+- name: RDKAFKA_SASL_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.kafka.sasl.existingSecret }}
+      key: {{ $v.kafka.sasl.usernameKey }}
+- name: RDKAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.kafka.sasl.existingSecret }}
+      key: {{ $v.kafka.sasl.passwordKey }}
+{{- end }}
+{{- if and $v.kafka.ssl.enabled $v.kafka.ssl.keyPasswordKey }}
+- name: RDKAFKA_SSL_KEY_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.kafka.ssl.existingSecret }}
+      key: {{ $v.kafka.ssl.keyPasswordKey }}
+{{- end }}
+{{- range $v.kafka.secretProperties }}
+- name: {{ include "referral-relay.rdkafkaEnvName" .property }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secretName }}
+      key: {{ .key }}
+{{- end }}
+{{- end }}
+
+{{/* True (non-empty) when the container takes any secret through an env secretKeyRef. */}}
+{{- define "referral-relay.hasSecretEnv" -}}
+{{- if or .Values.kafka.sasl.enabled (and .Values.kafka.ssl.enabled .Values.kafka.ssl.keyPasswordKey) .Values.kafka.secretProperties }}true{{- end }}
+{{- end }}
+
+{{- define "referral-relay.volumeMounts" -}}
+- name: config
+  mountPath: {{ include "referral-relay.configDir" . }}
+  readOnly: true
+- name: mmolove-secret
+  mountPath: {{ include "referral-relay.mmoloveDir" . }}
+  readOnly: true
+{{- if and .Values.kafka.ssl.enabled .Values.kafka.ssl.existingSecret }}
+- name: kafka-tls
+  mountPath: {{ include "referral-relay.kafkaTlsDir" . }}
+  readOnly: true
+{{- end }}
+- name: tmp
+  mountPath: /tmp
+{{- end }}
+
+{{/* Call with (dict "root" $ "configMap" "<name of the ConfigMap holding config.yaml>"). */}}
+{{- define "referral-relay.volumes" -}}
+{{- $root := .root }}
+- name: config
+  configMap:
+    name: {{ .configMap }}
+    defaultMode: 0444
+- name: mmolove-secret
+  projected:
+    defaultMode: 0440
+    sources:
+      - secret:
+          name: {{ include "referral-relay.mmoloveSecretName" $root }}
+          items:
+            - key: {{ $root.Values.mmolove.secretKey }}
+              path: {{ $root.Values.mmolove.secretKey }}
+      {{- range $root.Values.mmolove.servers }}
+      - secret:
+          name: {{ .existingSecret }}
+          items:
+            - key: {{ default "referral-secret" .key }}
+              path: {{ printf "servers/%s/referral-secret" .id }}
+      {{- end }}
+{{- if and $root.Values.kafka.ssl.enabled $root.Values.kafka.ssl.existingSecret }}
+- name: kafka-tls
+  secret:
+    secretName: {{ $root.Values.kafka.ssl.existingSecret }}
+    defaultMode: 0440
+{{- end }}
+- name: tmp
+  emptyDir:
+    medium: Memory
+    sizeLimit: {{ $root.Values.tmpSizeLimit }}
+{{- end }}
+
+{{/* Pod-level scheduling and identity fields shared by the Deployment and the Job. */}}
+{{- define "referral-relay.podCommon" -}}
+serviceAccountName: {{ include "referral-relay.serviceAccountName" . }}
+automountServiceAccountToken: false
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* Selector of the live relay pods (the backfill Job's pods carry component=backfill). */}}
+{{- define "referral-relay.relaySelectorLabels" -}}
+{{ include "referral-relay.selectorLabels" . }}
+app.kubernetes.io/component: relay
+{{- end }}
+
+{{/*
+checkov skip annotations for the relay's workloads, each with its reason; only emitted when the
+finding actually applies to these values.
+*/}}
+{{- define "referral-relay.checkovSkips" -}}
+{{- if not .Values.image.digest }}
+checkov.io/skip1: CKV_K8S_43=No digest is known before the image is released; set image.digest to pin it (the all-options test does)
+{{- end }}
+{{- if include "referral-relay.hasSecretEnv" . }}
+checkov.io/skip2: CKV_K8S_35=librdkafka takes SASL/key passwords only as properties (RDKAFKA_* env); they come from secretKeyRef, never literals, and the MMOLove secret is a file
+{{- end }}
+{{- end }}
+
+{{- define "referral-relay.pullPolicy" -}}
+{{- if .Values.image.pullPolicy }}{{ .Values.image.pullPolicy }}
+{{- else if .Values.image.digest }}IfNotPresent
+{{- else }}Always
+{{- end }}
+{{- end }}
+
+{{/* Kafka ports for egress: those named in kafka.brokers (9092 by default) plus networkPolicy.kafka.ports. */}}
+{{- define "referral-relay.kafkaPorts" -}}
+{{- $ports := list }}
+{{- range splitList "," .Values.kafka.brokers }}
+{{- $port := regexFind ":[0-9]+$" (trim .) | trimPrefix ":" }}
+{{- $ports = append $ports (atoi (default "9092" $port)) }}
+{{- end }}
+{{- range .Values.networkPolicy.kafka.ports }}
+{{- $ports = append $ports (int .) }}
+{{- end }}
+{{- $ports | uniq | sortAlpha | toJson }}
+{{- end }}
+
+{{/* HTTPS ports for egress: networkPolicy.https.ports plus the port of mmolove.endpoint. */}}
+{{- define "referral-relay.httpsPorts" -}}
+{{- $ports := list }}
+{{- range .Values.networkPolicy.https.ports }}
+{{- $ports = append $ports (int .) }}
+{{- end }}
+{{- with .Values.mmolove.endpoint }}
+{{- $authority := regexFind "^[a-zA-Z]+://[^/]+" . }}
+{{- $port := regexFind ":[0-9]+$" $authority | trimPrefix ":" }}
+{{- if $port }}
+{{- $ports = append $ports (atoi $port) }}
+{{- else if hasPrefix "http://" . }}
+{{- $ports = append $ports 80 }}
+{{- end }}
+{{- end }}
+{{- $ports | uniq | toJson }}
+{{- end }}
+
+{{/*
+The relay's config.yaml (read by `referral-relay run|backfill --config`). No secrets: the referral
+secret is a mounted file (mmolove.secretFile) and secret librdkafka properties come from env
+secretKeyRefs. It mirrors the environment variables the chart sets (EnvironmentKey.swift).
+Call with (dict "root" $ "groupId" "<consumer group>").
+*/}}
+{{- define "referral-relay.configYaml" -}}
+{{- $root := .root }}
+{{- $v := $root.Values }}
+kafka:
+  brokers: {{ $v.kafka.brokers | quote }}
+  groupId: {{ .groupId | quote }}
+  topics:
+    accountCreated: {{ $v.kafka.topics.accountCreated | quote }}
+    milestoneReached: {{ $v.kafka.topics.milestoneReached | quote }}
+    outcomes: {{ $v.kafka.topics.outcomes | quote }}
+    dlq: {{ $v.kafka.topics.dlq | quote }}
+  properties:
+    {{- range $k, $val := (include "referral-relay.kafkaProperties" $root | fromJson) }}
+    {{ $k | quote }}: {{ $val | quote }}
+    {{- end }}
+relay:
+  qualifyingMilestones: {{ $v.relay.qualifyingMilestones | toJson }}
+  logLevel: {{ $v.relay.logLevel | quote }}
+  drainTimeoutSeconds: {{ $v.relay.drainTimeoutSeconds }}
+  maxInFlight: {{ $v.relay.maxInFlight }}
+  opsPort: {{ $v.relay.opsPort }}
+mmolove:
+  {{- with $v.mmolove.endpoint }}
+  endpoint: {{ . | quote }}
+  {{- end }}
+  {{- with $v.mmolove.serverId }}
+  serverId: {{ . | quote }}
+  {{- end }}
+  {{- with $v.mmolove.keyId }}
+  keyId: {{ . | quote }}
+  {{- end }}
+  secretFile: {{ printf "%s/%s" (include "referral-relay.mmoloveDir" $root) $v.mmolove.secretKey | quote }}
+  {{- with $v.mmolove.servers }}
+  servers:
+    {{- range . }}
+    - id: {{ .id | quote }}
+      secretFile: {{ printf "%s/servers/%s/referral-secret" (include "referral-relay.mmoloveDir" $root) .id | quote }}
+    {{- end }}
+  {{- end }}
+{{- end }}

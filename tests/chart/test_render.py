@@ -1,0 +1,443 @@
+"""Render, lint and validate the chart; check what it renders against the relay's contract."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import helm_python as helm
+import jsonschema
+import kubernetes_validate
+import pytest
+
+from conftest import (
+    CHART_DIR,
+    KUBE_VERSION,
+    KUBE_VERSIONS,
+    NAMESPACE,
+    VALUE_SETS,
+    by_kind,
+    containers,
+    deep_merge,
+    env_of,
+    environment_contract,
+    load_values,
+    one,
+    render,
+    render_templates,
+    workloads,
+)
+from crd_schemas import CRD_SCHEMAS, KAFKA_TRIGGER_METADATA
+
+MINIMAL = load_values("minimal")
+
+
+# --- render, lint, validate ------------------------------------------------------------------
+
+
+def test_kubernetes_validate_ships_the_versions():
+    shipped = {v.rsplit(".", 1)[0] for v in kubernetes_validate.utils.all_versions()}
+    assert {v.rsplit(".", 1)[0] for v in KUBE_VERSIONS} <= shipped
+
+
+@pytest.mark.parametrize("name", VALUE_SETS)
+def test_lint_is_clean(name):
+    report = helm.lint(CHART_DIR, load_values(name), strict=True, namespace=NAMESPACE, kube_version=f"v{KUBE_VERSION}")
+    problems = [m for m in report["messages"] if m["severity"] >= 2]
+    assert not report["errors"] and not problems, report
+
+
+def test_lint_rejects_the_bare_defaults():
+    # Without brokers and a secret the chart must not install: the schema says so.
+    report = helm.lint(CHART_DIR, {}, strict=True, namespace=NAMESPACE, kube_version=f"v{KUBE_VERSION}")
+    text = "\n".join(report["errors"])
+    assert "/kafka/brokers" in text and "/mmolove" in text, report
+
+
+def test_every_manifest_is_valid(value_set):
+    """Built-in kinds against Kubernetes' own schemas (strict: unknown fields fail); CRD kinds
+    against the structural schemas in crd_schemas.py (kubernetes-validate has none for them)."""
+    name, _, docs = value_set
+    assert docs
+    for doc in docs:
+        key = (doc["apiVersion"], doc["kind"])
+        where = f"{name}: {doc['kind']}/{doc['metadata'].get('name')}"
+        if key in CRD_SCHEMAS:
+            try:
+                jsonschema.Draft202012Validator(CRD_SCHEMAS[key]).validate(doc)
+            except jsonschema.ValidationError as e:
+                pytest.fail(f"{where}: {e.message} at {list(e.absolute_path)}")
+        else:
+            for version in KUBE_VERSIONS:
+                try:
+                    kubernetes_validate.validate(doc, version, strict=True)
+                except kubernetes_validate.ValidationError as e:
+                    pytest.fail(f"{where} (Kubernetes {version}): {e.message} at {list(e.absolute_path)}")
+                except kubernetes_validate.SchemaNotFoundError as e:
+                    pytest.fail(f"{where} (Kubernetes {version}): {e.message}")
+
+
+def test_all_options_render_every_kind():
+    kinds = {d["kind"] for d in render(load_values("all"))}
+    assert kinds == {
+        "ConfigMap", "Secret", "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget",
+        "ServiceMonitor", "ScaledObject", "TriggerAuthentication", "NetworkPolicy", "Job",
+    }
+    assert "HorizontalPodAutoscaler" in {d["kind"] for d in render(load_values("hpa"))}
+
+
+def test_minimal_renders_only_what_a_default_install_needs():
+    kinds = sorted(d["kind"] for d in render(MINIMAL))
+    assert kinds == sorted(["ConfigMap", "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "NetworkPolicy"])
+
+
+def test_labels_and_namespace(value_set):
+    _, _, docs = value_set
+    for doc in docs:
+        labels = doc["metadata"]["labels"]
+        for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+                    "app.kubernetes.io/managed-by", "helm.sh/chart"):
+            assert key in labels, (doc["kind"], key)
+        assert doc["metadata"]["namespace"] == NAMESPACE
+
+
+# --- the environment contract -----------------------------------------------------------------
+
+
+def test_env_names_are_the_ones_the_relay_reads(value_set):
+    name, values, docs = value_set
+    known, prefix = environment_contract()
+    for workload in workloads(docs):
+        for container in containers(workload):
+            env = env_of(container)
+            unknown = {n for n in env if n not in known and not n.startswith(prefix)}
+            assert not unknown, f"{name}: {workload['kind']} sets env the relay does not read: {unknown}"
+            assert "KAFKA_BROKERS" in env and env["KAFKA_BROKERS"]["value"] == values["kafka"]["brokers"]
+            assert "MMOLOVE_REFERRAL_SECRET_FILE" in env
+            assert "MMOLOVE_REFERRAL_SECRET" not in env, "the referral secret must never be an env var"
+            assert not container.get("envFrom"), "envFrom would hide env names from this test"
+
+
+def test_no_secret_text_in_any_env_literal_or_config():
+    values = load_values("all")
+    secret = values["mmolove"]["secret"]
+    templates = render_templates(values)
+    docs = render(values)
+    for workload in workloads(docs):
+        for container in containers(workload):
+            for e in container["env"]:
+                assert secret not in str(e.get("value", "")), e["name"]
+    for path, text in templates.items():
+        if not path.endswith("secret.yaml"):
+            assert secret not in text, f"the referral secret leaks into {path}"
+
+
+def test_rdkafka_env_names_round_trip_to_the_properties():
+    """The chart's encoding is the inverse of the relay's: after the prefix `___`->`-`,
+    `__`->`_`, `_`->`.`, lower-cased."""
+    _, prefix = environment_contract()
+    values = load_values("all")
+    env = env_of(containers(one(render(values), "Deployment"))[0])
+
+    def decode(name: str) -> str:
+        body = name[len(prefix):]
+        return re.sub(r"___|__|_", lambda m: {"___": "-", "__": "_", "_": "."}[m.group(0)], body).lower()
+
+    decoded = {decode(n): e for n, e in env.items() if n.startswith(prefix)}
+    for prop, val in values["kafka"]["properties"].items():
+        expected = str(val).lower() if isinstance(val, bool) else str(val)
+        assert decoded[prop]["value"] == expected, prop
+    assert decoded["security.protocol"]["value"] == "SASL_SSL"
+    assert decoded["sasl.mechanisms"]["value"] == "SCRAM-SHA-512"
+    for prop in ("sasl.username", "sasl.password", "ssl.key.password", "sasl.oauthbearer.client.secret"):
+        assert "secretKeyRef" in decoded[prop]["valueFrom"], prop
+        assert "value" not in decoded[prop]
+    # Secret-looking properties cannot be passed as plain values.
+    with pytest.raises(helm.HelmRenderError, match="kafka.secretProperties"):
+        render(deep_merge(MINIMAL, {"kafka": {"properties": {"sasl.password": "hunter2"}}}))
+
+
+def _config_of(docs, workload):
+    """The config.yaml a workload reads, found through its `--config` argument and its mounts."""
+    import yaml
+
+    container = containers(workload)[0]
+    args = container["args"]
+    path = args[args.index("--config") + 1]
+    mount = next(m for m in container["volumeMounts"] if path == f"{m['mountPath']}/config.yaml")
+    volume = next(v for v in workload["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"])
+    cm = next(d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"] == volume["configMap"]["name"])
+    return yaml.safe_load(cm["data"]["config.yaml"])
+
+
+@pytest.mark.parametrize("name", VALUE_SETS)
+def test_config_file_matches_the_env(name):
+    docs = render(load_values(name))
+    for workload in workloads(docs):
+        config = _config_of(docs, workload)
+        env = env_of(containers(workload)[0])
+        assert config["kafka"]["brokers"] == env["KAFKA_BROKERS"]["value"]
+        assert config["kafka"]["groupId"] == env["KAFKA_GROUP_ID"]["value"]
+        assert config["kafka"]["topics"]["accountCreated"] == env["RELAY_TOPIC_ACCOUNT_CREATED"]["value"]
+        assert config["mmolove"]["secretFile"] == env["MMOLOVE_REFERRAL_SECRET_FILE"]["value"]
+        assert str(config["relay"]["drainTimeoutSeconds"]) == env["RELAY_DRAIN_TIMEOUT_SECONDS"]["value"]
+        assert str(config["relay"]["opsPort"]) == env["RELAY_OPS_PORT"]["value"]
+    args = containers(one(docs, "Deployment"))[0]["args"]
+    assert args == ["run", "--config", "/etc/referral-relay/config.yaml"]
+
+
+def test_enabling_a_backfill_does_not_roll_the_relay():
+    def pod_annotations(values):
+        return one(render(values), "Deployment")["spec"]["template"]["metadata"]["annotations"]
+
+    backfill = {"backfill": {"enabled": True, "name": "replay", "from": "2026-01-01T00:00:00Z"}}
+    assert pod_annotations(MINIMAL) == pod_annotations(deep_merge(MINIMAL, backfill))
+
+
+# --- secret handling --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["minimal", "all"])
+def test_referral_secret_is_a_mounted_file(name):
+    values = load_values(name)
+    docs = render(values)
+    mm = values["mmolove"]
+    secret_name = mm.get("existingSecret") or f"{one(docs, 'Deployment')['metadata']['name']}-mmolove"
+    key = mm.get("secretKey", "referral-secret")
+    for workload in workloads(docs):
+        spec = workload["spec"]["template"]["spec"]
+        container = containers(workload)[0]
+        path = env_of(container)["MMOLOVE_REFERRAL_SECRET_FILE"]["value"]
+        mount = next(m for m in container["volumeMounts"] if path.startswith(m["mountPath"].rstrip("/") + "/"))
+        assert mount["readOnly"] is True
+        volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
+        relative = path[len(mount["mountPath"].rstrip("/")) + 1:]
+        sources = volume["projected"]["sources"]
+        assert any(
+            s["secret"]["name"] == secret_name and {"key": key, "path": relative} in s["secret"]["items"]
+            for s in sources
+        ), volume
+        for server in mm.get("servers", []):  # further MMOLove servers: files too, never env
+            assert any(
+                s["secret"]["name"] == server["existingSecret"]
+                and {"key": server["key"], "path": f"servers/{server['id']}/referral-secret"} in s["secret"]["items"]
+                for s in sources
+            ), server
+    secrets = by_kind(docs, "Secret")
+    if mm.get("existingSecret"):
+        assert not secrets, "existingSecret: the chart must not create a Secret"
+    else:
+        assert [s["metadata"]["name"] for s in secrets] == [secret_name]
+
+
+def test_exactly_one_secret_source_is_required():
+    base = {"kafka": {"brokers": "k:9092"}}
+    with pytest.raises(helm.HelmValuesError, match="/mmolove"):
+        render(base)
+    with pytest.raises(helm.HelmValuesError, match="/mmolove"):
+        render(deep_merge(base, {"mmolove": {"existingSecret": "a", "secret": "b"}}))
+    assert by_kind(render(deep_merge(base, {"mmolove": {"secret": "dev-only"}})), "Secret")
+
+
+def test_checksums_roll_pods_on_config_and_secret_changes():
+    def annotations(values):
+        return one(render(values), "Deployment")["spec"]["template"]["metadata"]["annotations"]
+
+    base = deep_merge(MINIMAL, {"mmolove": {"existingSecret": "", "secret": "one"}})
+    first = annotations(base)
+    assert first["checksum/config"] != annotations(deep_merge(base, {"relay": {"logLevel": "debug"}}))["checksum/config"]
+    assert first["checksum/secret"] != annotations(deep_merge(base, {"mmolove": {"secret": "two"}}))["checksum/secret"]
+
+
+# --- pod hardening and probes -----------------------------------------------------------------
+
+
+def test_security_context(value_set):
+    _, _, docs = value_set
+    for workload in workloads(docs):
+        spec = workload["spec"]["template"]["spec"]
+        assert spec["automountServiceAccountToken"] is False
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        assert spec["securityContext"]["runAsUser"] >= 10000
+        assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        for container in containers(workload):
+            sc = container["securityContext"]
+            assert sc["runAsNonRoot"] is True
+            assert sc["readOnlyRootFilesystem"] is True
+            assert sc["allowPrivilegeEscalation"] is False
+            assert sc["capabilities"]["drop"] == ["ALL"]
+            assert "add" not in sc["capabilities"]
+            assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
+            res = container["resources"]
+            assert {"cpu", "memory"} <= set(res["requests"]) and {"cpu", "memory"} <= set(res["limits"])
+            tmp = next(m for m in container["volumeMounts"] if m["mountPath"] == "/tmp")
+            assert "emptyDir" in next(v for v in spec["volumes"] if v["name"] == tmp["name"])
+    sa = one(docs, "ServiceAccount")
+    assert sa["automountServiceAccountToken"] is False
+
+
+def test_probes_and_ops_port(value_set):
+    _, _, docs = value_set
+    deployment = one(docs, "Deployment")
+    container = containers(deployment)[0]
+    port = int(env_of(container)["RELAY_OPS_PORT"]["value"])
+    assert container["ports"] == [{"name": "ops", "containerPort": port, "protocol": "TCP"}]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "ops"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "ops"}
+    assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "ops"}
+    service = one(docs, "Service")
+    assert service["spec"]["ports"][0]["targetPort"] == "ops"
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= pod_labels.items()
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    pdb = one(docs, "PodDisruptionBudget")
+    assert pdb["spec"]["maxUnavailable"] == 1
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    for job in by_kind(docs, "Job"):  # backfill pods are neither served nor budgeted with the relay
+        job_labels = job["spec"]["template"]["metadata"]["labels"]
+        assert not service["spec"]["selector"].items() <= job_labels.items()
+        assert not pdb["spec"]["selector"]["matchLabels"].items() <= job_labels.items()
+
+
+def test_termination_grace_exceeds_the_drain_deadline(value_set):
+    _, _, docs = value_set
+    for workload in workloads(docs):
+        drain = int(env_of(containers(workload)[0])["RELAY_DRAIN_TIMEOUT_SECONDS"]["value"])
+        assert workload["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > drain
+
+
+@pytest.mark.parametrize("grace,drain", [(20, 20), (10, 20), (45, 60)])
+def test_termination_grace_not_above_drain_fails(grace, drain):
+    values = deep_merge(MINIMAL, {"terminationGracePeriodSeconds": grace, "relay": {"drainTimeoutSeconds": drain}})
+    with pytest.raises(helm.HelmRenderError, match="terminationGracePeriodSeconds"):
+        render(values)
+
+
+# --- scaling ----------------------------------------------------------------------------------
+
+
+def test_keda_scales_on_lag_of_each_input_topic():
+    values = load_values("all")
+    docs = render(values)
+    so = one(docs, "ScaledObject")
+    deployment = one(docs, "Deployment")
+    env = env_of(containers(deployment)[0])
+    assert "replicas" not in deployment["spec"], "the autoscaler owns the replica count"
+    assert so["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
+    assert so["spec"]["maxReplicaCount"] <= values["kafka"]["partitions"]
+    topics = [t["metadata"]["topic"] for t in so["spec"]["triggers"]]
+    assert topics == [env["RELAY_TOPIC_ACCOUNT_CREATED"]["value"], env["RELAY_TOPIC_MILESTONE_REACHED"]["value"]]
+    auth = one(docs, "TriggerAuthentication")
+    for trigger in so["spec"]["triggers"]:
+        assert trigger["type"] == "kafka"
+        assert set(trigger["metadata"]) <= KAFKA_TRIGGER_METADATA
+        assert trigger["metadata"]["consumerGroup"] == env["KAFKA_GROUP_ID"]["value"]
+        assert trigger["metadata"]["bootstrapServers"] == env["KAFKA_BROKERS"]["value"]
+        assert trigger["metadata"]["sasl"] == "scram_sha512" and trigger["metadata"]["tls"] == "enable"
+        assert trigger["authenticationRef"]["name"] == auth["metadata"]["name"]
+    params = {r["parameter"] for r in auth["spec"]["secretTargetRef"]}
+    assert params == {"username", "password", "ca", "cert", "key", "keyPassword"}
+
+
+def test_keda_without_auth_has_no_trigger_authentication():
+    docs = render(deep_merge(MINIMAL, {"keda": {"enabled": True}}))
+    assert not by_kind(docs, "TriggerAuthentication")
+    assert all("authenticationRef" not in t for t in one(docs, "ScaledObject")["spec"]["triggers"])
+
+
+def test_hpa_is_capped_at_partitions():
+    values = load_values("hpa")
+    hpa = one(render(values), "HorizontalPodAutoscaler")
+    assert hpa["spec"]["maxReplicas"] <= values["kafka"]["partitions"]
+
+
+def test_values_file_exceeding_partitions_fails():
+    with pytest.raises(helm.HelmRenderError, match=r"keda.maxReplicaCount \(12\) exceeds kafka.partitions \(6\)"):
+        render(load_values("bad-keda-over-partitions"))
+
+
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ({"autoscaling": {"enabled": True, "maxReplicas": 7}}, r"autoscaling.maxReplicas \(7\) exceeds kafka.partitions \(6\)"),
+        ({"keda": {"enabled": True, "maxReplicaCount": 7}}, r"keda.maxReplicaCount \(7\) exceeds kafka.partitions \(6\)"),
+        ({"replicaCount": 7}, r"replicaCount \(7\) exceeds kafka.partitions \(6\)"),
+        ({"autoscaling": {"enabled": True}, "keda": {"enabled": True}}, "mutually exclusive"),
+    ],
+)
+def test_scaling_limits(override, message):
+    with pytest.raises(helm.HelmRenderError, match=message):
+        render(deep_merge(MINIMAL, override))
+
+
+# --- bad values fail at install time ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "override,path",
+    [
+        ({"kafka": {"brokers": ""}}, "/kafka/brokers"),
+        ({"kafka": {"partitions": "six"}}, "/kafka/partitions"),
+        ({"relay": {"drainTimeoutSeconds": "20"}}, "/relay/drainTimeoutSeconds"),
+        ({"replicaCount": 1.5}, "/replicaCount"),
+        ({"relay": {"logLevel": "verbose"}}, "/relay/logLevel"),
+        ({"kafka": {"sasl": {"mechanism": "GSSAPI"}}}, "/kafka/sasl/mechanism"),
+        ({"keda": {"enabled": "yes"}}, "/keda/enabled"),
+        ({"image": {"digest": "latest"}}, "/image/digest"),
+        ({"resources": {"limits": {"memory": None}}}, "/resources/limits"),
+        ({"backfill": {"enabled": True, "name": "x"}}, "/backfill"),
+        ({"backfill": {"enabled": True, "name": "x", "from": "yesterday"}}, "/backfill/from"),
+        ({"typo": True}, "typo"),
+    ],
+)
+def test_bad_values_fail_schema(override, path):
+    values = deep_merge(MINIMAL, override)
+    with pytest.raises(helm.HelmValuesError, match=re.escape(path)):
+        render(values)
+
+
+def test_sasl_needs_its_secret():
+    with pytest.raises(helm.HelmRenderError, match="kafka.sasl.existingSecret"):
+        render(deep_merge(MINIMAL, {"kafka": {"sasl": {"enabled": True}}}))
+
+
+# --- backfill ---------------------------------------------------------------------------------
+
+
+def test_backfill_job_uses_its_own_consumer_group():
+    values = load_values("all")
+    docs = render(values)
+    job = one(docs, "Job")
+    container = containers(job)[0]
+    env = env_of(container)
+    live = env_of(containers(one(docs, "Deployment"))[0])["KAFKA_GROUP_ID"]["value"]
+    assert env["KAFKA_GROUP_ID"]["value"] == f"{live}-backfill-{values['backfill']['name']}"
+    assert env["KAFKA_GROUP_ID"]["value"] != live
+    assert container["args"] == [
+        "backfill", "--from", values["backfill"]["from"], "--to", values["backfill"]["to"],
+        "--config", "/etc/referral-relay/config.yaml",
+    ]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    assert values["backfill"]["name"] in job["metadata"]["name"]
+
+
+def test_backfill_without_to_and_ttl():
+    values = deep_merge(MINIMAL, {"backfill": {"enabled": True, "name": "replay", "from": "2026-01-01T00:00:00Z"}})
+    job = one(render(values), "Job")
+    assert containers(job)[0]["args"][:3] == ["backfill", "--from", "2026-01-01T00:00:00Z"]
+    assert "--to" not in containers(job)[0]["args"]
+    assert "ttlSecondsAfterFinished" not in job["spec"], "kept by default so upgrades don't re-run it"
+
+
+# --- network policy ---------------------------------------------------------------------------
+
+
+def test_network_policy_allows_only_ops_dns_kafka_https():
+    values = deep_merge(MINIMAL, {"kafka": {"brokers": "a:9094,b,SSL://c:19092"}, "mmolove": {"endpoint": "https://x.example:8443/v1"}})
+    np = one(render(values), "NetworkPolicy")
+    assert np["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    assert np["spec"]["ingress"] == [{"ports": [{"port": 8080, "protocol": "TCP"}]}]
+    egress_ports = [sorted(p["port"] for p in rule["ports"]) for rule in np["spec"]["egress"]]
+    assert egress_ports == [[53, 53], [9092, 9094, 19092], [443, 8443]]
+    assert one(render(deep_merge(MINIMAL, {"networkPolicy": {"enabled": False}})), "Deployment")
+    assert not by_kind(render(deep_merge(MINIMAL, {"networkPolicy": {"enabled": False}})), "NetworkPolicy")
