@@ -12,7 +12,8 @@ public enum RetryAfter: Sendable, Hashable {
     /// - Parameter value: The header value.
     /// - Returns: The parsed value, or `nil` when it is neither form (then it is ignored).
     public init?(headerValue value: String) {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        // asctime pads single-digit days with a second space; collapse runs so one format fits.
+        let trimmed = value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
         if !trimmed.isEmpty, trimmed.allSatisfy({ $0.isASCII && $0.isNumber }), let seconds = Int64(trimmed) {
             self = .seconds(seconds)
             return
