@@ -138,7 +138,8 @@ public final class ReferralClient: Sendable {
     func resolveServerID(_ serverId: String?) throws(ReferralError) -> String {
         if let serverId { return serverId }
         guard let defaultServerID = self.defaultServerID else {
-            throw ReferralError(.unknownServer, reason: "no server_id given and the client has no single default server")
+            throw ReferralError(
+                .unknownServer, reason: "no server_id given and the client has no single default server")
         }
         return defaultServerID
     }

@@ -26,7 +26,8 @@ extension ReferralSignature {
             message.append(contentsOf: body)
             // Constant-time comparison inside swift-crypto: the time taken does not reveal how many
             // leading bytes of a forged MAC were right.
-            return HMAC<SHA256>.isValidAuthenticationCode(self.mac, authenticating: message, using: SymmetricKey(data: key))
+            return HMAC<SHA256>.isValidAuthenticationCode(
+                self.mac, authenticating: message, using: SymmetricKey(data: key))
         }
     }
 

@@ -10,7 +10,8 @@ extension SandboxCommand {
     func makeConfiguration() throws -> SandboxConfiguration {
         var configuration: SandboxConfiguration
         do {
-            configuration = try self.config.map { path throws(SandboxError) in try SandboxConfiguration.load(path: path) }
+            configuration =
+                try self.config.map { path throws(SandboxError) in try SandboxConfiguration.load(path: path) }
                 ?? SandboxConfiguration(servers: [])
         } catch {
             throw ValidationError(error.reason)

@@ -71,7 +71,8 @@ struct SandboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try self.makeConfiguration()
-        var logger = Logger(label: "referral-relay.sandbox", factory: { label in StreamLogHandler.standardError(label: label) })
+        var logger = Logger(
+            label: "referral-relay.sandbox", factory: { label in StreamLogHandler.standardError(label: label) })
         logger.logLevel = self.logLevel
         let server = SandboxServer(configuration: configuration, logger: logger) { address in
             // The one line on stdout: process tests and scripts parse it to learn a port-0 address.

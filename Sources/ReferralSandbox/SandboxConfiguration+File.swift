@@ -35,7 +35,8 @@ extension SandboxConfiguration {
         for server in file.servers ?? [] {
             var entries = server.secrets ?? []
             if server.secret != nil || server.secretFile != nil {
-                entries.insert(SecretEntry(secret: server.secret, secretFile: server.secretFile, kid: server.kid), at: 0)
+                entries.insert(
+                    SecretEntry(secret: server.secret, secretFile: server.secretFile, kid: server.kid), at: 0)
             }
             let secrets = try entries.map { entry throws(SandboxError) in
                 try entry.resolve(serverID: server.id, directory: directory)

@@ -90,7 +90,9 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
     ///
     /// - Throws: ``SandboxError`` naming the offending key.
     public func validate() throws(SandboxError) {
-        for (key, rate) in [("fail_rate", self.failRate), ("drop_rate", self.dropRate), ("throttle_rate", self.throttleRate)]
+        for (key, rate) in [
+            ("fail_rate", self.failRate), ("drop_rate", self.dropRate), ("throttle_rate", self.throttleRate),
+        ]
         where !(0...1).contains(rate) {
             throw SandboxError(.invalidConfiguration, reason: "\(key) must be within 0...1")
         }

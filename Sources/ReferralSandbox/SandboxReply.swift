@@ -15,7 +15,9 @@ public struct SandboxReply: Sendable, Hashable {
     public var verdict: SandboxVerdict
 
     /// Creates a reply.
-    public init(status: Int, body: String, verdict: SandboxVerdict, retryAfter: String? = nil, dropsConnection: Bool = false) {
+    public init(
+        status: Int, body: String, verdict: SandboxVerdict, retryAfter: String? = nil, dropsConnection: Bool = false
+    ) {
         self.status = status
         self.body = body
         self.verdict = verdict

@@ -24,12 +24,12 @@ public struct SandboxServer: Service {
     /// - Parameters:
     ///   - configuration: A validated configuration.
     ///   - clock: The clock the replay window is judged against.
-    ///   - logger: The server's logger (per-request logs at debug).
+    ///   - logger: The server's logger (per-request logs at debug); silent by default.
     ///   - onListening: Called once with the bound address.
     public init(
         configuration: SandboxConfiguration,
         clock: ReferralClock = .system,
-        logger: Logger,
+        logger: Logger = Logger(label: "referral-sandbox", factory: { _ in SwiftLogNoOpLogHandler() }),
         onListening: @escaping @Sendable (SandboxAddress) async -> Void = { _ in }
     ) {
         self.configuration = configuration
@@ -50,7 +50,8 @@ public struct SandboxServer: Service {
         let logger = self.logger
         let application = Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: self.configuration.port), serverName: "referral-sandbox"),
+            configuration: .init(
+                address: .hostname(host, port: self.configuration.port), serverName: "referral-sandbox"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("sandbox listening", metadata: ["sandbox.host": "\(host)", "sandbox.port": "\(port)"])

@@ -38,7 +38,8 @@ extension SandboxState {
         if event.test {
             return (SandboxReply(status: 200, body: "{\"ok\":true,\"test\":true}", verdict: .test), event.kind.rawValue)
         }
-        if self.configuration.unknownTokens.contains(event.token) || self.configuration.expiredTokens.contains(event.token)
+        if self.configuration.unknownTokens.contains(event.token)
+            || self.configuration.expiredTokens.contains(event.token)
             || self.referrals[event.token].map({ $0.serverID != event.serverID }) == true
         {
             // A token is bound to the server it was minted for; on any other server it is unknown.
@@ -132,7 +133,8 @@ extension SandboxState {
     private static func advanced(_ referral: Referral) -> SandboxReply {
         SandboxReply(
             status: 200,
-            body: "{\"ok\":true,\"referral_id\":\(SandboxReply.jsonString(referral.id)),\"state\":\"\(referral.state.rawValue)\"}",
+            body:
+                "{\"ok\":true,\"referral_id\":\(SandboxReply.jsonString(referral.id)),\"state\":\"\(referral.state.rawValue)\"}",
             verdict: .advanced
         )
     }

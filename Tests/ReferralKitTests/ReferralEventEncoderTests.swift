@@ -65,7 +65,8 @@ struct ReferralEventEncoderTests {
 
     @Test func omitsAbsentOptionalsAndFalseTest() throws {
         let event = try ReferralEvent(kind: .qualified, token: "t", serverID: "s", serverEventID: "q", test: false)
-        #expect(event.encoded().bodyString == #"{"event":"qualified","token":"t","server_id":"s","server_event_id":"q"}"#)
+        #expect(
+            event.encoded().bodyString == #"{"event":"qualified","token":"t","server_id":"s","server_event_id":"q"}"#)
         let dry = try ReferralEvent(kind: .qualified, token: "t", serverID: "s", serverEventID: "q", ts: 5, test: true)
         #expect(
             dry.encoded().bodyString

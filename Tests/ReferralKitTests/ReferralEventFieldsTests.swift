@@ -37,7 +37,8 @@ struct ReferralEventFieldsTests {
             reason(#"{"event":"qualified","token":"t","server_id":"s","server_event_id":"q","ts":"1"}"#)
                 == "invalid field: ts"
         )
-        #expect(reason(#"{"event":"qualified","token":7,"server_id":"s","server_event_id":"q"}"#) == "invalid field: token")
+        #expect(
+            reason(#"{"event":"qualified","token":7,"server_id":"s","server_event_id":"q"}"#) == "invalid field: token")
     }
 
     @Test func keepsRawFieldsBeforeValidation() throws {

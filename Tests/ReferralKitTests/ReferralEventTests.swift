@@ -34,14 +34,16 @@ struct ReferralEventTests {
     @Test(arguments: [nil, "", "   "] as [String?])
     func registeredRequiresRefereeIdentity(_ identity: String?) {
         #expect {
-            try ReferralEvent(kind: .registered, token: "t", serverID: "s", refereeIdentity: identity, serverEventID: "e")
+            try ReferralEvent(
+                kind: .registered, token: "t", serverID: "s", refereeIdentity: identity, serverEventID: "e")
         } throws: { error in
             (error as? ReferralError)?.reason == "missing field: referee_identity"
         }
     }
 
     @Test func qualifiedDoesNotNeedRefereeIdentityAndDropsAnEmptyOne() throws {
-        let event = try ReferralEvent(kind: .qualified, token: "t", serverID: "s", refereeIdentity: " ", serverEventID: "e")
+        let event = try ReferralEvent(
+            kind: .qualified, token: "t", serverID: "s", refereeIdentity: " ", serverEventID: "e")
         #expect(event.refereeIdentity == nil)
     }
 

@@ -15,15 +15,23 @@ struct ClassificationRow: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(self.status) \(self.body)" }
 
     static let all: [ClassificationRow] = [
-        .init(200, #"{"ok":true,"referral_id":"ref_1","state":"registered"}"#, .advanced(referralID: "ref_1", state: .registered), final: true),
-        .init(200, #"{"ok":true,"referral_id":"ref_1","state":"qualified"}"#, .advanced(referralID: "ref_1", state: .qualified), final: true),
+        .init(
+            200, #"{"ok":true,"referral_id":"ref_1","state":"registered"}"#,
+            .advanced(referralID: "ref_1", state: .registered), final: true),
+        .init(
+            200, #"{"ok":true,"referral_id":"ref_1","state":"qualified"}"#,
+            .advanced(referralID: "ref_1", state: .qualified), final: true),
         .init(200, #"{"ok":true,"duplicate":true}"#, .duplicate, final: true),
         .init(200, #"{"ok":true,"ignored":"first_touch_conflict"}"#, .firstTouchConflict, final: true),
         .init(200, #"{"ok":true,"test":true}"#, .test, final: true),
         .init(200, "not json at all", .accepted(status: 200), final: true),
         .init(202, "", .accepted(status: 202), final: true),
-        .init(400, #"{"error":"body is not valid JSON"}"#, .rejected(status: 400, error: "body is not valid JSON"), final: true, perEvent: true),
-        .init(400, #"{"error":"missing field: token"}"#, .rejected(status: 400, error: "missing field: token"), final: true, perEvent: true),
+        .init(
+            400, #"{"error":"body is not valid JSON"}"#, .rejected(status: 400, error: "body is not valid JSON"),
+            final: true, perEvent: true),
+        .init(
+            400, #"{"error":"missing field: token"}"#, .rejected(status: 400, error: "missing field: token"),
+            final: true, perEvent: true),
         .init(400, "<html>bad</html>", .rejected(status: 400, error: nil), final: true, perEvent: true),
         .init(
             400, #"{"error":"missing or malformed X-MMOLove-Signature header"}"#,
@@ -31,17 +39,27 @@ struct ClassificationRow: Sendable, CustomTestStringConvertible {
         .init(401, #"{"error":"bad_signature"}"#, .systemic(status: 401, error: "bad_signature"), systemic: true),
         .init(401, #"{"error":"stale_timestamp"}"#, .systemic(status: 401, error: "stale_timestamp"), systemic: true),
         .init(401, "", .systemic(status: 401, error: nil), systemic: true),
-        .init(404, #"{"error":"unknown token"}"#, .rejected(status: 404, error: "unknown token"), final: true, perEvent: true),
-        .init(404, #"{"error":"token expired"}"#, .rejected(status: 404, error: "token expired"), final: true, perEvent: true),
+        .init(
+            404, #"{"error":"unknown token"}"#, .rejected(status: 404, error: "unknown token"), final: true,
+            perEvent: true),
+        .init(
+            404, #"{"error":"token expired"}"#, .rejected(status: 404, error: "token expired"), final: true,
+            perEvent: true),
         .init(404, #"{"error":"unknown server"}"#, .systemic(status: 404, error: "unknown server"), systemic: true),
-        .init(404, #"{"error":"referrals not enabled"}"#, .systemic(status: 404, error: "referrals not enabled"), systemic: true),
-        .init(404, #"{"error":"no secret configured"}"#, .systemic(status: 404, error: "no secret configured"), systemic: true),
+        .init(
+            404, #"{"error":"referrals not enabled"}"#, .systemic(status: 404, error: "referrals not enabled"),
+            systemic: true),
+        .init(
+            404, #"{"error":"no secret configured"}"#, .systemic(status: 404, error: "no secret configured"),
+            systemic: true),
         .init(404, #"{"error":"no secret"}"#, .systemic(status: 404, error: "no secret"), systemic: true),
         .init(404, "<html>Not Found</html>", .systemic(status: 404, error: nil), systemic: true),
         .init(404, #"{"error":"something new"}"#, .systemic(status: 404, error: "something new"), systemic: true),
         .init(403, #"{"error":"forbidden"}"#, .systemic(status: 403, error: "forbidden"), systemic: true),
         .init(301, "", .systemic(status: 301, error: nil), systemic: true),
-        .init(422, #"{"error":"invalid transition"}"#, .invalidTransition(error: "invalid transition"), retryable: true, perEvent: true),
+        .init(
+            422, #"{"error":"invalid transition"}"#, .invalidTransition(error: "invalid transition"), retryable: true,
+            perEvent: true),
         .init(500, "oops", .retryable(status: 500, retryAfter: nil), retryable: true),
         .init(502, "", .retryable(status: 502, retryAfter: nil), retryable: true),
         .init(0, "", .retryable(status: 0, retryAfter: nil), retryable: true),
@@ -71,7 +89,8 @@ struct ClassificationRow: Sendable, CustomTestStringConvertible {
 struct ReferralResponseTests {
     @Test(arguments: ClassificationRow.all)
     func classifiesEveryContractRow(_ row: ClassificationRow) {
-        let response = ReferralResponse.classify(status: row.status, body: Array(row.body.utf8), retryAfter: row.retryAfter)
+        let response = ReferralResponse.classify(
+            status: row.status, body: Array(row.body.utf8), retryAfter: row.retryAfter)
         #expect(response == row.expected)
         #expect(response.isFinal == row.final)
         #expect(response.isRetryable == row.retryable)

@@ -46,6 +46,8 @@ struct ReferralSecretTests {
         let empty = directory.appendingPathComponent("empty")
         try Data(" \n".utf8).write(to: empty)
         #expect(throws: ReferralError.self) { try ReferralSecret(contentsOfFile: empty.path) }
-        #expect(throws: ReferralError.self) { try ReferralSecret(contentsOfFile: directory.appendingPathComponent("missing").path) }
+        #expect(throws: ReferralError.self) {
+            try ReferralSecret(contentsOfFile: directory.appendingPathComponent("missing").path)
+        }
     }
 }

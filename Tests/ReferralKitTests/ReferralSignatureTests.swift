@@ -62,7 +62,9 @@ struct ReferralSignatureTests {
         let parsed = try ReferralSignature(parsing: vector.header)
         #expect(parsed.verify(body: Array((vector.body + "\n").utf8), secret: secret, now: vector.t) == .badSignature)
         #expect(parsed.verify(body: Array(reserialised.body.utf8), secret: secret, now: vector.t) == .badSignature)
-        #expect(parsed.verify(body: Array(vector.body.utf8), secret: ReferralSecret("other"), now: vector.t) == .badSignature)
+        #expect(
+            parsed.verify(body: Array(vector.body.utf8), secret: ReferralSecret("other"), now: vector.t)
+                == .badSignature)
     }
 
     @Test func verifierJudgesTheReplayWindowBothWays() throws {

@@ -13,7 +13,9 @@ struct SendCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let secretFile = directory.appendingPathComponent("secret").path
         try Data("\(Self.secretValue)\n".utf8).write(to: URL(fileURLWithPath: secretFile))
-        let sandbox = try RunningSandbox(arguments: ["--port", "0", "--server-id", "srv_1", "--secret-file", secretFile])
+        let sandbox = try RunningSandbox(arguments: [
+            "--port", "0", "--server-id", "srv_1", "--secret-file", secretFile,
+        ])
         defer { sandbox.stop() }
         #expect(sandbox.baseURL.hasPrefix("http://127.0.0.1:"))
         try body(sandbox.baseURL + "/api/referral/events", secretFile)
@@ -24,7 +26,8 @@ struct SendCommandTests {
             let result = try Executable.run(
                 ["send", "registered", "--token", "T", "--referee-identity", "R", "--server-event-id", "E", "--test"],
                 environment: [
-                    "MMOLOVE_ENDPOINT": endpoint, "MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_REFERRAL_SECRET_FILE": secretFile,
+                    "MMOLOVE_ENDPOINT": endpoint, "MMOLOVE_SERVER_ID": "srv_1",
+                    "MMOLOVE_REFERRAL_SECRET_FILE": secretFile,
                 ]
             )
             #expect(result.stdout == "200\n{\"ok\":true,\"test\":true}\n")
@@ -37,7 +40,8 @@ struct SendCommandTests {
             let result = try Executable.run(
                 ["send", "registered", "--token", "T", "--referee-identity", "R", "--server-event-id", "E", "--test"],
                 environment: [
-                    "MMOLOVE_ENDPOINT": endpoint, "MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_REFERRAL_SECRET": "wrong-secret-value",
+                    "MMOLOVE_ENDPOINT": endpoint, "MMOLOVE_SERVER_ID": "srv_1",
+                    "MMOLOVE_REFERRAL_SECRET": "wrong-secret-value",
                 ]
             )
             #expect(result.stdout == "401\n{\"error\":\"bad_signature\"}\n")
@@ -51,7 +55,8 @@ struct SendCommandTests {
             let environment = [
                 "MMOLOVE_ENDPOINT": endpoint, "MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_REFERRAL_SECRET_FILE": secretFile,
             ]
-            let early = try Executable.run(["send", "qualified", "--token", "T", "--server-event-id", "qual-1"], environment: environment)
+            let early = try Executable.run(
+                ["send", "qualified", "--token", "T", "--server-event-id", "qual-1"], environment: environment)
             #expect(early.stdout == "422\n{\"error\":\"invalid transition\"}\n")
             #expect(early.status != 0)
             let registered = try Executable.run(
@@ -59,7 +64,8 @@ struct SendCommandTests {
                 environment: environment)
             #expect(registered.stdout.hasPrefix("200\n{\"ok\":true,\"referral_id\":"))
             #expect(registered.status == 0)
-            let qualified = try Executable.run(["send", "qualified", "--token", "T", "--server-event-id", "qual-1"], environment: environment)
+            let qualified = try Executable.run(
+                ["send", "qualified", "--token", "T", "--server-event-id", "qual-1"], environment: environment)
             #expect(qualified.stdout.contains("\"state\":\"qualified\""))
             #expect(qualified.status == 0)
         }
@@ -82,8 +88,11 @@ struct SendCommandTests {
 
     @Test func transportFailurePrintsStatusZeroAndExitsNonZero() throws {
         let result = try Executable.run(
-            ["send", "qualified", "--token", "T", "--server-event-id", "E", "--timeout", "5"],
-            environment: ["MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_REFERRAL_SECRET": "s", "MMOLOVE_ENDPOINT": "http://127.0.0.1:1/x"]
+            ["send", "qualified", "--token", "T", "--server-event-id", "E", "--timeout", "1"],
+            environment: [
+                "MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_REFERRAL_SECRET": "s",
+                "MMOLOVE_ENDPOINT": "http://127.0.0.1:1/x",
+            ]
         )
         #expect(result.stdout == "0\n")
         #expect(result.status != 0)

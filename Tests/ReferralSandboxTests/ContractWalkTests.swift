@@ -7,7 +7,9 @@ import Testing
 /// real sandbox over loopback, asserting status, exact body and classification.
 @Suite("Contract walk: ReferralClient against the sandbox")
 struct ContractWalkTests {
-    private static func client(_ address: SandboxAddress, clock: ReferralClock = .system, secret: ReferralSecret = SandboxHarness.secret)
+    private static func client(
+        _ address: SandboxAddress, clock: ReferralClock = .system, secret: ReferralSecret = SandboxHarness.secret
+    )
         throws -> ReferralClient
     {
         try ReferralClient(
@@ -45,12 +47,14 @@ struct ContractWalkTests {
     @Test func acceptedRowsAreFinal() async throws {
         try await SandboxHarness.withSandbox { address, _ in
             let client = try Self.client(address)
-            let registered = try await client.registered(token: "mmr_a", refereeIdentity: "p-1", serverEventId: "reg-1", serverId: "srv_42")
+            let registered = try await client.registered(
+                token: "mmr_a", refereeIdentity: "p-1", serverEventId: "reg-1", serverId: "srv_42")
             Self.expectRow(
                 registered, status: 200, body: #"{"ok":true,"referral_id":"ref_1","state":"registered"}"#,
                 .advanced(referralID: "ref_1", state: .registered), final: true, retryable: false, perEvent: false,
                 systemic: false, "200 advanced registered")
-            let replay = try await client.registered(token: "mmr_a", refereeIdentity: "p-1", serverEventId: "reg-1", serverId: "srv_42")
+            let replay = try await client.registered(
+                token: "mmr_a", refereeIdentity: "p-1", serverEventId: "reg-1", serverId: "srv_42")
             Self.expectRow(
                 replay, status: 200, body: #"{"ok":true,"duplicate":true}"#, .duplicate, final: true, retryable: false,
                 perEvent: false, systemic: false, "200 duplicate")
@@ -64,7 +68,8 @@ struct ContractWalkTests {
                 again, status: 200, body: #"{"ok":true,"referral_id":"ref_1","state":"qualified"}"#,
                 .advanced(referralID: "ref_1", state: .qualified), final: true, retryable: false, perEvent: false,
                 systemic: false, "200 idempotent no-op into qualified")
-            let conflict = try await client.registered(token: "mmr_b", refereeIdentity: "p-1", serverEventId: "reg-1b", serverId: "srv_42")
+            let conflict = try await client.registered(
+                token: "mmr_b", refereeIdentity: "p-1", serverEventId: "reg-1b", serverId: "srv_42")
             Self.expectRow(
                 conflict, status: 200, body: #"{"ok":true,"ignored":"first_touch_conflict"}"#, .firstTouchConflict,
                 final: true, retryable: false, perEvent: false, systemic: false, "200 first_touch_conflict")
@@ -80,7 +85,8 @@ struct ContractWalkTests {
         try await SandboxHarness.withSandbox { address, _ in
             let client = try Self.client(address)
             let malformed = try await client.send(
-                body: Array(#"{"event":"qualified","server_id":"srv_42","server_event_id":"q"}"#.utf8), serverId: "srv_42")
+                body: Array(#"{"event":"qualified","server_id":"srv_42","server_event_id":"q"}"#.utf8),
+                serverId: "srv_42")
             Self.expectRow(
                 malformed, status: 400, body: #"{"error":"missing field: token"}"#,
                 .rejected(status: 400, error: "missing field: token"), final: true, retryable: false, perEvent: true,
@@ -99,7 +105,8 @@ struct ContractWalkTests {
             }
             let early = try await client.qualified(token: "mmr_late", serverEventId: "qual-late", serverId: "srv_42")
             Self.expectRow(
-                early, status: 422, body: #"{"error":"invalid transition"}"#, .invalidTransition(error: "invalid transition"),
+                early, status: 422, body: #"{"error":"invalid transition"}"#,
+                .invalidTransition(error: "invalid transition"),
                 final: false, retryable: true, perEvent: true, systemic: false, "422 qualified before registered")
         }
     }
@@ -114,16 +121,19 @@ struct ContractWalkTests {
             let skewed = try Self.client(address, clock: .skewed(by: -301))
             let stale = try await skewed.qualified(token: "mmr_a", serverEventId: "q", serverId: "srv_42")
             Self.expectRow(
-                stale, status: 401, body: #"{"error":"stale_timestamp"}"#, .systemic(status: 401, error: "stale_timestamp"),
+                stale, status: 401, body: #"{"error":"stale_timestamp"}"#,
+                .systemic(status: 401, error: "stale_timestamp"),
                 final: false, retryable: false, perEvent: false, systemic: true, "401 stale_timestamp")
             let client = try Self.client(address)
             let rows: [(String, String)] = [
-                ("srv_nowhere", "unknown server"), ("srv_off", "referrals not enabled"), ("srv_nokey", "no secret configured"),
+                ("srv_nowhere", "unknown server"), ("srv_off", "referrals not enabled"),
+                ("srv_nokey", "no secret configured"),
             ]
             for (server, error) in rows {
                 let result = try await client.qualified(token: "mmr_a", serverEventId: "q", serverId: server)
                 Self.expectRow(
-                    result, status: 404, body: "{\"error\":\"\(error)\"}", .systemic(status: 404, error: error), final: false,
+                    result, status: 404, body: "{\"error\":\"\(error)\"}", .systemic(status: 404, error: error),
+                    final: false,
                     retryable: false, perEvent: false, systemic: true, "404 \(error)")
             }
         }

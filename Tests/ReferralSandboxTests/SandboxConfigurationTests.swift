@@ -35,7 +35,9 @@ struct SandboxConfigurationTests {
             #expect(configuration.servers[2].referralsEnabled == false)
             #expect(configuration.unknownTokens == ["mmr_gone"])
             #expect(configuration.expiredTokens == ["mmr_old"])
-            #expect(configuration.faults == SandboxFaults(failRate: 0.25, latencyMilliseconds: 5, throttleFirst: 2, retryAfter: "1"))
+            #expect(
+                configuration.faults
+                    == SandboxFaults(failRate: 0.25, latencyMilliseconds: 5, throttleFirst: 2, retryAfter: "1"))
         }
     }
 

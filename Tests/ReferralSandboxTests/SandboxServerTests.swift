@@ -11,7 +11,8 @@ struct SandboxServerTests {
     private static let vectorT: Int64 = 1_795_558_000
     private static let body =
         #"{"event":"registered","token":"mmr_abc.def","server_id":"srv_42","referee_identity":"player-7842","server_event_id":"reg-7842","ts":1795557990}"#
-    private static let header = "t=1795558000,v1=sha256=efabb0a1078ba5df80ddd365d203136a6e209867603b59fde8940e158003535f"
+    private static let header =
+        "t=1795558000,v1=sha256=efabb0a1078ba5df80ddd365d203136a6e209867603b59fde8940e158003535f"
 
     @Test func acceptsTheVectorBytesVerbatimIncludingNonCanonicalWhitespace() async throws {
         try await SandboxHarness.withSandbox(clock: .fixed(Self.vectorT)) { address, _ in
@@ -32,7 +33,8 @@ struct SandboxServerTests {
             let reserialised = try await SandboxHarness.post(address, body: Array(spaced.utf8), signature: Self.header)
             #expect(reserialised.status == 401)
             #expect(reserialised.body == #"{"error":"bad_signature"}"#)
-            let newline = try await SandboxHarness.post(address, body: Array((Self.body + "\n").utf8), signature: Self.header)
+            let newline = try await SandboxHarness.post(
+                address, body: Array((Self.body + "\n").utf8), signature: Self.header)
             #expect(newline.status == 401)
             #expect(newline.body == #"{"error":"bad_signature"}"#)
         }
@@ -60,7 +62,8 @@ struct SandboxServerTests {
 
     @Test func keyIDsSelectTheSecretAndAWrongOneIsRejected() async throws {
         try await SandboxHarness.withSandbox { address, _ in
-            let event = try ReferralEvent(kind: .registered, token: "mmr_r", serverID: "srv_rot", refereeIdentity: "p", serverEventID: "r")
+            let event = try ReferralEvent(
+                kind: .registered, token: "mmr_r", serverID: "srv_rot", refereeIdentity: "p", serverEventID: "r")
             let body = event.encoded().body
             let now = ReferralClock.system.now()
             let signedNew = ReferralSignature.sign(body: body, secret: SandboxHarness.rotatedNew, timestamp: now)
@@ -113,12 +116,15 @@ struct SandboxServerTests {
             #expect(failed.status == 502)
             #expect(ContinuousClock.now - started >= .milliseconds(300))
             _ = try await SandboxHarness.ops(address, .put, "/_sandbox/faults", body: "{}")
-            #expect(try await SandboxHarness.post(address, body: Array(Self.body.utf8), signature: Self.header).status == 200)
+            #expect(
+                try await SandboxHarness.post(address, body: Array(Self.body.utf8), signature: Self.header).status
+                    == 200)
         }
     }
 
     @Test func aDroppedConnectionIsATransportFailureForTheClient() async throws {
-        try await SandboxHarness.withSandbox(SandboxHarness.configuration(faults: SandboxFaults(dropRate: 1))) { address, server in
+        try await SandboxHarness.withSandbox(SandboxHarness.configuration(faults: SandboxFaults(dropRate: 1))) {
+            address, server in
             let client = try ReferralClient(
                 serverId: "srv_42", secret: SandboxHarness.secret, endpoint: address.eventsURL, httpClient: .shared)
             await #expect {

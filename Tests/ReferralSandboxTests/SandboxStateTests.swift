@@ -15,14 +15,17 @@ struct SandboxStateTests {
         #expect(answer(&state, try SignedRequests.event(.qualified, token: "A", id: "q-1")).status == 422)
         let registered = answer(&state, try SignedRequests.event(.registered, token: "A", referee: "p1", id: "r-1"))
         #expect(registered.body == #"{"ok":true,"referral_id":"ref_1","state":"registered"}"#)
-        #expect(answer(&state, try SignedRequests.event(.registered, token: "A", referee: "p1", id: "r-1")).verdict == .duplicate)
+        #expect(
+            answer(&state, try SignedRequests.event(.registered, token: "A", referee: "p1", id: "r-1")).verdict
+                == .duplicate)
         #expect(
             answer(&state, try SignedRequests.event(.registered, token: "A", referee: "p1", id: "r-other")).body
                 == #"{"ok":true,"referral_id":"ref_1","state":"registered"}"#)
         #expect(
             answer(&state, try SignedRequests.event(.registered, token: "B", referee: "p1", id: "r-2")).body
                 == #"{"ok":true,"ignored":"first_touch_conflict"}"#)
-        #expect(answer(&state, try SignedRequests.event(.registered, token: "A", referee: "p2", id: "r-3")).status == 422)
+        #expect(
+            answer(&state, try SignedRequests.event(.registered, token: "A", referee: "p2", id: "r-3")).status == 422)
         #expect(
             answer(&state, try SignedRequests.event(.qualified, token: "A", id: "q-1")).body
                 == #"{"ok":true,"referral_id":"ref_1","state":"qualified"}"#)
@@ -40,10 +43,13 @@ struct SandboxStateTests {
 
     @Test func testEventsWriteNothing() throws {
         var state = SandboxState(configuration: SandboxHarness.configuration())
-        let dry = answer(&state, try SignedRequests.event(.registered, token: "A", referee: "p1", id: "r-1", test: true))
+        let dry = answer(
+            &state, try SignedRequests.event(.registered, token: "A", referee: "p1", id: "r-1", test: true))
         #expect(dry.body == #"{"ok":true,"test":true}"#)
         #expect(answer(&state, try SignedRequests.event(.qualified, token: "A", id: "q-1")).status == 422)
-        #expect(answer(&state, try SignedRequests.event(.registered, token: "A", referee: "p1", id: "r-1")).verdict == .advanced)
+        #expect(
+            answer(&state, try SignedRequests.event(.registered, token: "A", referee: "p1", id: "r-1")).verdict
+                == .advanced)
     }
 
     @Test func tokenIsBoundToItsServer() throws {
@@ -51,7 +57,9 @@ struct SandboxStateTests {
         configuration.servers.append(.init(id: "srv_43", secrets: [SandboxHarness.secret]))
         var state = SandboxState(configuration: configuration)
         _ = answer(&state, try SignedRequests.event(.registered, token: "A", referee: "p1", id: "r-1"))
-        #expect(answer(&state, try SignedRequests.event(.qualified, token: "A", id: "q-1", server: "srv_43")).body == #"{"error":"unknown token"}"#)
+        #expect(
+            answer(&state, try SignedRequests.event(.qualified, token: "A", id: "q-1", server: "srv_43")).body
+                == #"{"error":"unknown token"}"#)
     }
 
     @Test func validationErrorsUseTheContractBodies() throws {
@@ -61,7 +69,8 @@ struct SandboxStateTests {
         let badEvent = SignedRequests.request(
             body: #"{"event":"clicked","token":"t","server_id":"srv_42","server_event_id":"e"}"#, t: self.now)
         #expect(answer(&state, badEvent).body == #"{"error":"invalid event"}"#)
-        let noServer = SignedRequests.request(body: #"{"event":"qualified","token":"t","server_event_id":"e"}"#, t: self.now)
+        let noServer = SignedRequests.request(
+            body: #"{"event":"qualified","token":"t","server_event_id":"e"}"#, t: self.now)
         #expect(answer(&state, noServer).body == #"{"error":"missing field: server_id"}"#)
         let unsignedGarbage = SignedRequests.request(
             body: #"{"event":"qualified","token":"t","server_id":"srv_42","server_event_id":"e"}"#,

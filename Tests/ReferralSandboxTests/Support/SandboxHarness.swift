@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import Logging
-import NIOCore
+import Hummingbird
 import ReferralKit
 import ReferralSandbox
 
@@ -43,8 +42,7 @@ enum SandboxHarness {
         let (addresses, continuation) = AsyncStream.makeStream(of: SandboxAddress.self)
         let server = SandboxServer(
             configuration: configuration,
-            clock: clock,
-            logger: Logger(label: "sandbox-test", factory: { _ in SwiftLogNoOpLogHandler() })
+            clock: clock
         ) { address in
             continuation.yield(address)
             continuation.finish()
@@ -81,9 +79,11 @@ enum SandboxHarness {
     /// Calls an operations route and returns its body.
     enum OpsMethod { case get, put, post }
 
-    static func ops(_ address: SandboxAddress, _ method: OpsMethod, _ path: String, body: String? = nil) async throws -> (
-        status: Int, body: String
-    ) {
+    static func ops(_ address: SandboxAddress, _ method: OpsMethod, _ path: String, body: String? = nil) async throws
+        -> (
+            status: Int, body: String
+        )
+    {
         var request = HTTPClientRequest(url: address.baseURL + path)
         switch method {
         case .get: request.method = .GET

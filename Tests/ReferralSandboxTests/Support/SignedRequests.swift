@@ -12,7 +12,10 @@ enum SignedRequests {
         return SandboxRequest(
             method: "POST",
             path: "/api/referral/events",
-            headers: [.init(name: "Content-Type", value: "application/json"), .init(name: "X-MMOLove-Signature", value: value)],
+            headers: [
+                .init(name: "Content-Type", value: "application/json"),
+                .init(name: "X-MMOLove-Signature", value: value),
+            ],
             body: bytes
         )
     }
