@@ -10,6 +10,10 @@ import NIOCore
 /// `connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit` (default 8) to the number of
 /// requests you keep in flight; with none, the client creates and owns one.
 ///
+/// A transport failure (no HTTP response) throws ``ReferralError`` with code `transportFailure`,
+/// which classifies as status 0 (retryable). async-http-client keeps retrying a refused connect
+/// until the request deadline, so against a dead host a send fails after ``timeout``, not at once.
+///
 /// - Important: Call ``shutdown()`` when the client owns its `HTTPClient`; an injected one is
 ///   left to its owner.
 public final class ReferralClient: Sendable {

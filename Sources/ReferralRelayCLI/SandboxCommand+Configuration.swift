@@ -42,8 +42,11 @@ extension SandboxCommand {
         configuration.expiredTokens.formUnion(self.expiredToken)
         if let failRate { configuration.faults.failRate = failRate }
         if let failFirst { configuration.faults.failFirst = failFirst }
+        if let failStatus { configuration.faults.failStatus = failStatus }
         if let latencyMs { configuration.faults.latencyMilliseconds = latencyMs }
         if let dropRate { configuration.faults.dropRate = dropRate }
+        if let dropFirst { configuration.faults.dropFirst = dropFirst }
+        if let throttleStatus { configuration.faults.throttleStatus = throttleStatus }
         if let throttleRate { configuration.faults.throttleRate = throttleRate }
         if let throttleFirst { configuration.faults.throttleFirst = throttleFirst }
         if let retryAfter { configuration.faults.retryAfter = retryAfter }

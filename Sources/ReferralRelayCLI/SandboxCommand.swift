@@ -42,11 +42,14 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "An expired token, answered 404 'unknown token' (repeatable).")
     var expiredToken: [String] = []
 
-    @Option(help: "Fraction 0...1 of requests answered 500.")
+    @Option(help: "Fraction 0...1 of requests answered --fail-status.")
     var failRate: Double?
 
-    @Option(help: "The first N requests are answered 500.")
+    @Option(help: "The first N requests are answered --fail-status.")
     var failFirst: Int?
+
+    @Option(help: "The status of an injected failure (default 500).")
+    var failStatus: Int?
 
     @Option(help: "Added latency per request, in milliseconds.")
     var latencyMs: Int?
@@ -54,11 +57,17 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Fraction 0...1 of requests whose connection is dropped without an answer.")
     var dropRate: Double?
 
-    @Option(help: "Fraction 0...1 of requests answered 429 with --retry-after.")
+    @Option(help: "The first N requests have their connection dropped without an answer.")
+    var dropFirst: Int?
+
+    @Option(help: "Fraction 0...1 of requests answered --throttle-status with --retry-after.")
     var throttleRate: Double?
 
-    @Option(help: "The first N requests are answered 429 with --retry-after.")
+    @Option(help: "The first N requests are answered --throttle-status with --retry-after.")
     var throttleFirst: Int?
+
+    @Option(help: "The status of a throttled answer: 429 (default) or 503.")
+    var throttleStatus: Int?
 
     @Option(help: "The Retry-After value sent with a 429 (seconds or an HTTP-date).")
     var retryAfter: String?

@@ -9,6 +9,15 @@ import ServiceLifecycle
 /// `/_sandbox/…` routes for the delivery log, counters, faults and reset. A `Service`, so it runs in
 /// a `ServiceGroup` and shuts down gracefully.
 ///
+/// Routes:
+/// - `POST /api/referral/events`: the contract endpoint (see ``SandboxState/receive(_:now:)``).
+/// - `GET /_sandbox/log`: every request as ``SandboxLogEntry`` JSON (time, headers, raw body,
+///   status, verdict, answer), oldest first.
+/// - `GET /_sandbox/stats`: ``SandboxStats`` (by status, by verdict, accepted by event).
+/// - `GET`/`PUT /_sandbox/faults`: read or replace ``SandboxFaults`` (snake_case JSON, absent keys
+///   default to "no fault"); a `PUT` restarts the "first N" counters.
+/// - `POST /_sandbox/reset`: forget referrals, keys, log and counters; restore configured faults.
+///
 /// Start it on port 0 in tests and learn the bound address from `onListening`.
 public struct SandboxServer: Service {
     /// The configuration it was started with.

@@ -31,4 +31,28 @@ struct SandboxCommandTests {
         sandbox.process.waitUntilExit()
         #expect(sandbox.process.terminationReason == .exit, "graceful shutdown on SIGTERM, not killed by the signal")
     }
+
+    @Test func faultFlagsThrottleTheFirstRequestWithRetryAfter() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let secretFile = directory.appendingPathComponent("secret")
+        try Data("s3cret".utf8).write(to: secretFile)
+        let sandbox = try RunningSandbox(arguments: [
+            "--port", "0", "--server-id", "srv_1", "--secret-file", secretFile.path,
+            "--throttle-first", "1", "--throttle-status", "503", "--retry-after", "5",
+        ])
+        defer { sandbox.stop() }
+        let environment = [
+            "MMOLOVE_ENDPOINT": sandbox.baseURL + "/api/referral/events", "MMOLOVE_SERVER_ID": "srv_1",
+            "MMOLOVE_REFERRAL_SECRET_FILE": secretFile.path,
+        ]
+        let arguments = ["send", "qualified", "--token", "T", "--server-event-id", "E", "--test"]
+        let throttled = try Executable.run(arguments, environment: environment)
+        #expect(throttled.stdout.hasPrefix("503\n"))
+        #expect(throttled.status != 0)
+        let next = try Executable.run(arguments, environment: environment)
+        #expect(next.stdout == "200\n{\"ok\":true,\"test\":true}\n")
+        #expect(next.status == 0)
+    }
 }
