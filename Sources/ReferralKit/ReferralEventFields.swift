@@ -39,8 +39,6 @@ public struct ReferralEventFields: Sendable, Hashable, Decodable {
     public static func decode(_ body: some Collection<UInt8>) throws(ReferralError) -> Self {
         do {
             return try JSONDecoder().decode(Self.self, from: Data(body))
-        } catch let error as ReferralError {
-            throw error
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
             guard let key = context.codingPath.first, context.codingPath.count == 1 else {
                 throw ReferralError(.invalidEvent, reason: "body is not valid JSON")

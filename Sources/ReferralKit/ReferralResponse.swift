@@ -13,8 +13,11 @@
 public enum ReferralResponse: Sendable, Hashable {
     /// The state of a referral after an advancing event.
     public enum State: String, Sendable, Hashable {
+        /// The referee registered through this referral.
         case registered
+        /// The referee qualified; the referrer may be rewarded.
         case qualified
+        /// Reversed by the owner.
         case reversed
     }
 

@@ -23,7 +23,7 @@ extension SandboxState {
         } catch {
             return (.error(400, error.reason, .invalidBody), nil)
         }
-        guard let serverID = fields.serverID, !serverID.isEmpty else {
+        guard let serverID = fields.serverID.map(Self.trimmed), !serverID.isEmpty else {
             return (.error(400, "missing field: server_id", .invalidBody), nil)
         }
         if let reply = self.checkSignature(signature, body: request.body, serverID: serverID, now: now) {
@@ -55,7 +55,7 @@ extension SandboxState {
         serverID: String,
         now: Int64
     ) -> SandboxReply? {
-        guard let server = self.servers[serverID.trimmingSpaces()] else {
+        guard let server = self.servers[serverID] else {
             return .error(404, "unknown server", .unknownServer)
         }
         guard server.referralsEnabled else { return .error(404, "referrals not enabled", .referralsNotEnabled) }
@@ -140,8 +140,9 @@ extension SandboxState {
     }
 }
 
-extension String {
-    fileprivate func trimmingSpaces() -> String {
-        String(self.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+extension SandboxState {
+    /// Trims as ``ReferralEvent`` does, so `" srv_1 "` selects `srv_1` before validation.
+    fileprivate static func trimmed(_ value: String) -> String {
+        String(value.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }
