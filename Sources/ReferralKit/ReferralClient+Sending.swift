@@ -115,10 +115,10 @@ extension ReferralClient {
                 body: Array(buffer.readableBytesView),
                 retryAfter: response.headers.first(name: "Retry-After")
             )
-            self.logger.debug("referral event sent", metadata: ["referral.status": "\(result.status)"])
+            self.logger.debug("referral event sent", metadata: [ReferralLogMetadata.status: "\(result.status)"])
             return result
         } catch {
-            self.logger.debug("referral event transport failure", metadata: ["referral.error": "\(error)"])
+            self.logger.debug("referral event transport failure", metadata: [ReferralLogMetadata.error: "\(error)"])
             throw ReferralError(.transportFailure, reason: "no response from \(self.endpoint): \(error)")
         }
     }

@@ -28,7 +28,10 @@ extension SandboxServer {
             }
             logger.debug(
                 "sandbox answered",
-                metadata: ["sandbox.status": "\(reply.status)", "sandbox.verdict": "\(reply.verdict.rawValue)"]
+                metadata: [
+                    SandboxLogMetadata.status: "\(reply.status)",
+                    SandboxLogMetadata.verdict: "\(reply.verdict.rawValue)",
+                ]
             )
             if reply.dropsConnection {
                 // Closing before anything is written is what a crashed or reset peer looks like:

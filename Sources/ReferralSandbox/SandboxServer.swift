@@ -63,7 +63,9 @@ public struct SandboxServer: Service {
                 address: .hostname(host, port: self.configuration.port), serverName: "referral-sandbox"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.info("sandbox listening", metadata: ["sandbox.host": "\(host)", "sandbox.port": "\(port)"])
+                logger.info(
+                    "sandbox listening",
+                    metadata: [SandboxLogMetadata.host: "\(host)", SandboxLogMetadata.port: "\(port)"])
                 await onListening(SandboxAddress(host: host, port: port))
             },
             logger: logger
