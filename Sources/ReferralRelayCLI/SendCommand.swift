@@ -11,7 +11,17 @@ import ReferralKit
 struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Send one signed referral event (registered or qualified) and print status and body."
+        abstract: "Send one signed referral event (registered or qualified) and print status and body.",
+        discussion: """
+            Reads its settings from the environment only, so the secret stays out of shell history:
+              MMOLOVE_ENDPOINT               events URL (default \(ReferralClient.defaultEndpoint))
+              MMOLOVE_SERVER_ID              the MMOLove server id
+              MMOLOVE_REFERRAL_SECRET        the secret, or
+              MMOLOVE_REFERRAL_SECRET_FILE   a file holding it
+              MMOLOVE_KEY_ID                 optional key id, sent as kid=
+            Prints the status on the first line (0 = no HTTP response) and the body on the second;
+            exits 0 only for a 2xx.
+            """
     )
 
     @Argument(help: "The event: registered, qualified or reversed.")
