@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+
+extension ReferralClient {
+    /// Sends a `registered` event.
+    ///
+    /// - Parameters:
+    ///   - token: The `mmref` token.
+    ///   - refereeIdentity: The referee's stable id.
+    ///   - serverEventId: The idempotency key, stable across retries.
+    ///   - ts: Unix seconds of the registration, recommended.
+    ///   - test: `true` for a dry run.
+    ///   - serverId: The server; defaults to ``defaultServerID``.
+    /// - Returns: The status, body and classification.
+    /// - Throws: ``ReferralError`` `invalidEvent`, `unknownServer` or `transportFailure`.
+    public func registered(
+        token: String,
+        refereeIdentity: String,
+        serverEventId: String,
+        ts: Int64? = nil,
+        test: Bool = false,
+        serverId: String? = nil
+    ) async throws(ReferralError) -> SendResult {
+        let event = try ReferralEvent(
+            kind: .registered,
+            token: token,
+            serverID: try self.resolveServerID(serverId),
+            refereeIdentity: refereeIdentity,
+            serverEventID: serverEventId,
+            ts: ts,
+            test: test
+        )
+        return try await self.send(event.encoded())
+    }
+
+    /// Sends a `qualified` event.
+    ///
+    /// - Parameters:
+    ///   - token: The `mmref` token.
+    ///   - serverEventId: The idempotency key, stable across retries.
+    ///   - ts: Unix seconds of the qualification, recommended.
+    ///   - test: `true` for a dry run.
+    ///   - serverId: The server; defaults to ``defaultServerID``.
+    /// - Returns: The status, body and classification.
+    /// - Throws: ``ReferralError`` `invalidEvent`, `unknownServer` or `transportFailure`.
+    public func qualified(
+        token: String,
+        serverEventId: String,
+        ts: Int64? = nil,
+        test: Bool = false,
+        serverId: String? = nil
+    ) async throws(ReferralError) -> SendResult {
+        let event = try ReferralEvent(
+            kind: .qualified,
+            token: token,
+            serverID: try self.resolveServerID(serverId),
+            serverEventID: serverEventId,
+            ts: ts,
+            test: test
+        )
+        return try await self.send(event.encoded())
+    }
+
+    /// Sends any validated event (encoded once here).
+    ///
+    /// - Parameter event: The event.
+    /// - Returns: The status, body and classification.
+    /// - Throws: ``ReferralError`` `unknownServer` or `transportFailure`.
+    public func send(_ event: ReferralEvent) async throws(ReferralError) -> SendResult {
+        try await self.send(event.encoded())
+    }
+
+    /// Sends an already-encoded event: its body bytes are re-signed with a fresh `t`, never
+    /// re-serialised, so the relay can call this on every retry.
+    ///
+    /// - Parameter encoded: The event and its canonical body.
+    /// - Returns: The status, body and classification.
+    /// - Throws: ``ReferralError`` `unknownServer` or `transportFailure`.
+    public func send(_ encoded: EncodedReferralEvent) async throws(ReferralError) -> SendResult {
+        try await self.send(body: encoded.body, serverId: encoded.event.serverID)
+    }
+
+    /// Sends raw body bytes signed with `serverId`'s secret; for tools and contract tests that
+    /// must send what the encoder would never produce.
+    ///
+    /// - Parameters:
+    ///   - body: The exact bytes to sign and send.
+    ///   - serverId: The server whose secret signs; defaults to ``defaultServerID``.
+    /// - Returns: The status, body and classification.
+    /// - Throws: ``ReferralError`` `unknownServer` or `transportFailure`.
+    public func send(body: [UInt8], serverId: String? = nil) async throws(ReferralError) -> SendResult {
+        let signature = try self.sign(body, serverId: serverId)
+        return try await self.post(body: body, signature: signature)
+    }
+
+    /// POSTs `body` with the given signature header value.
+    ///
+    /// - Parameters:
+    ///   - body: The exact bytes to send.
+    ///   - signature: The `X-MMOLove-Signature` value.
+    /// - Returns: The status, body and classification.
+    /// - Throws: ``ReferralError`` `transportFailure` when no HTTP response arrived.
+    public func post(body: [UInt8], signature: String) async throws(ReferralError) -> SendResult {
+        var request = HTTPClientRequest(url: self.endpoint)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: ReferralSignature.headerName, value: signature)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await self.httpClient.execute(request, timeout: self.timeAmount)
+            let buffer = try await response.body.collect(upTo: 1 << 20)
+            let result = SendResult(
+                status: Int(response.status.code),
+                body: Array(buffer.readableBytesView),
+                retryAfter: response.headers.first(name: "Retry-After")
+            )
+            self.logger.debug("referral event sent", metadata: [ReferralLogMetadata.status: "\(result.status)"])
+            return result
+        } catch {
+            self.logger.debug("referral event transport failure", metadata: [ReferralLogMetadata.error: "\(error)"])
+            throw ReferralError(.transportFailure, reason: "no response from \(self.endpoint): \(error)")
+        }
+    }
+
+    private var timeAmount: TimeAmount {
+        let (seconds, attoseconds) = self.timeout.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,150 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+
+/// The MMOLove referral client over async-http-client: signs each request with a fresh `t` and
+/// sends the canonical body bytes unchanged.
+///
+/// Pass a pooled, long-lived `HTTPClient` in production and raise its
+/// `connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit` (default 8) to the number of
+/// requests you keep in flight; with none, the client creates and owns one.
+///
+/// A transport failure (no HTTP response) throws ``ReferralError`` with code `transportFailure`,
+/// which classifies as status 0 (retryable). async-http-client keeps retrying a refused connect
+/// until the request deadline, so against a dead host a send fails after ``timeout``, not at once.
+///
+/// - Important: Call ``shutdown()`` when the client owns its `HTTPClient`; an injected one is
+///   left to its owner.
+public final class ReferralClient: Sendable {
+    /// The official SDKs' default endpoint.
+    public static let defaultEndpoint = "https://mmolove.gg/api/referral/events"
+
+    /// The endpoint events are POSTed to.
+    public let endpoint: String
+    /// The secret per server id.
+    public let credentials: ReferralCredentials
+    /// The server id used when a call names none (the only server, when there is exactly one).
+    public let defaultServerID: String?
+    /// The per-request timeout.
+    public let timeout: Duration
+
+    let httpClient: HTTPClient
+    private let ownsHTTPClient: Bool
+    let clock: ReferralClock
+    let logger: Logger
+
+    /// Creates a client for one or several servers.
+    ///
+    /// - Parameters:
+    ///   - credentials: The secret per `server_id`.
+    ///   - endpoint: The events URL; defaults to ``defaultEndpoint``.
+    ///   - httpClient: A pooled client to share; `nil` creates one this client owns.
+    ///   - timeout: The per-request deadline (connect + response).
+    ///   - clock: The source of the signing time `t`.
+    ///   - logger: Where per-request debug logs go.
+    /// - Throws: ``ReferralError`` `invalidEndpoint` when the endpoint is not an http(s) URL with a host.
+    public init(
+        credentials: ReferralCredentials,
+        endpoint: String = ReferralClient.defaultEndpoint,
+        httpClient: HTTPClient? = nil,
+        timeout: Duration = .seconds(10),
+        clock: ReferralClock = .system,
+        logger: Logger = Logger(label: "referral-kit", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(ReferralError) {
+        guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", url.host?.isEmpty == false
+        else {
+            throw ReferralError(.invalidEndpoint, reason: "endpoint is not an http(s) URL: \(endpoint)")
+        }
+        self.endpoint = endpoint
+        self.credentials = credentials
+        self.defaultServerID = credentials.serverIDs.count == 1 ? credentials.serverIDs.first : nil
+        self.timeout = timeout
+        self.clock = clock
+        self.logger = logger
+        if let httpClient {
+            self.httpClient = httpClient
+            self.ownsHTTPClient = false
+        } else {
+            self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+            self.ownsHTTPClient = true
+        }
+    }
+
+    /// Creates a client for a single server.
+    ///
+    /// - Parameters:
+    ///   - serverId: The MMOLove server id.
+    ///   - secret: Its referral secret.
+    ///   - endpoint: The events URL; defaults to ``defaultEndpoint``.
+    ///   - httpClient: A pooled client to share; `nil` creates one this client owns.
+    ///   - timeout: The per-request deadline.
+    ///   - clock: The source of the signing time `t`.
+    ///   - logger: Where per-request debug logs go.
+    /// - Throws: ``ReferralError`` `invalidEndpoint`.
+    public convenience init(
+        serverId: String,
+        secret: ReferralSecret,
+        endpoint: String = ReferralClient.defaultEndpoint,
+        httpClient: HTTPClient? = nil,
+        timeout: Duration = .seconds(10),
+        clock: ReferralClock = .system,
+        logger: Logger = Logger(label: "referral-kit", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(ReferralError) {
+        try self.init(
+            credentials: ReferralCredentials(serverID: serverId, secret: secret),
+            endpoint: endpoint,
+            httpClient: httpClient,
+            timeout: timeout,
+            clock: clock,
+            logger: logger
+        )
+    }
+
+    /// Shuts down the `HTTPClient` if this client created it; a no-op for an injected one.
+    ///
+    /// - Throws: What `HTTPClient.shutdown()` throws.
+    public func shutdown() async throws {
+        if self.ownsHTTPClient {
+            try await self.httpClient.shutdown()
+        }
+    }
+
+    /// The `X-MMOLove-Signature` value for `body`, signed now with the server's secret.
+    ///
+    /// - Parameters:
+    ///   - body: The exact body bytes to send.
+    ///   - serverId: The server whose secret signs; defaults to ``defaultServerID``.
+    /// - Returns: `t=<now>,v1=sha256=<hex>[,kid=<kid>]`.
+    /// - Throws: ``ReferralError`` `unknownServer`.
+    public func sign(_ body: some Collection<UInt8>, serverId: String? = nil) throws(ReferralError) -> String {
+        let secret = try self.credentials.secret(for: try self.resolveServerID(serverId))
+        return Self.signReferralBody(body, secret: secret, timestamp: self.clock.now())
+    }
+
+    /// The `X-MMOLove-Signature` value for `body` at time `timestamp`, as the official SDKs'
+    /// `signReferralBody` computes it.
+    ///
+    /// - Parameters:
+    ///   - body: The exact body bytes to send.
+    ///   - secret: The server's secret.
+    ///   - timestamp: The signing time `t`, unix seconds.
+    /// - Returns: `t=<t>,v1=sha256=<hex>[,kid=<kid>]`.
+    public static func signReferralBody(
+        _ body: some Collection<UInt8>,
+        secret: ReferralSecret,
+        timestamp: Int64
+    ) -> String {
+        ReferralSignature.sign(body: body, secret: secret, timestamp: timestamp).headerValue
+    }
+
+    func resolveServerID(_ serverId: String?) throws(ReferralError) -> String {
+        if let serverId { return serverId }
+        guard let defaultServerID = self.defaultServerID else {
+            throw ReferralError(
+                .unknownServer, reason: "no server_id given and the client has no single default server")
+        }
+        return defaultServerID
+    }
+}

@@ -1,2 +1,0 @@
-/// Namespace for the MMOLove referral SDK (placeholder until the ReferralKit issue lands).
-public enum ReferralKit {}

@@ -1,0 +1,101 @@
+import Foundation
+
+extension ReferralResponse {
+    /// Classifies a response by status code first, then by its body where the contract names one.
+    ///
+    /// Unknown bodies are decided by status code, conservatively: an unknown 404 or any other
+    /// unknown 4xx is ``systemic(status:error:)``, never ``rejected(status:error:)``, because
+    /// rejecting drops the event for good while holding it only delays it; a misconfigured endpoint
+    /// or proxy answering 403/404/405 for every request must not dead-letter the whole stream.
+    /// 400 stays per-event (the contract says it judges this request's bytes), except the
+    /// malformed-signature-header body, which means our signing is broken for every event.
+    ///
+    /// - Parameters:
+    ///   - status: The HTTP status, or 0 for a transport failure.
+    ///   - body: The response body bytes.
+    ///   - retryAfter: The `Retry-After` header value, if any.
+    /// - Returns: The classification.
+    public static func classify(status: Int, body: some Collection<UInt8>, retryAfter: String? = nil) -> Self {
+        let json = ResponseBody(body)
+        switch status {
+        case 200..<300:
+            return Self.classifySuccess(status: status, json: json)
+        case 400:
+            if let error = json.error, error.localizedCaseInsensitiveContains("signature") {
+                return .systemic(status: status, error: error)
+            }
+            return .rejected(status: status, error: json.error)
+        case 401:
+            return .systemic(status: status, error: json.error)
+        case 404:
+            return Self.classifyNotFound(error: json.error)
+        case 408, 429:
+            return .retryable(status: status, retryAfter: retryAfter.flatMap(RetryAfter.init(headerValue:)))
+        case 422:
+            return .invalidTransition(error: json.error)
+        case 500..<600:
+            return .retryable(status: status, retryAfter: retryAfter.flatMap(RetryAfter.init(headerValue:)))
+        case 0:
+            return .retryable(status: 0, retryAfter: nil)
+        default:
+            // 1xx/3xx/other 4xx: nothing the contract describes, so hold rather than drop.
+            return .systemic(status: status, error: json.error)
+        }
+    }
+
+    private static func classifySuccess(status: Int, json: ResponseBody) -> Self {
+        if json.duplicate == true { return .duplicate }
+        if json.ignored == "first_touch_conflict" { return .firstTouchConflict }
+        if json.test == true { return .test }
+        if let referralID = json.referralID, let state = json.state.flatMap(State.init(rawValue:)) {
+            return .advanced(referralID: referralID, state: state)
+        }
+        return .accepted(status: status)
+    }
+
+    /// 404 is per-event only when it names the token; server, referrals, secret or an unknown body
+    /// are systemic (see ``classify(status:body:retryAfter:)`` for why unknown is held).
+    private static func classifyNotFound(error: String?) -> Self {
+        guard let error else { return .systemic(status: 404, error: nil) }
+        let lowered = error.lowercased()
+        let namesConfiguration = ["server", "referral", "secret"].contains { lowered.contains($0) }
+        if lowered.contains("token") && !namesConfiguration {
+            return .rejected(status: 404, error: error)
+        }
+        return .systemic(status: 404, error: error)
+    }
+}
+
+/// The fields of a response body the classifier looks at; anything unparseable is all-`nil`.
+private struct ResponseBody: Decodable {
+    var ok: Bool?
+    var referralID: String?
+    var state: String?
+    var duplicate: Bool?
+    var ignored: String?
+    var test: Bool?
+    var error: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case ok, state, duplicate, ignored, test, error
+        case referralID = "referral_id"
+    }
+
+    init(_ body: some Collection<UInt8>) {
+        self = (try? JSONDecoder().decode(Self.self, from: Data(body))) ?? Self()
+    }
+
+    private init() {}
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        // Field-by-field `try?` so one oddly typed field does not hide the others.
+        self.ok = try? container.decodeIfPresent(Bool.self, forKey: .ok)
+        self.referralID = try? container.decodeIfPresent(String.self, forKey: .referralID)
+        self.state = try? container.decodeIfPresent(String.self, forKey: .state)
+        self.duplicate = try? container.decodeIfPresent(Bool.self, forKey: .duplicate)
+        self.ignored = try? container.decodeIfPresent(String.self, forKey: .ignored)
+        self.test = try? container.decodeIfPresent(Bool.self, forKey: .test)
+        self.error = try? container.decodeIfPresent(String.self, forKey: .error)
+    }
+}

@@ -1,0 +1,48 @@
+import Synchronization
+
+/// Owns the ``SandboxState`` behind a `Mutex`; every access is one short critical section and
+/// effects (sleeping, writing, closing) happen after the lock is released.
+public final class SandboxStore: Sendable {
+    private let state: Mutex<SandboxState>
+    private let configuration: SandboxConfiguration
+
+    /// Creates a store in the configuration's initial state.
+    ///
+    /// - Parameter configuration: The sandbox configuration.
+    public init(configuration: SandboxConfiguration) {
+        self.configuration = configuration
+        self.state = Mutex(SandboxState(configuration: configuration))
+    }
+
+    /// Runs `body` with exclusive access to the state.
+    ///
+    /// - Parameter body: A short, non-suspending transition.
+    /// - Returns: What `body` returns.
+    public func withState<Result: Sendable>(_ body: (inout SandboxState) -> Result) -> Result {
+        self.state.withLock { body(&$0) }
+    }
+
+    /// The delivery log, oldest first.
+    public var log: [SandboxLogEntry] { self.withState { $0.log } }
+
+    /// The counters.
+    public var stats: SandboxStats { self.withState { $0.stats } }
+
+    /// The current fault setting.
+    public var faults: SandboxFaults { self.withState { $0.faults } }
+
+    /// Replaces the faults and restarts their "first N" counters.
+    ///
+    /// - Parameter faults: The new setting.
+    /// - Throws: ``SandboxError`` when a value is out of range.
+    public func setFaults(_ faults: SandboxFaults) throws(SandboxError) {
+        try faults.validate()
+        self.withState { $0.setFaults(faults) }
+    }
+
+    /// Forgets every referral, key, log entry and counter, and restores the configured faults.
+    public func reset() {
+        let fresh = SandboxState(configuration: self.configuration)
+        self.withState { $0 = fresh }
+    }
+}

@@ -1,0 +1,87 @@
+import ReferralKit
+import Testing
+
+@Suite("ReferralSignature")
+struct ReferralSignatureTests {
+    @Test(arguments: SigningVectors.all)
+    func reproducesVectorMACAndHeader(_ vector: SigningVector) {
+        let secret = ReferralSecret(vector.secret, keyID: vector.kid)
+        let signature = ReferralSignature.sign(body: Array(vector.body.utf8), secret: secret, timestamp: vector.t)
+        #expect(signature.hexMAC == vector.mac)
+        #expect(signature.headerValue == vector.header)
+    }
+
+    @Test(arguments: SigningVectors.all)
+    func parsesVectorHeaderBackToItsParts(_ vector: SigningVector) throws {
+        let parsed = try ReferralSignature(parsing: vector.header)
+        #expect(parsed.timestamp == vector.t)
+        #expect(parsed.hexMAC == vector.mac)
+        #expect(parsed.keyID == vector.kid)
+        #expect(parsed.headerValue == vector.header)
+    }
+
+    @Test(arguments: SigningVectors.all)
+    func verifiesVectorWithinWindow(_ vector: SigningVector) throws {
+        let parsed = try ReferralSignature(parsing: vector.header)
+        let secret = ReferralSecret(vector.secret, keyID: vector.kid)
+        #expect(parsed.verify(body: Array(vector.body.utf8), secret: secret, now: vector.t + 300) == .valid)
+        #expect(parsed.verify(body: Array(vector.body.utf8), secret: secret, now: vector.t - 300) == .valid)
+    }
+
+    @Test func parserToleratesFieldOrderAndSpaces() throws {
+        let mac = String(repeating: "ab", count: 32)
+        let parsed = try ReferralSignature(parsing: "kid=k2, v1=sha256=\(mac) ,t=42")
+        #expect(parsed.timestamp == 42)
+        #expect(parsed.keyID == "k2")
+        #expect(parsed.hexMAC == mac)
+    }
+
+    @Test(arguments: [
+        "",
+        "t=1",
+        "v1=sha256=" + String(repeating: "0", count: 64),
+        "t=1,v1=" + String(repeating: "0", count: 64),
+        "t=1,v1=sha1=" + String(repeating: "0", count: 64),
+        "t=1,v1=sha256=" + String(repeating: "0", count: 63),
+        "t=1,v1=sha256=" + String(repeating: "g", count: 64),
+        "t=0,v1=sha256=" + String(repeating: "0", count: 64),
+        "t=-5,v1=sha256=" + String(repeating: "0", count: 64),
+        "t=1.5,v1=sha256=" + String(repeating: "0", count: 64),
+        "t=1,t=2,v1=sha256=" + String(repeating: "0", count: 64),
+        "t=1,v1=sha256=" + String(repeating: "0", count: 64) + ",kid=",
+        "t=1;v1=sha256=" + String(repeating: "0", count: 64),
+    ])
+    func parserRejectsMalformedValues(_ header: String) {
+        #expect(throws: ReferralError.self) { try ReferralSignature(parsing: header) }
+    }
+
+    @Test func verifierRejectsTrailingNewlineAndReserialisedBody() throws {
+        let vector = try #require(SigningVectors.all.first { $0.name == "registered-basic" })
+        let reserialised = try #require(SigningVectors.all.first { $0.name == "whitespace-matters" })
+        let secret = ReferralSecret(vector.secret)
+        let parsed = try ReferralSignature(parsing: vector.header)
+        #expect(parsed.verify(body: Array((vector.body + "\n").utf8), secret: secret, now: vector.t) == .badSignature)
+        #expect(parsed.verify(body: Array(reserialised.body.utf8), secret: secret, now: vector.t) == .badSignature)
+        #expect(
+            parsed.verify(body: Array(vector.body.utf8), secret: ReferralSecret("other"), now: vector.t)
+                == .badSignature)
+    }
+
+    @Test func verifierJudgesTheReplayWindowBothWays() throws {
+        let vector = try #require(SigningVectors.all.first { $0.name == "qualified-basic" })
+        let parsed = try ReferralSignature(parsing: vector.header)
+        let body = Array(vector.body.utf8)
+        let secret = ReferralSecret(vector.secret)
+        #expect(parsed.verify(body: body, secret: secret, now: vector.t + 301) == .staleTimestamp)
+        #expect(parsed.verify(body: body, secret: secret, now: vector.t - 301) == .staleTimestamp)
+        #expect(parsed.verify(body: body, secret: secret, now: vector.t + 301, window: 400) == .valid)
+    }
+
+    @Test func flippedMACBitFailsVerification() throws {
+        let vector = try #require(SigningVectors.all.first)
+        var mac = try ReferralSignature(parsing: vector.header).mac
+        mac[31] ^= 0x01
+        let forged = ReferralSignature(timestamp: vector.t, mac: mac)
+        #expect(!forged.isValidMAC(for: Array(vector.body.utf8), secret: ReferralSecret(vector.secret)))
+    }
+}

@@ -1,0 +1,28 @@
+import ReferralKit
+import Testing
+
+@Suite("RetryAfter")
+struct RetryAfterTests {
+    @Test func parsesDelaySeconds() {
+        #expect(RetryAfter(headerValue: " 120 ") == .seconds(120))
+        #expect(RetryAfter(headerValue: "0") == .seconds(0))
+    }
+
+    @Test func parsesHTTPDates() {
+        #expect(RetryAfter(headerValue: "Sun, 06 Nov 1994 08:49:37 GMT") == .date(784_111_777))
+        #expect(RetryAfter(headerValue: "Sunday, 06-Nov-94 08:49:37 GMT") == .date(784_111_777))
+        #expect(RetryAfter(headerValue: "Sun Nov  6 08:49:37 1994") == .date(784_111_777))
+    }
+
+    @Test func rejectsGarbage() {
+        #expect(RetryAfter(headerValue: "") == nil)
+        #expect(RetryAfter(headerValue: "-5") == nil)
+        #expect(RetryAfter(headerValue: "tomorrow") == nil)
+    }
+
+    @Test func delayIsNeverNegative() {
+        #expect(RetryAfter.seconds(5).delay(now: 0) == 5)
+        #expect(RetryAfter.date(100).delay(now: 40) == 60)
+        #expect(RetryAfter.date(100).delay(now: 400) == 0)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+@Suite("referral-relay sandbox process", .serialized)
+struct SandboxCommandTests {
+    @Test func refusesToStartWithoutAServer() throws {
+        let result = try Executable.run(["sandbox", "--port", "0"], environment: [:])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--server-id"))
+    }
+
+    @Test func printsItsAddressAndStopsOnSIGTERM() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("sandbox.json")
+        try Data(#"{"port":0,"servers":[{"id":"srv_1","secret":"a"},{"id":"srv_2","secret":"b","kid":"k2"}]}"#.utf8)
+            .write(to: config)
+        let sandbox = try RunningSandbox(arguments: ["--config", config.path])
+        defer { sandbox.stop() }
+        #expect(sandbox.baseURL.hasPrefix("http://127.0.0.1:"))
+        let result = try Executable.run(
+            ["send", "qualified", "--token", "T", "--server-event-id", "E", "--test"],
+            environment: [
+                "MMOLOVE_ENDPOINT": sandbox.baseURL + "/api/referral/events", "MMOLOVE_SERVER_ID": "srv_2",
+                "MMOLOVE_REFERRAL_SECRET": "b", "MMOLOVE_KEY_ID": "k2",
+            ]
+        )
+        #expect(result.stdout == "200\n{\"ok\":true,\"test\":true}\n")
+        sandbox.process.terminate()
+        sandbox.process.waitUntilExit()
+        #expect(sandbox.process.terminationReason == .exit, "graceful shutdown on SIGTERM, not killed by the signal")
+    }
+
+    @Test func faultFlagsThrottleTheFirstRequestWithRetryAfter() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let secretFile = directory.appendingPathComponent("secret")
+        try Data("s3cret".utf8).write(to: secretFile)
+        let sandbox = try RunningSandbox(arguments: [
+            "--port", "0", "--server-id", "srv_1", "--secret-file", secretFile.path,
+            "--throttle-first", "1", "--throttle-status", "503", "--retry-after", "5",
+        ])
+        defer { sandbox.stop() }
+        let environment = [
+            "MMOLOVE_ENDPOINT": sandbox.baseURL + "/api/referral/events", "MMOLOVE_SERVER_ID": "srv_1",
+            "MMOLOVE_REFERRAL_SECRET_FILE": secretFile.path,
+        ]
+        let arguments = ["send", "qualified", "--token", "T", "--server-event-id", "E", "--test"]
+        let throttled = try Executable.run(arguments, environment: environment)
+        #expect(throttled.stdout.hasPrefix("503\n"))
+        #expect(throttled.status != 0)
+        let next = try Executable.run(arguments, environment: environment)
+        #expect(next.stdout == "200\n{\"ok\":true,\"test\":true}\n")
+        #expect(next.status == 0)
+    }
+}
