@@ -92,6 +92,8 @@ let package = Package(
         .testTarget(
             name: "ReferralKitTests",
             dependencies: ["ReferralKit"],
+            // The signing vectors are read by path (relative to #filePath), not as a resource.
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
