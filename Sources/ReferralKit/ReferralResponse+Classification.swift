@@ -9,6 +9,10 @@ extension ReferralResponse {
     /// or proxy answering 403/404/405 for every request must not dead-letter the whole stream.
     /// 400 stays per-event (the contract says it judges this request's bytes), except the
     /// malformed-signature-header body, which means our signing is broken for every event.
+    /// A 2xx counts as taken only when its body is a JSON object with `"ok":true`, as every
+    /// documented 200 body is: a 2xx with `"ok":false`, an HTML page or no body at all is what a
+    /// wrong endpoint, a captive portal or a catch-all proxy answers, so it is held as
+    /// ``systemic(status:error:)`` instead of being marked delivered.
     ///
     /// - Parameters:
     ///   - status: The HTTP status, or 0 for a transport failure.
@@ -44,6 +48,9 @@ extension ReferralResponse {
     }
 
     private static func classifySuccess(status: Int, json: ResponseBody) -> Self {
+        guard json.ok == true else {
+            return .systemic(status: status, error: json.error)
+        }
         if json.duplicate == true { return .duplicate }
         if json.ignored == "first_touch_conflict" { return .firstTouchConflict }
         if json.test == true { return .test }

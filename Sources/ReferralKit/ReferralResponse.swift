@@ -8,7 +8,7 @@
 /// | `advanced`, `duplicate`, `firstTouchConflict`, `test`, `accepted` | yes | no | no | no |
 /// | `rejected` (400; 404 unknown token) | yes | no | yes | no |
 /// | `invalidTransition` (422) | no | yes, bounded by the caller | yes | no |
-/// | `systemic` (401; 404 server/referrals/secret; unknown 4xx; 3xx) | no | no (hold and probe) | no | yes |
+/// | `systemic` (401; 404 server/referrals/secret; unknown 4xx; 3xx; 2xx not `ok`) | no | no (hold) | no | yes |
 /// | `retryable` (5xx, 0, 408, 429) | no | yes | no | no |
 public enum ReferralResponse: Sendable, Hashable {
     /// The state of a referral after an advancing event.
@@ -29,7 +29,7 @@ public enum ReferralResponse: Sendable, Hashable {
     case firstTouchConflict
     /// 200 `{"ok":true,"test":true}`: a dry run passed verification.
     case test
-    /// Any other 2xx: the endpoint took the event; treated as done.
+    /// Any other 2xx whose body is a JSON object with `"ok":true`: the endpoint took the event.
     case accepted(status: Int)
     /// A per-event rejection (400, or 404 for the token): never retry the same bytes.
     case rejected(status: Int, error: String?)
@@ -72,7 +72,7 @@ public enum ReferralResponse: Sendable, Hashable {
         return false
     }
 
-    /// Whether the endpoint took the event (any 2xx).
+    /// Whether the endpoint took the event (a 2xx whose body says `"ok":true`).
     public var isAccepted: Bool {
         switch self {
         case .advanced, .duplicate, .firstTouchConflict, .test, .accepted: true

@@ -24,8 +24,18 @@ struct ClassificationRow: Sendable, CustomTestStringConvertible {
         .init(200, #"{"ok":true,"duplicate":true}"#, .duplicate, final: true),
         .init(200, #"{"ok":true,"ignored":"first_touch_conflict"}"#, .firstTouchConflict, final: true),
         .init(200, #"{"ok":true,"test":true}"#, .test, final: true),
-        .init(200, "not json at all", .accepted(status: 200), final: true),
-        .init(202, "", .accepted(status: 202), final: true),
+        .init(200, #"{"ok":true}"#, .accepted(status: 200), final: true),
+        .init(202, #"{"ok":true,"queued":true}"#, .accepted(status: 202), final: true),
+        // A 2xx that does not say ok:true is a wrong endpoint or proxy, never a delivery.
+        .init(200, "not json at all", .systemic(status: 200, error: nil), systemic: true),
+        .init(200, "<html>Welcome to MMOLove</html>", .systemic(status: 200, error: nil), systemic: true),
+        .init(202, "", .systemic(status: 202, error: nil), systemic: true),
+        .init(200, #"{"ok":false}"#, .systemic(status: 200, error: nil), systemic: true),
+        .init(
+            200, #"{"ok":false,"error":"storage unavailable"}"#, .systemic(status: 200, error: "storage unavailable"),
+            systemic: true),
+        .init(200, #"{"duplicate":true}"#, .systemic(status: 200, error: nil), systemic: true),
+        .init(200, #"[{"ok":true}]"#, .systemic(status: 200, error: nil), systemic: true),
         .init(
             400, #"{"error":"body is not valid JSON"}"#, .rejected(status: 400, error: "body is not valid JSON"),
             final: true, perEvent: true),
@@ -96,7 +106,7 @@ struct ReferralResponseTests {
         #expect(response.isRetryable == row.retryable)
         #expect(response.isPerEvent == row.perEvent)
         #expect(response.isSystemic == row.systemic)
-        #expect(response.isAccepted == (200..<300).contains(row.status))
+        #expect(response.isAccepted == ((200..<300).contains(row.status) && !row.systemic))
     }
 
     @Test func sendResultCarriesStatusOkBodyAndClassification() {
