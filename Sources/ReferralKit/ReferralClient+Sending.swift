@@ -110,17 +110,31 @@ extension ReferralClient {
         do {
             let response = try await self.httpClient.execute(request, timeout: self.timeAmount)
             let buffer = try await response.body.collect(upTo: 1 << 20)
-            let result = SendResult(
-                status: Int(response.status.code),
-                body: Array(buffer.readableBytesView),
-                retryAfter: response.headers.first(name: "Retry-After")
-            )
+            let result: SendResult
+            if let redirectStatus = Self.redirectThatDroppedTheBody(response.history) {
+                // The final answer is to a body-less GET, not to the event: report the redirect.
+                result = SendResult(status: redirectStatus, body: [])
+            } else {
+                result = SendResult(
+                    status: Int(response.status.code),
+                    body: Array(buffer.readableBytesView),
+                    retryAfter: response.headers.first(name: "Retry-After")
+                )
+            }
             self.logger.debug("referral event sent", metadata: [ReferralLogMetadata.status: "\(result.status)"])
             return result
         } catch {
             self.logger.debug("referral event transport failure", metadata: [ReferralLogMetadata.error: "\(error)"])
             throw ReferralError(.transportFailure, reason: "no response from \(self.endpoint): \(error)")
         }
+    }
+
+    /// The status of the first redirect an injected `HTTPClient` followed when a later hop was no
+    /// longer the POST of the event (async-http-client turns 301/302/303 into a GET without the
+    /// body); `nil` when no redirect was followed or every hop kept method and body (307/308).
+    static func redirectThatDroppedTheBody(_ history: [HTTPClientRequestResponse]) -> Int? {
+        guard history.count > 1, history.contains(where: { $0.request.method != .POST }) else { return nil }
+        return history.first.map { Int($0.responseHead.status.code) }
     }
 
     private var timeAmount: TimeAmount {

@@ -8,7 +8,9 @@ import NIOCore
 ///
 /// Pass a pooled, long-lived `HTTPClient` in production and raise its
 /// `connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit` (default 8) to the number of
-/// requests you keep in flight; with none, the client creates and owns one.
+/// requests you keep in flight; with none, the client creates and owns one that never follows
+/// redirects. An injected client should disallow redirects too; if it follows one that turned the
+/// POST into a GET, the result is the first 3xx (systemic), never the answer to the GET.
 ///
 /// A transport failure (no HTTP response) throws ``ReferralError`` with code `transportFailure`,
 /// which classifies as status 0 (retryable). async-http-client keeps retrying a refused connect
@@ -67,7 +69,12 @@ public final class ReferralClient: Sendable {
             self.httpClient = httpClient
             self.ownsHTTPClient = false
         } else {
-            self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+            // Never follow redirects with a signed POST: async-http-client turns a 301/302/303 into
+            // a body-less GET, whose answer says nothing about the event. The 3xx is returned and
+            // classified as systemic (the endpoint is misconfigured).
+            var configuration = HTTPClient.Configuration()
+            configuration.redirectConfiguration = .disallow
+            self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             self.ownsHTTPClient = true
         }
     }
