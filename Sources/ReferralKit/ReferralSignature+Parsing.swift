@@ -2,8 +2,10 @@ extension ReferralSignature {
     /// Parses an `X-MMOLove-Signature` value.
     ///
     /// Tolerant of field order and surrounding spaces; strict on content: `t` must be a positive
-    /// integer, `v1` must carry the `sha256=` prefix and exactly 64 hex digits, `kid` (optional)
-    /// must be non-empty, and no field may repeat.
+    /// integer in canonical form (no sign, no leading zero: the MAC covers `"<t>."` as written),
+    /// `v1` must carry the `sha256=` prefix and exactly 64 lowercase hex digits (the contract's
+    /// `lowercase_hex`; a verifier comparing hex strings rejects uppercase), `kid` (optional) must
+    /// be non-empty, and no field may repeat.
     ///
     /// - Parameter headerValue: The header value as received.
     /// - Throws: ``ReferralError`` with code `invalidSignatureHeader`.
@@ -21,7 +23,7 @@ extension ReferralSignature {
             switch name {
             case "t":
                 guard timestamp == nil else { throw Self.malformed("repeated t") }
-                guard value.allSatisfy(\.isASCIIDigit), let parsed = Int64(value), parsed > 0 else {
+                guard value.allSatisfy(\.isASCIIDigit), value.first != "0", let parsed = Int64(value), parsed > 0 else {
                     throw Self.malformed("t is not a positive integer")
                 }
                 timestamp = parsed
@@ -29,7 +31,7 @@ extension ReferralSignature {
                 guard mac == nil else { throw Self.malformed("repeated v1") }
                 guard value.hasPrefix("sha256=") else { throw Self.malformed("v1 lacks the sha256= prefix") }
                 guard let bytes = Self.unhex(value.dropFirst("sha256=".count)), bytes.count == 32 else {
-                    throw Self.malformed("v1 is not 64 hex digits")
+                    throw Self.malformed("v1 is not 64 lowercase hex digits")
                 }
                 mac = bytes
             case "kid":
@@ -68,7 +70,6 @@ extension ReferralSignature {
         switch char {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): char - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): char - UInt8(ascii: "A") + 10
         default: nil
         }
     }

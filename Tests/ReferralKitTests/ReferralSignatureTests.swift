@@ -50,6 +50,10 @@ struct ReferralSignatureTests {
         "t=1,t=2,v1=sha256=" + String(repeating: "0", count: 64),
         "t=1,v1=sha256=" + String(repeating: "0", count: 64) + ",kid=",
         "t=1;v1=sha256=" + String(repeating: "0", count: 64),
+        "t=1,v1=sha256=" + String(repeating: "AB", count: 32),
+        "t=01,v1=sha256=" + String(repeating: "0", count: 64),
+        "t=+1,v1=sha256=" + String(repeating: "0", count: 64),
+        "t=99999999999999999999,v1=sha256=" + String(repeating: "0", count: 64),
     ])
     func parserRejectsMalformedValues(_ header: String) {
         #expect(throws: ReferralError.self) { try ReferralSignature(parsing: header) }

@@ -57,6 +57,12 @@ struct SandboxServerTests {
             #expect(result.body == #"{"error":"missing or malformed X-MMOLove-Signature header"}"#)
             let missing = try await SandboxHarness.post(address, body: Array(Self.body.utf8), signature: nil)
             #expect(missing.status == 400)
+            // The contract's MAC is lowercase hex; a string-comparing verifier rejects uppercase.
+            let uppercase =
+                "t=1795558000,v1=sha256=" + Self.header.dropFirst("t=1795558000,v1=sha256=".count).uppercased()
+            let shouted = try await SandboxHarness.post(address, body: Array(Self.body.utf8), signature: uppercase)
+            #expect(shouted.status == 400)
+            #expect(shouted.body == #"{"error":"missing or malformed X-MMOLove-Signature header"}"#)
         }
     }
 
