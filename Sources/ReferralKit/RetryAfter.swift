@@ -14,8 +14,9 @@ public enum RetryAfter: Sendable, Hashable {
     public init?(headerValue value: String) {
         // asctime pads single-digit days with a second space; collapse runs so one format fits.
         let trimmed = value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-        if !trimmed.isEmpty, trimmed.allSatisfy({ $0.isASCII && $0.isNumber }), let seconds = Int64(trimmed) {
-            self = .seconds(seconds)
+        if !trimmed.isEmpty, trimmed.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            // More digits than Int64 holds is still "a very long time": keep it, ``delay(now:maximum:)`` caps it.
+            self = .seconds(Int64(trimmed) ?? .max)
             return
         }
         for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
@@ -24,21 +25,35 @@ public enum RetryAfter: Sendable, Hashable {
             formatter.timeZone = TimeZone(identifier: "GMT")
             formatter.dateFormat = format
             if let date = formatter.date(from: trimmed) {
-                self = .date(Int64(date.timeIntervalSince1970))
+                // A year with many digits parses; converting an out-of-range interval would trap.
+                let seconds = date.timeIntervalSince1970.rounded(.down)
+                self = .date(seconds.isFinite && abs(seconds) < 1e15 ? Int64(seconds) : (seconds < 0 ? 0 : .max))
                 return
             }
         }
         return nil
     }
 
-    /// The delay to wait from `now`, never negative.
+    /// The longest wait honoured by default: one hour. A server (or a proxy) asking for more is
+    /// capped so one odd header cannot park a sender for days; the caller's own backoff and
+    /// probing take over after that.
+    public static let defaultMaximumDelay: Int64 = 3600
+
+    /// The delay to wait from `now`, clamped to `0...maximum`.
     ///
-    /// - Parameter now: The current unix time in seconds.
+    /// - Parameters:
+    ///   - now: The current unix time in seconds.
+    ///   - maximum: The longest delay honoured, in seconds; defaults to ``defaultMaximumDelay``.
     /// - Returns: Seconds to wait.
-    public func delay(now: Int64) -> Int64 {
+    public func delay(now: Int64, maximum: Int64 = RetryAfter.defaultMaximumDelay) -> Int64 {
+        let requested: Int64
         switch self {
-        case .seconds(let seconds): max(0, seconds)
-        case .date(let instant): max(0, instant - now)
+        case .seconds(let seconds):
+            requested = seconds
+        case .date(let instant):
+            let (difference, overflow) = instant.subtractingReportingOverflow(now)
+            requested = overflow ? (instant > now ? .max : 0) : difference
         }
+        return min(max(0, requested), max(0, maximum))
     }
 }

@@ -20,6 +20,19 @@ struct RetryAfterTests {
         #expect(RetryAfter(headerValue: "tomorrow") == nil)
     }
 
+    @Test func hugeValuesAreCappedNotTrustedAndNeverTrap() {
+        #expect(RetryAfter.seconds(999_999_999).delay(now: 0) == RetryAfter.defaultMaximumDelay)
+        #expect(RetryAfter.seconds(7_200).delay(now: 0, maximum: 600) == 600)
+        #expect(RetryAfter.date(.max).delay(now: -5) == RetryAfter.defaultMaximumDelay)
+        #expect(RetryAfter.date(.min).delay(now: 5) == 0)
+        let tooManyDigits = RetryAfter(headerValue: "99999999999999999999999")
+        #expect(tooManyDigits == .seconds(.max))
+        #expect(tooManyDigits?.delay(now: 1_000) == RetryAfter.defaultMaximumDelay)
+        let farFuture = RetryAfter(headerValue: "Wed, 21 Oct 99999999999 07:28:00 GMT")
+        #expect(farFuture == nil || farFuture?.delay(now: 0) == RetryAfter.defaultMaximumDelay)
+        #expect(RetryAfter(headerValue: "Wed, 21 Oct 2126 07:28:00 GMT")?.delay(now: 0) == 3600)
+    }
+
     @Test func delayIsNeverNegative() {
         #expect(RetryAfter.seconds(5).delay(now: 0) == 5)
         #expect(RetryAfter.date(100).delay(now: 40) == 60)
