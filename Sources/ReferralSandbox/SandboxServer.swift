@@ -11,8 +11,9 @@ import ServiceLifecycle
 ///
 /// Routes:
 /// - `POST /api/referral/events`: the contract endpoint (see ``SandboxState/receive(_:now:)``).
-/// - `GET /_sandbox/log`: every request as ``SandboxLogEntry`` JSON (time, headers, raw body,
-///   status, verdict, answer), oldest first.
+/// - `GET /_sandbox/log`: the last ``SandboxConfiguration/logCapacity`` requests (default 10 000,
+///   `log_capacity` in the file; older ones are dropped, the counters keep counting) as
+///   ``SandboxLogEntry`` JSON (time, headers, raw body, status, verdict, answer), oldest first.
 /// - `GET /_sandbox/stats`: ``SandboxStats`` (by status, by verdict, accepted by event).
 /// - `GET`/`PUT /_sandbox/faults`: read or replace ``SandboxFaults`` (snake_case JSON, absent keys
 ///   default to "no fault"); a `PUT` restarts the "first N" counters.

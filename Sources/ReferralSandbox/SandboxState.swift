@@ -39,7 +39,11 @@ public struct SandboxState: Sendable {
     var anchors: [AnchorKey: String] = [:]
     var seen: Set<IdempotencyKey> = []
     var nextReferralNumber = 1
-    public internal(set) var log: [SandboxLogEntry] = []
+    /// The delivery log as a ring of at most `logCapacity` entries; `logStart` is the oldest.
+    /// Dropping the oldest must not shift the whole log inside the lock on every request once it
+    /// is full (a 100k-event run would move the log 90k times).
+    var logRing: [SandboxLogEntry] = []
+    var logStart = 0
     var nextSequence = 1
     public internal(set) var stats = SandboxStats()
 
@@ -121,10 +125,19 @@ public struct SandboxState: Sendable {
             response: reply.body
         )
         self.nextSequence += 1
-        self.log.append(entry)
-        if self.log.count > self.configuration.logCapacity {
-            self.log.removeFirst(self.log.count - self.configuration.logCapacity)
+        if self.configuration.logCapacity <= 0 {
+            // An unvalidated configuration keeps no log; the counters still count.
+        } else if self.logRing.count < self.configuration.logCapacity {
+            self.logRing.append(entry)
+        } else {
+            self.logRing[self.logStart] = entry
+            self.logStart = (self.logStart + 1) % self.logRing.count
         }
         self.stats.count(reply, event: event)
+    }
+
+    /// The delivery log, oldest first: the last `logCapacity` requests (default 10 000).
+    public var log: [SandboxLogEntry] {
+        Array(self.logRing[self.logStart...] + self.logRing[..<self.logStart])
     }
 }

@@ -95,6 +95,19 @@ struct SandboxStateTests {
         #expect(pattern.contains(true) && pattern.contains(false))
     }
 
+    @Test func logIsARingThatStaysOrderedAcrossManyWraps() throws {
+        var configuration = SandboxHarness.configuration()
+        configuration.logCapacity = 3
+        var state = SandboxState(configuration: configuration)
+        let request = SandboxRequest(method: "POST", path: "/api/referral/events", headers: [], body: [])
+        let reply = SandboxReply(status: 200, body: "{}", verdict: .accepted)
+        for count in 1...10 {
+            state.record(request, reply: reply, event: nil, time: Double(count))
+            #expect(state.log.map(\.sequence) == Array(max(1, count - 2)...count))
+        }
+        #expect(state.stats.requests == 10)
+    }
+
     @Test func logKeepsRawBodiesUpToCapacityAndCounts() throws {
         var configuration = SandboxHarness.configuration()
         configuration.logCapacity = 2
