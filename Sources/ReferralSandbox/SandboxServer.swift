@@ -19,6 +19,9 @@ import ServiceLifecycle
 ///   default to "no fault"); a `PUT` restarts the "first N" counters.
 /// - `POST /_sandbox/reset`: forget referrals, keys, log and counters; restore configured faults.
 ///
+/// A request body over Hummingbird's default upload limit (2 MiB) is answered 413 before it
+/// reaches the state, the log or the counters, so a runaway sender cannot grow the sandbox's memory.
+///
 /// Start it on port 0 in tests and learn the bound address from `onListening`.
 public struct SandboxServer: Service {
     /// The configuration it was started with.

@@ -128,6 +128,18 @@ struct SandboxServerTests {
         }
     }
 
+    @Test func refusesABodyOverTheUploadLimitWithoutTouchingTheState() async throws {
+        try await SandboxHarness.withSandbox(clock: .fixed(Self.vectorT)) { address, server in
+            let huge = [UInt8](repeating: UInt8(ascii: " "), count: 2 * 1024 * 1024 + 1)
+            let result = try await SandboxHarness.post(address, body: huge, signature: Self.header)
+            #expect(result.status == 413)
+            #expect(server.store.stats.requests == 0)
+            #expect(
+                try await SandboxHarness.post(address, body: Array(Self.body.utf8), signature: Self.header).status
+                    == 200)
+        }
+    }
+
     @Test func aDroppedConnectionIsATransportFailureForTheClient() async throws {
         try await SandboxHarness.withSandbox(SandboxHarness.configuration(faults: SandboxFaults(dropRate: 1))) {
             address, server in
