@@ -108,8 +108,9 @@ extension ReferralClient {
         request.headers.add(name: ReferralSignature.headerName, value: signature)
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
+            let deadline = ContinuousClock.now + self.timeout
             let response = try await self.httpClient.execute(request, timeout: self.timeAmount)
-            let buffer = try await response.body.collect(upTo: 1 << 20)
+            let buffer = try await Self.collect(response.body, upTo: 1 << 20, deadline: deadline)
             let result: SendResult
             if let redirectStatus = Self.redirectThatDroppedTheBody(response.history) {
                 // The final answer is to a body-less GET, not to the event: report the redirect.
@@ -135,6 +136,31 @@ extension ReferralClient {
     static func redirectThatDroppedTheBody(_ history: [HTTPClientRequestResponse]) -> Int? {
         guard history.count > 1, history.contains(where: { $0.request.method != .POST }) else { return nil }
         return history.first.map { Int($0.responseHead.status.code) }
+    }
+
+    /// Collects the body by `deadline`: async-http-client's request deadline ends with the response
+    /// head, so a peer that sends headers and then stalls would otherwise hang the send for good.
+    ///
+    /// - Throws: ``ReferralError`` `transportFailure` past the deadline; what collecting throws.
+    private static func collect(
+        _ body: HTTPClientResponse.Body,
+        upTo maxBytes: Int,
+        deadline: ContinuousClock.Instant
+    ) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: maxBytes) }
+            group.addTask {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            // Whichever finishes first decides; the other is cancelled (the body stream ends on
+            // cancellation, the sleep throws) and awaited before the group returns.
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let buffer = first else {
+                throw ReferralError(.transportFailure, reason: "response body not received before the timeout")
+            }
+            return buffer
+        }
     }
 
     private var timeAmount: TimeAmount {

@@ -28,7 +28,7 @@ public final class ReferralClient: Sendable {
     public let credentials: ReferralCredentials
     /// The server id used when a call names none (the only server, when there is exactly one).
     public let defaultServerID: String?
-    /// The per-request timeout.
+    /// The per-request timeout: connect, request, response head and body together.
     public let timeout: Duration
 
     let httpClient: HTTPClient
@@ -42,7 +42,7 @@ public final class ReferralClient: Sendable {
     ///   - credentials: The secret per `server_id`.
     ///   - endpoint: The events URL; defaults to ``defaultEndpoint``.
     ///   - httpClient: A pooled client to share; `nil` creates one this client owns.
-    ///   - timeout: The per-request deadline (connect + response).
+    ///   - timeout: The per-request deadline (connect, response head and the whole body).
     ///   - clock: The source of the signing time `t`.
     ///   - logger: Where per-request debug logs go.
     /// - Throws: ``ReferralError`` `invalidEndpoint` when the endpoint is not an http(s) URL with a host.
