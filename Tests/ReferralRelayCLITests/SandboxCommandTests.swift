@@ -32,6 +32,45 @@ struct SandboxCommandTests {
         #expect(sandbox.process.terminationReason == .exit, "graceful shutdown on SIGTERM, not killed by the signal")
     }
 
+    @Test func neverLogsTheSecretEvenAtTraceLevel() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let secretValue = "whsec_never_printed_7c1d"
+        let secretFile = directory.appendingPathComponent("secret")
+        try Data(secretValue.utf8).write(to: secretFile)
+        let logFile = directory.appendingPathComponent("stderr.log")
+        #expect(FileManager.default.createFile(atPath: logFile.path, contents: nil))
+        let log = try FileHandle(forWritingTo: logFile)
+        defer { try? log.close() }
+        let sandbox = try RunningSandbox(
+            arguments: [
+                "--port", "0", "--server-id", "srv_1", "--secret-file", secretFile.path, "--key-id", "k1",
+                "--log-level", "trace",
+            ],
+            standardError: log
+        )
+        defer { sandbox.stop() }
+        let environment = [
+            "MMOLOVE_ENDPOINT": sandbox.baseURL + "/api/referral/events", "MMOLOVE_SERVER_ID": "srv_1",
+            "MMOLOVE_REFERRAL_SECRET_FILE": secretFile.path, "MMOLOVE_KEY_ID": "k1",
+        ]
+        let sent = try Executable.run(
+            ["send", "registered", "--token", "T", "--referee-identity", "R", "--server-event-id", "reg-1"],
+            environment: environment)
+        #expect(sent.status == 0)
+        let refused = try Executable.run(
+            ["send", "qualified", "--token", "T", "--server-event-id", "qual-1"],
+            environment: environment.merging(["MMOLOVE_KEY_ID": "k9"]) { _, new in new })
+        #expect(refused.stdout == "401\n{\"error\":\"bad_signature\"}\n", "a wrong key id is a bad signature")
+        sandbox.stop()
+        let logs = try String(contentsOf: logFile, encoding: .utf8)
+        #expect(!logs.isEmpty, "trace level writes logs")
+        for output in [logs, sent.stdout, sent.stderr, refused.stdout, refused.stderr] {
+            #expect(!output.contains(secretValue))
+        }
+    }
+
     @Test func faultFlagsThrottleTheFirstRequestWithRetryAfter() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -9,15 +9,17 @@ final class RunningSandbox {
 
     /// Starts `sandbox --port 0 …` and waits for its `sandbox listening on <url>` line.
     ///
-    /// - Parameter arguments: The arguments after `sandbox`.
+    /// - Parameters:
+    ///   - arguments: The arguments after `sandbox`.
+    ///   - standardError: Where its logs go (a file, so a chatty log level never blocks on a pipe).
     /// - Throws: When it exits or prints nothing usable.
-    init(arguments: [String]) throws {
+    init(arguments: [String], standardError: FileHandle = .nullDevice) throws {
         let process = Process()
         process.executableURL = try Executable.url()
         process.arguments = ["sandbox"] + arguments
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = standardError
         try process.run()
         self.process = process
         self.output = output
