@@ -45,6 +45,12 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "The request timeout in seconds.")
     var timeout: Int = 10
 
+    func validate() throws {
+        // A zero or negative deadline would expire before connecting and be reported as status 0,
+        // "no HTTP response", hiding a usage error behind a transport failure.
+        guard self.timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
     func run() async throws {
         let environment = try SendEnvironment(ProcessInfo.processInfo.environment)
         let event: ReferralEvent

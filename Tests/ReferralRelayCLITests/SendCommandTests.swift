@@ -86,6 +86,20 @@ struct SendCommandTests {
         #expect(noSecret.stderr.contains("MMOLOVE_REFERRAL_SECRET"))
     }
 
+    @Test(arguments: ["0", "-5"])
+    func aNonPositiveTimeoutIsAUsageErrorNotATransportFailure(_ timeout: String) throws {
+        let result = try Executable.run(
+            ["send", "qualified", "--token", "T", "--server-event-id", "E", "--timeout", timeout],
+            environment: [
+                "MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_REFERRAL_SECRET": "s",
+                "MMOLOVE_ENDPOINT": "http://127.0.0.1:1/x",
+            ]
+        )
+        #expect(result.stdout.isEmpty, "nothing was sent, so no status is printed")
+        #expect(result.stderr.contains("--timeout"))
+        #expect(result.status != 0)
+    }
+
     @Test func transportFailurePrintsStatusZeroAndExitsNonZero() throws {
         let result = try Executable.run(
             ["send", "qualified", "--token", "T", "--server-event-id", "E", "--timeout", "1"],
