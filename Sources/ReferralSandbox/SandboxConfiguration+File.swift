@@ -74,6 +74,8 @@ extension SandboxConfiguration {
     }
 }
 
+/// The JSON configuration file as written; every key is optional and defaults as documented on
+/// ``SandboxConfiguration/load(path:)``.
 private struct FileConfiguration: Decodable {
     var host: String?
     var port: Int?
@@ -94,6 +96,7 @@ private struct FileConfiguration: Decodable {
     }
 }
 
+/// One `servers[]` entry: an id, its inline or file secret(s) and whether referrals are on.
 private struct ServerEntry: Decodable {
     var id: String
     var secret: String?
@@ -109,6 +112,7 @@ private struct ServerEntry: Decodable {
     }
 }
 
+/// One secret of a server: exactly one of `secret` or `secret_file`, with an optional `kid`.
 private struct SecretEntry: Decodable {
     var secret: String?
     var secretFile: String?
