@@ -43,6 +43,14 @@ struct ReferralSecretTests {
         let secret = try ReferralSecret(contentsOfFile: file.path, keyID: "k1")
         #expect(secret == ReferralSecret(self.value, keyID: "k1"))
 
+        let binary = directory.appendingPathComponent("binary")
+        try Data([0x77, 0x68, 0xFF, 0xFE, 0x0A]).write(to: binary)
+        #expect {
+            try ReferralSecret(contentsOfFile: binary.path)
+        } throws: { error in
+            (error as? ReferralError)?.reason == "secret file \(binary.path) is not UTF-8 text"
+        }
+
         let empty = directory.appendingPathComponent("empty")
         try Data(" \n".utf8).write(to: empty)
         #expect(throws: ReferralError.self) { try ReferralSecret(contentsOfFile: empty.path) }
