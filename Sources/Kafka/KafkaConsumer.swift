@@ -1,0 +1,136 @@
+import CRDKafka
+import Logging
+import ServiceLifecycle
+
+/// A Kafka consumer over librdkafka: consumer-group subscription (cooperative-sticky by
+/// default) or manual assignment, records and rebalances delivered through ``events``.
+///
+/// Threads: the consumer owns a poll thread (runs `rd_kafka_consumer_poll` and the rebalance
+/// callback, and finally closes and destroys the handle) and a worker thread (runs every other
+/// call: commits, queries, pause/resume, seek). Async methods suspend until the worker answers;
+/// nothing blocks the cooperative pool.
+///
+/// - Important: Shutdown order: stop intake, drain, ``commit(_:)``, then ``close()``, which
+///   leaves the group. Revocations during close are completed at once.
+public final class KafkaConsumer: Sendable, Service {
+    /// Records and rebalance events, in order. One reader.
+    public let events: KafkaConsumerEvents
+    /// librdkafka statistics every ``KafkaConsumerConfiguration/statisticsInterval`` (newest kept).
+    public let statistics: AsyncStream<KafkaStatistics>
+
+    let client: RDKafkaClient
+    let worker: KafkaThread
+    let buffer: KafkaConsumerEventBuffer
+    let lifecycle: RDKafkaPollLifecycle
+    let logger: Logger
+
+    /// Creates the consumer and starts its threads. Call ``subscribe(topics:)`` or ``assign(_:)``.
+    ///
+    /// - Throws: ``KafkaError`` naming a rejected configuration property.
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws(KafkaError) {
+        let buffer = KafkaConsumerEventBuffer(capacity: configuration.bufferCapacity)
+        let (statistics, statisticsSink) = AsyncStream.makeStream(
+            of: KafkaStatistics.self,
+            bufferingPolicy: .bufferingNewest(8)
+        )
+        let context = RDKafkaClientContext(
+            logger: logger,
+            statistics: statisticsSink,
+            rebalance: RDKafkaRebalanceHandler(
+                buffer: buffer,
+                revocationTimeout: configuration.revocationTimeout,
+                logger: logger
+            ),
+            onFatal: { error in buffer.finish(failure: error) }
+        )
+        let client = try RDKafkaClient.make(kind: .consumer, properties: configuration.rdProperties, context: context)
+        // Serve rebalance, commit, error and statistics callbacks from rd_kafka_consumer_poll.
+        try client.withHandle { handle throws(KafkaError) in
+            let err = rd_kafka_poll_set_consumer(handle)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "rd_kafka_poll_set_consumer") }
+        }
+        let worker = KafkaThread(name: "kafka-consumer-worker")
+        let lifecycle = RDKafkaPollLifecycle()
+        self.client = client
+        self.worker = worker
+        self.buffer = buffer
+        self.lifecycle = lifecycle
+        self.logger = logger
+        self.events = KafkaConsumerEvents(buffer: buffer)
+        self.statistics = statistics
+        KafkaThread.detach(name: "kafka-consumer-poll") {
+            Self.pollLoop(client: client, buffer: buffer, worker: worker, lifecycle: lifecycle, logger: logger)
+            statisticsSink.finish()
+        }
+    }
+
+    deinit {
+        // The poll thread holds what it needs; it closes and destroys the handle itself.
+        lifecycle.requestStop()
+    }
+
+    /// Leaves the group (`rd_kafka_consumer_close`), ends ``events`` and destroys the handle.
+    /// Buffered events are discarded. Idempotent; returns once closed.
+    public func close() async {
+        buffer.beginClosing()
+        lifecycle.requestStop()
+        await lifecycle.waitUntilClosed()
+    }
+
+    /// Runs until graceful shutdown or cancellation, then closes. For a `ServiceGroup`.
+    public func run() async throws {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await lifecycle.waitUntilClosed()
+            } onGracefulShutdown: { [buffer, lifecycle] in
+                buffer.beginClosing()
+                lifecycle.requestStop()
+            }
+        } onCancel: { [buffer, lifecycle] in
+            buffer.beginClosing()
+            lifecycle.requestStop()
+        }
+    }
+
+    /// The fatal error librdkafka raised, if any; the consumer must then be recreated.
+    public var fatalError: KafkaError? { client.context.fatalError }
+
+    /// The poll thread: fetch while there is room, serve callbacks, then close and destroy.
+    private static func pollLoop(
+        client: RDKafkaClient,
+        buffer: KafkaConsumerEventBuffer,
+        worker: KafkaThread,
+        lifecycle: RDKafkaPollLifecycle,
+        logger: Logger
+    ) {
+        while !lifecycle.isStopRequested {
+            guard buffer.waitForSpace(timeout: .milliseconds(100)) else { continue }
+            guard let message = try? client.withHandle({ rd_kafka_consumer_poll($0, 100) }) else { continue }
+            defer { rd_kafka_message_destroy(message) }
+            let err = message.pointee.err
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                buffer.push(.message(KafkaConsumerMessage(message)))
+            } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                logger.warning(
+                    "Consumer error",
+                    metadata: [
+                        "kafka.code": "\(KafkaError.Code(err).name)",
+                        "kafka.topic": "\(message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "")",
+                    ]
+                )
+            }
+        }
+        buffer.beginClosing()
+        _ = try? client.withHandle { handle in
+            let err = rd_kafka_consumer_close(handle)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                logger.warning("Consumer close failed", metadata: ["kafka.code": "\(KafkaError.Code(err).name)"])
+            }
+        }
+        worker.stopAndJoin()
+        buffer.finish()
+        client.destroy()
+        logger.debug("Consumer closed")
+        lifecycle.markClosed()
+    }
+}
