@@ -114,6 +114,9 @@ final class KafkaConsumerEventBuffer: Sendable {
 
     var isClosing: Bool { state.withLock { $0.closing } }
 
+    /// Records currently buffered (for tests and diagnostics).
+    var bufferedMessageCount: Int { state.withLock { $0.messageCount } }
+
     /// Ends the sequence: buffered events are discarded; the reader gets `nil` or `failure`.
     func finish(failure: KafkaError? = nil) {
         let waiter = state.withLock { state -> CheckedContinuation<KafkaConsumerEvent?, any Error>? in

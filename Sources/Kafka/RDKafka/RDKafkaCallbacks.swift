@@ -59,8 +59,9 @@ enum RDKafkaCallbacks {
             guard let context = RDKafkaClientContext.from(opaque) else { return }
             if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
                 let count = offsets.map { Int($0.pointee.cnt) } ?? 0
-                context.logger.warning(
-                    "Asynchronous offset commit failed",
+                // Also called for synchronous commits, whose callers get the error: log quietly.
+                context.logger.info(
+                    "Offset commit failed",
                     metadata: ["kafka.code": "\(KafkaError.Code(err).name)", "kafka.partitions": "\(count)"]
                 )
             }

@@ -24,6 +24,8 @@ final class RDKafkaRebalanceHandler: Sendable {
         partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
     ) {
         KafkaThread.preconditionOnModuleThread()
+        var logger = self.logger
+        logger[metadataKey: "kafka.client"] = "\(String(cString: rd_kafka_name(rk)))"
         let topicPartitions = RDKafkaTopicPartitionList.read(partitions).map(\.topicPartition)
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
         switch err {
