@@ -157,31 +157,6 @@ extension KafkaConsumer {
         }
     }
 
-    /// For each partition, the earliest offset whose timestamp is at or after `milliseconds`
-    /// (since the Unix epoch); ``KafkaOffset/end`` (-1) when there is none.
-    public func offsets(
-        forTimestamp milliseconds: Int64,
-        partitions: [KafkaTopicPartition],
-        timeout: Duration = .seconds(10)
-    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
-        let entries = partitions.map { ($0, milliseconds) }
-        return try await onWorker { handle throws(KafkaError) in
-            KafkaThread.preconditionOnModuleThread()
-            return try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
-                let err = rd_kafka_offsets_for_times(handle, list, timeout.rdMilliseconds)
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "offsets_for_times") }
-                var result: [KafkaTopicPartition: Int64] = [:]
-                for entry in RDKafkaTopicPartitionList.read(list) {
-                    guard entry.error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                        throw KafkaError.from(entry.error, "offsets_for_times \(entry.topicPartition)")
-                    }
-                    result[entry.topicPartition] = entry.offset
-                }
-                return result
-            }
-        }
-    }
-
     /// Queries the broker for a partition's low and high watermarks.
     public func watermarks(
         topic: String,
@@ -201,7 +176,7 @@ extension KafkaConsumer {
     }
 
     /// Runs `body` with the handle on the consumer's worker thread.
-    private func onWorker<T: Sendable>(
+    func onWorker<T: Sendable>(
         _ body: @escaping @Sendable (OpaquePointer) throws(KafkaError) -> T
     ) async throws(KafkaError) -> T {
         try await worker.run { [client] () throws(KafkaError) -> T in

@@ -23,6 +23,8 @@ public final class KafkaConsumer: Sendable, Service {
     let buffer: KafkaConsumerEventBuffer
     let lifecycle: RDKafkaPollLifecycle
     let logger: Logger
+    /// Properties for temporary helper consumers (see ``offsets(forTimestamp:partitions:timeout:)``).
+    let probeProperties: [(String, String)]
 
     /// Creates the consumer and starts its threads. Call ``subscribe(topics:)`` or ``assign(_:)``.
     ///
@@ -56,6 +58,7 @@ public final class KafkaConsumer: Sendable, Service {
         self.buffer = buffer
         self.lifecycle = lifecycle
         self.logger = logger
+        self.probeProperties = configuration.rdProperties.filter { $0.0 != "statistics.interval.ms" }
         self.events = KafkaConsumerEvents(buffer: buffer)
         self.statistics = statistics
         KafkaThread.detach(name: "kafka-consumer-poll") {

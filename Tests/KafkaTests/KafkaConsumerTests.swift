@@ -81,6 +81,8 @@ import Testing
         await producer.close()
     }
 
+    /// The mock does not implement ListOffsets by timestamp (it answers -1), so this also
+    /// exercises the binding's verification and binary-search fallback.
     @Test(.timeLimit(.minutes(1)))
     func offsetsForTimestampAndSeekLandOnTheRightRecord() async throws {
         let topic = Support.unique("times")
@@ -105,6 +107,8 @@ import Testing
         #expect(offsets == [tp: 5])
         let exact = try await consumer.offsets(forTimestamp: base + 3000, partitions: [tp])
         #expect(exact == [tp: 3])
+        #expect(try await consumer.offsets(forTimestamp: base - 1, partitions: [tp]) == [tp: 0])
+        #expect(try await consumer.offsets(forTimestamp: base + 60_000, partitions: [tp]) == [tp: KafkaOffset.end])
         #expect(try await consumer.watermarks(topic: topic, partition: 0) == KafkaWatermarks(low: 0, high: 10))
 
         try await consumer.assign([tp: offsets[tp] ?? 0])
