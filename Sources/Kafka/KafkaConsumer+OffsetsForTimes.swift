@@ -130,6 +130,6 @@ final class RDKafkaRecordProber {
     /// Closes and destroys the temporary consumer (on the calling module thread).
     func close() {
         _ = try? client.withHandle { rd_kafka_consumer_close($0) }
-        client.destroy()
+        client.destroy(consumerClosed: true)
     }
 }

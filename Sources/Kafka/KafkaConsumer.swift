@@ -113,6 +113,14 @@ public final class KafkaConsumer: Sendable, Service {
             let err = message.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
                 buffer.push(.message(KafkaConsumerMessage(message)))
+            } else if err == RD_KAFKA_RESP_ERR__FATAL {
+                // Consumers get fatal errors as error messages rather than through error_cb.
+                var reason = [CChar](repeating: 0, count: 512)
+                let original = client.withHandleIgnoringClosed { rd_kafka_fatal_error($0, &reason, reason.count) }
+                let detail = reason.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                var error = KafkaError.from(original ?? err, "Fatal error: \(detail)")
+                error.isFatal = true
+                client.context.recordFatal(error)
             } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 logger.warning(
                     "Consumer error",
@@ -132,8 +140,11 @@ public final class KafkaConsumer: Sendable, Service {
         }
         worker.stopAndJoin()
         buffer.finish()
-        client.destroy()
-        logger.debug("Consumer closed")
+        // Closed as far as callers are concerned: the group was left and nothing uses the
+        // handle any more. Destroying it joins librdkafka's threads, which must not hold up
+        // an orderly shutdown.
         lifecycle.markClosed()
+        client.destroy(consumerClosed: true)
+        logger.debug("Consumer destroyed")
     }
 }

@@ -14,7 +14,7 @@ public final class KafkaProducer: Sendable, Service {
     /// librdkafka statistics every ``KafkaProducerConfiguration/statisticsInterval``.
     public let statistics: AsyncStream<KafkaStatistics>
 
-    private let client: RDKafkaClient
+    let client: RDKafkaClient
     private let worker: KafkaThread
     private let lifecycle: RDKafkaPollLifecycle
     private let logger: Logger

@@ -60,13 +60,25 @@ final class RDKafkaClient: @unchecked Sendable {
         return try body(handle)
     }
 
+    /// Runs `body` with the raw handle, or returns `nil` once destroyed.
+    func withHandleIgnoringClosed<T>(_ body: (OpaquePointer) -> T) -> T? {
+        try? withHandle { handle in body(handle) }
+    }
+
     /// Destroys the handle (blocking until librdkafka's threads exit). Idempotent.
     ///
+    /// - Parameter consumerClosed: the consumer was already closed with
+    ///   `rd_kafka_consumer_close`; destroy must not close it again (after a fatal error a
+    ///   second close never finishes in librdkafka 2.0.2).
     /// - Important: Call on a module thread, after every other user of the handle stopped.
-    func destroy() {
+    func destroy(consumerClosed: Bool = false) {
         KafkaThread.preconditionOnModuleThread()
         guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        rd_kafka_destroy(handle)
+        if consumerClosed {
+            rd_kafka_destroy_flags(handle, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
+        } else {
+            rd_kafka_destroy(handle)
+        }
     }
 
     deinit {
