@@ -136,11 +136,14 @@ import Testing
         configuration.bufferCapacity = 64
         let consumer = try KafkaConsumer(configuration: configuration, logger: Support.logger)
         try await consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): KafkaOffset.beginning])
-        try await Task.sleep(for: .seconds(1))
-        // Nobody read: the poll thread must have stopped at the capacity.
-        let buffered = consumer.buffer.bufferedMessageCount
-        #expect(buffered > 0)
-        #expect(buffered <= 64)
+        // Nobody reads: the poll thread fills the buffer to its capacity and stops there.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while consumer.buffer.bufferedMessageCount < 64 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(consumer.buffer.bufferedMessageCount == 64)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(consumer.buffer.bufferedMessageCount == 64, "the poll thread kept buffering")
         let messages = try await Support.readMessages(consumer, count: count)
         #expect(messages.map(\.offset) == Array(0..<Int64(count)))
         await consumer.close()
