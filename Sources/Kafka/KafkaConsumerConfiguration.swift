@@ -42,6 +42,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// Records buffered between the poll thread and ``KafkaConsumer/events`` before the poll
     /// thread stops fetching. Default 1024.
     public var bufferCapacity: Int = 1024
+    /// librdkafka's own prefetch limit (`queued.max.messages.kbytes`), for the whole consumer.
+    /// With ``bufferCapacity`` it bounds the memory held for unread records. Default 16 MiB
+    /// (librdkafka's is 64 MiB).
+    public var prefetchLimitKilobytes: Int = 16_384
     /// How long a revocation waits for ``KafkaRevocation/complete()`` before the partitions
     /// are released anyway. Default 10 s.
     public var revocationTimeout: Duration = .seconds(10)
@@ -69,6 +73,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
             ("enable.partition.eof", "false"),
+            ("queued.max.messages.kbytes", "\(prefetchLimitKilobytes)"),
         ]
         if let statisticsInterval {
             list.append(("statistics.interval.ms", "\(statisticsInterval.rdMilliseconds)"))

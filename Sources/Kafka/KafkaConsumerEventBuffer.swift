@@ -29,6 +29,8 @@ final class KafkaConsumerEventBuffer: Sendable {
         var producerWaiting = false
         /// Once closing, revocations are completed at once: the caller committed before `close()`.
         var closing = false
+        /// The revocation the poll thread is waiting on, completed at once if closing begins.
+        var pendingRevocation: KafkaRevocation?
 
         mutating func popFirst() -> KafkaConsumerEvent? {
             guard head < queue.count else { return nil }
@@ -97,6 +99,7 @@ final class KafkaConsumerEventBuffer: Sendable {
         let (waiter, shouldWait) = state.withLock { state in
             state.drop(Set(revocation.partitions))
             let shouldWait = !state.closing && !state.finished
+            state.pendingRevocation = shouldWait ? revocation : nil
             return (state.enqueue(.revoked(revocation)), shouldWait)
         }
         waiter?.resume(returning: .revoked(revocation))
@@ -109,8 +112,16 @@ final class KafkaConsumerEventBuffer: Sendable {
         space.signal()
     }
 
-    /// Marks the consumer as closing: revocations from now on complete immediately.
-    func beginClosing() { state.withLock { $0.closing = true } }
+    /// Marks the consumer as closing: revocations from now on complete immediately, and one
+    /// the poll thread is waiting on is completed now.
+    func beginClosing() {
+        let pending = state.withLock { state in
+            state.closing = true
+            defer { state.pendingRevocation = nil }
+            return state.pendingRevocation
+        }
+        pending?.complete()
+    }
 
     var isClosing: Bool { state.withLock { $0.closing } }
 

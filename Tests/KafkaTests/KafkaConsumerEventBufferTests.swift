@@ -99,3 +99,13 @@ enum KafkaThreadProbe {
         return result.withLock { $0! }
     }
 }
+
+extension KafkaConsumerEventBufferTests {
+    @Test func closingCompletesTheRevocationThePollThreadWaitsOn() {
+        let buffer = KafkaConsumerEventBuffer(capacity: 4)
+        let revocation = KafkaRevocation(partitions: [], isLost: false, completed: false)
+        #expect(buffer.revoke(revocation))
+        buffer.beginClosing()
+        #expect(KafkaThreadProbe.onModuleThread { revocation.wait(timeout: .milliseconds(10)) })
+    }
+}
