@@ -64,4 +64,18 @@ import Testing
         #expect(try await sends.value.count == 500)
         await producer.close()
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aFullQueueBacksOffAndDropsNothing() async throws {
+        let topic = Support.unique("queue-full")
+        let cluster = try await Support.cluster(topic: topic, partitions: 2)
+        var configuration = KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers])
+        configuration.properties["queue.buffering.max.messages"] = "10"
+        configuration.queueFullBackoff = .milliseconds(2)
+        let producer = try KafkaProducer(configuration: configuration, logger: Support.logger)
+        let reports = try await Support.produce(producer, topic: topic, count: 300)
+        #expect(reports.count == 300)
+        #expect(Set(reports.map { "\($0.partition)/\($0.offset)" }).count == 300)
+        await producer.close()
+    }
 }
