@@ -48,6 +48,10 @@ extension KafkaConsumer {
     ///
     /// - Parameter offsets: per partition, the **next** offset to read (last settled + 1).
     /// - Throws: ``KafkaError`` for the request or the first partition that failed.
+    /// - Note: While the group rebalances the coordinator may refuse with
+    ///   `REBALANCE_IN_PROGRESS` (``KafkaError/isRetriable``); the embedded broker does so for
+    ///   the whole time a group is joining or syncing. Retry; a partition later revoked is then
+    ///   re-read from the last successful commit by its next owner.
     public func commit(_ offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let entries = offsets.map { ($0.key, $0.value) }

@@ -15,6 +15,10 @@ public enum KafkaConsumerEvent: Sendable {
 }
 
 /// A revocation of partitions that waits for the caller to settle before they are released.
+///
+/// The poll thread waits inside librdkafka's rebalance callback, so no records are fetched
+/// until ``complete()`` is called or the timeout passes; commits still run (on the worker
+/// thread). During ``KafkaConsumer/close()`` revocations complete at once.
 public struct KafkaRevocation: Sendable {
     /// The partitions being revoked.
     public let partitions: [KafkaTopicPartition]
