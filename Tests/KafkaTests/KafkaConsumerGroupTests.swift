@@ -162,4 +162,64 @@ import Testing
         #expect(b.books.withLock { $0.everAssigned }, "b never got partitions")
         await producer.close()
     }
+
+    /// The revoking member keeps its partitions until it completes the revocation: the new
+    /// member is assigned only afterwards. The hold (6 s) is longer than the mock's re-join
+    /// delay (session timeout minus 1 s = 5 s), so a binding that released the partitions at
+    /// once would let the new member in before the hold ends and fail this test.
+    @Test(.timeLimit(.minutes(2)))
+    func revokedPartitionsAreReleasedOnlyAfterTheRevocationCompletes() async throws {
+        let topic = Support.unique("group-hold")
+        let group = Support.unique("group")
+        let cluster = try await Support.cluster(topic: topic, partitions: 2)
+        var configuration = Support.consumerConfiguration(cluster, group: group)
+        configuration.sessionTimeout = .seconds(6)
+        configuration.heartbeatInterval = .seconds(1)
+        configuration.revocationTimeout = .seconds(20)
+        let a = try KafkaConsumer(configuration: configuration, logger: Support.logger)
+        let b = try KafkaConsumer(configuration: configuration, logger: Support.logger)
+        let hold = Duration.seconds(6)
+        let clock = ContinuousClock()
+        let stamps = Stamps()
+
+        try await a.subscribe(topics: [topic])
+        var aEvents = a.events.makeAsyncIterator()
+        guard case .assigned(let first)? = try await Support.nextEvent(a.events, timeout: .seconds(20)) else {
+            Issue.record("a was not assigned")
+            return
+        }
+        #expect(first.count == 2)
+
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                try await b.subscribe(topics: [topic])
+                while let event = try await Support.nextEvent(b.events, timeout: .seconds(40)) {
+                    if case .assigned = event {
+                        stamps.bAssigned.withLock { $0 = clock.now }
+                        return
+                    }
+                }
+            }
+            while let event = try await aEvents.next() {
+                if case .revoked(let revocation) = event {
+                    try await Task.sleep(for: hold)
+                    stamps.completed.withLock { $0 = clock.now }
+                    revocation.complete()
+                    break
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        let completed = try #require(stamps.completed.withLock { $0 })
+        let assigned = try #require(stamps.bAssigned.withLock { $0 }, "b was never assigned")
+        #expect(assigned > completed, "b got partitions before a completed the revocation")
+        await a.close()
+        await b.close()
+    }
+
+    /// When things happened, shared with child tasks.
+    final class Stamps: Sendable {
+        let completed = Mutex<ContinuousClock.Instant?>(nil)
+        let bAssigned = Mutex<ContinuousClock.Instant?>(nil)
+    }
 }

@@ -43,13 +43,14 @@ final class RDKafkaRebalanceHandler: Sendable {
                     logger.error("Assign failed", metadata: ["kafka.code": "\(KafkaError.Code(result).name)"])
                 }
             }
-            buffer.push(.assigned(topicPartitions))
+            // The cooperative protocol also reports empty increments: not worth an event.
+            if !topicPartitions.isEmpty { buffer.push(.assigned(topicPartitions)) }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
             logger.info(
                 "Partitions revoked", metadata: ["kafka.partitions": "\(topicPartitions)", "kafka.lost": "\(lost)"])
             let revocation = KafkaRevocation(partitions: topicPartitions, isLost: lost, completed: lost)
-            if buffer.revoke(revocation) && !lost {
+            if !topicPartitions.isEmpty && buffer.revoke(revocation) && !lost {
                 if !revocation.wait(timeout: revocationTimeout) {
                     logger.warning(
                         "Revocation not completed in time; releasing partitions",
