@@ -72,20 +72,38 @@ enum KafkaTestSupport {
     }
 
     /// The next event, or `nil` if none arrives within `timeout` (or the sequence ended).
+    /// An event that arrives just as the timeout fires is still returned, never dropped.
     static func nextEvent(_ events: KafkaConsumerEvents, timeout: Duration) async throws -> KafkaConsumerEvent? {
-        try await withThrowingTaskGroup(of: KafkaConsumerEvent?.self) { group in
+        enum Outcome: Sendable {
+            case event(KafkaConsumerEvent?)
+            case failed(any Error)
+            case timedOut
+        }
+        let result: Result<KafkaConsumerEvent?, any Error> = await withTaskGroup(of: Outcome.self) { group in
             group.addTask {
                 var iterator = events.makeAsyncIterator()
-                return try await iterator.next()
+                do { return .event(try await iterator.next()) } catch { return .failed(error) }
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                return nil
+                return .timedOut
             }
-            let first = try await group.next() ?? nil
+            var result: KafkaConsumerEvent?
+            var failure: (any Error)?
+            let first = await group.next()!
             group.cancelAll()
-            return first
+            for outcome in [first] + (await group.reduce(into: []) { $0.append($1) }) {
+                switch outcome {
+                case .event(let event): result = result ?? event
+                case .failed(let error) where !(error is CancellationError): failure = error
+                default: break
+                }
+            }
+            if let result { return .success(result) }
+            if let failure { return .failure(failure) }
+            return .success(nil)
         }
+        return try result.get()
     }
 
     /// Reads messages until `count` arrived (rebalance events are completed and skipped);
