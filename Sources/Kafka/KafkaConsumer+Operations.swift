@@ -136,6 +136,7 @@ extension KafkaConsumer {
     }
 
     /// Moves the fetch position of an assigned partition; buffered records of it are dropped.
+    /// Runs on the poll thread between two polls (so it waits out a pending revocation).
     ///
     /// - Parameters:
     ///   - partition: an assigned partition.
@@ -145,16 +146,20 @@ extension KafkaConsumer {
         to offset: Int64,
         timeout: Duration = .seconds(10)
     ) async throws(KafkaError) {
-        try await onWorker { [buffer] handle throws(KafkaError) in
+        // On the poll thread, between polls: no record from the old position can be handed
+        // to the buffer after the stale ones are dropped.
+        try await pollJobs.run { [client, buffer] () throws(KafkaError) in
             KafkaThread.preconditionOnModuleThread()
-            try RDKafkaTopicPartitionList.with([(partition, offset)]) { list throws(KafkaError) in
-                if let error = rd_kafka_seek_partitions(handle, list, timeout.rdMilliseconds) {
-                    throw KafkaError.consuming(error, "seek \(partition)")
-                }
-                if let failed = RDKafkaTopicPartitionList.read(list).first(where: {
-                    $0.error != RD_KAFKA_RESP_ERR_NO_ERROR
-                }) {
-                    throw KafkaError.from(failed.error, "seek \(failed.topicPartition)")
+            try client.withHandle { handle throws(KafkaError) in
+                try RDKafkaTopicPartitionList.with([(partition, offset)]) { list throws(KafkaError) in
+                    if let error = rd_kafka_seek_partitions(handle, list, timeout.rdMilliseconds) {
+                        throw KafkaError.consuming(error, "seek \(partition)")
+                    }
+                    if let failed = RDKafkaTopicPartitionList.read(list).first(where: {
+                        $0.error != RD_KAFKA_RESP_ERR_NO_ERROR
+                    }) {
+                        throw KafkaError.from(failed.error, "seek \(failed.topicPartition)")
+                    }
                 }
             }
             buffer.drop([partition])

@@ -5,10 +5,10 @@ import ServiceLifecycle
 /// A Kafka consumer over librdkafka: consumer-group subscription (cooperative-sticky by
 /// default) or manual assignment, records and rebalances delivered through ``events``.
 ///
-/// Threads: the consumer owns a poll thread (runs `rd_kafka_consumer_poll` and the rebalance
-/// callback, and finally closes and destroys the handle) and a worker thread (runs every other
-/// call: commits, queries, pause/resume, seek). Async methods suspend until the worker answers;
-/// nothing blocks the cooperative pool.
+/// Threads: the consumer owns a poll thread (runs `rd_kafka_consumer_poll`, the rebalance
+/// callback and seeks, and finally closes and destroys the handle) and a worker thread (runs
+/// every other call: commits, queries, pause/resume, assignment). Async methods suspend until
+/// the thread answers; nothing blocks the cooperative pool.
 ///
 /// - Important: Shutdown order: stop intake, drain, ``commit(_:)``, then ``close()``, which
 ///   leaves the group. Revocations during close are completed at once.
@@ -22,6 +22,7 @@ public final class KafkaConsumer: Sendable, Service {
     let worker: KafkaThread
     let buffer: KafkaConsumerEventBuffer
     let lifecycle: RDKafkaPollLifecycle
+    let pollJobs: RDKafkaPollJobs
     let logger: Logger
     /// Properties for temporary helper consumers (see ``offsets(forTimestamp:partitions:timeout:)``).
     let probeProperties: [(String, String)]
@@ -53,6 +54,8 @@ public final class KafkaConsumer: Sendable, Service {
         }
         let worker = KafkaThread(name: "kafka-consumer-worker")
         let lifecycle = RDKafkaPollLifecycle()
+        let pollJobs = RDKafkaPollJobs()
+        self.pollJobs = pollJobs
         self.client = client
         self.worker = worker
         self.buffer = buffer
@@ -62,7 +65,14 @@ public final class KafkaConsumer: Sendable, Service {
         self.events = KafkaConsumerEvents(buffer: buffer)
         self.statistics = statistics
         KafkaThread.detach(name: "kafka-consumer-poll") {
-            Self.pollLoop(client: client, buffer: buffer, worker: worker, lifecycle: lifecycle, logger: logger)
+            Self.pollLoop(
+                client: client,
+                buffer: buffer,
+                worker: worker,
+                jobs: pollJobs,
+                lifecycle: lifecycle,
+                logger: logger
+            )
             statisticsSink.finish()
         }
     }
@@ -103,10 +113,12 @@ public final class KafkaConsumer: Sendable, Service {
         client: RDKafkaClient,
         buffer: KafkaConsumerEventBuffer,
         worker: KafkaThread,
+        jobs: RDKafkaPollJobs,
         lifecycle: RDKafkaPollLifecycle,
         logger: Logger
     ) {
         while !lifecycle.isStopRequested {
+            jobs.runPending()
             guard buffer.waitForSpace(timeout: .milliseconds(100)) else { continue }
             guard let message = try? client.withHandle({ rd_kafka_consumer_poll($0, 100) }) else { continue }
             defer { rd_kafka_message_destroy(message) }
@@ -138,6 +150,7 @@ public final class KafkaConsumer: Sendable, Service {
                 logger.warning("Consumer close failed", metadata: ["kafka.code": "\(KafkaError.Code(err).name)"])
             }
         }
+        jobs.close()
         worker.stopAndJoin()
         buffer.finish()
         // Closed as far as callers are concerned: the group was left and nothing uses the
