@@ -1,10 +1,59 @@
 import ArgumentParser
+import Kafka
+import Logging
+import ServiceLifecycle
 
-/// `referral-relay dev-broker` (placeholder until its issue lands).
+/// `referral-relay dev-broker`: the embedded Kafka broker for the demo, tests and newcomers.
+///
+/// Starts librdkafka's mock cluster on loopback, creates the relay's default topics, prints
+/// exactly one stdout line `bootstrap: 127.0.0.1:PORT[,...]` and runs until SIGINT/SIGTERM.
 struct DevBrokerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dev-broker", abstract: "Not built yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "dev-broker",
+        abstract: "Run an embedded Kafka broker (librdkafka's mock cluster) on loopback."
+    )
+
+    @Option(help: "Number of brokers in the cluster.")
+    var brokers: Int = 1
+
+    @Option(help: "Partitions per topic.")
+    var partitions: Int = 6
+
+    @Option(help: "Topic of account-created events.")
+    var accountCreatedTopic: String = "account-created"
+
+    @Option(help: "Topic of milestone-reached events.")
+    var milestoneReachedTopic: String = "milestone-reached"
+
+    @Option(help: "Topic the relay publishes outcomes to.")
+    var outcomesTopic: String = "referral-outcomes"
+
+    @Option(help: "Dead-letter topic.")
+    var deadLetterTopic: String = "referral-dlq"
+
+    func validate() throws {
+        guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be 1...16") }
+        guard (1...1024).contains(partitions) else { throw ValidationError("--partitions must be 1...1024") }
+    }
 
     func run() async throws {
-        throw ValidationError("'dev-broker' is not built yet")
+        let logger = Logger(label: "referral-relay.dev-broker", factory: { StreamLogHandler.standardError(label: $0) })
+        let topics = [accountCreatedTopic, milestoneReachedTopic, outcomesTopic, deadLetterTopic]
+        let service = try await DevBrokerService.start(
+            brokers: brokers,
+            topics: topics,
+            partitions: partitions,
+            logger: logger
+        )
+        DevBrokerService.printBootstrap(service.bootstrapServers)
+        DevBrokerService.printHints(bootstrap: service.bootstrapServers, topics: topics)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
     }
 }

@@ -1,0 +1,195 @@
+import CRDKafka
+
+/// Low and high watermark offsets of a partition.
+public struct KafkaWatermarks: Hashable, Sendable {
+    /// The oldest offset in the log.
+    public var low: Int64
+    /// The offset the next record will get.
+    public var high: Int64
+}
+
+extension KafkaConsumer {
+    /// Joins the consumer group for `topics`; assignments arrive as ``KafkaConsumerEvent/assigned(_:)``.
+    public func subscribe(topics: [String]) async throws(KafkaError) {
+        try await onWorker { handle throws(KafkaError) in
+            try RDKafkaTopicPartitionList.with(topics: topics) { list throws(KafkaError) in
+                let err = rd_kafka_subscribe(handle, list)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "subscribe") }
+            }
+        }
+    }
+
+    /// Assigns partitions manually (no group membership; for tools and backfills), each from
+    /// an offset or ``KafkaOffset/beginning``, ``KafkaOffset/end``, ``KafkaOffset/stored``.
+    /// Replaces the current assignment. No ``KafkaConsumerEvent/assigned(_:)`` event is sent.
+    public func assign(_ partitions: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
+        let entries = partitions.sorted { $0.key.description < $1.key.description }.map { ($0.key, $0.value) }
+        try await onWorker { handle throws(KafkaError) in
+            try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
+                let err = rd_kafka_assign(handle, list)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "assign") }
+            }
+        }
+    }
+
+    /// The partitions currently assigned to this consumer.
+    public func assignment() async throws(KafkaError) -> [KafkaTopicPartition] {
+        try await onWorker { handle throws(KafkaError) in
+            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            let err = rd_kafka_assignment(handle, &list)
+            defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "assignment") }
+            return RDKafkaTopicPartitionList.read(list).map(\.topicPartition)
+        }
+    }
+
+    /// Commits offsets synchronously (on the consumer's worker thread) and returns once the
+    /// group coordinator accepted them.
+    ///
+    /// - Parameter offsets: per partition, the **next** offset to read (last settled + 1).
+    /// - Throws: ``KafkaError`` for the request or the first partition that failed.
+    /// - Note: While the group rebalances the coordinator may refuse with
+    ///   `REBALANCE_IN_PROGRESS` (``KafkaError/isRetriable``); the embedded broker does so for
+    ///   the whole time a group is joining or syncing. Retry; a partition later revoked is then
+    ///   re-read from the last successful commit by its next owner.
+    public func commit(_ offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let entries = offsets.map { ($0.key, $0.value) }
+        try await onWorker { handle throws(KafkaError) in
+            KafkaThread.preconditionOnModuleThread()
+            try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
+                let err = rd_kafka_commit(handle, list, 0)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "commit") }
+                if let failed = RDKafkaTopicPartitionList.read(list).first(where: {
+                    $0.error != RD_KAFKA_RESP_ERR_NO_ERROR
+                }) {
+                    throw KafkaError.from(failed.error, "commit \(failed.topicPartition)")
+                }
+            }
+        }
+    }
+
+    /// Commits offsets without waiting for the result; failures are logged.
+    ///
+    /// - Parameter offsets: per partition, the next offset to read.
+    public func commitAsync(_ offsets: [KafkaTopicPartition: Int64]) {
+        guard !offsets.isEmpty else { return }
+        let entries = offsets.map { ($0.key, $0.value) }
+        worker.submit { [client, logger] in
+            do throws(KafkaError) {
+                try client.withHandle { handle throws(KafkaError) in
+                    try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
+                        let err = rd_kafka_commit(handle, list, 1)
+                        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "commit") }
+                    }
+                }
+            } catch {
+                logger.warning("Asynchronous offset commit failed", metadata: ["kafka.error": "\(error)"])
+            }
+        }
+    }
+
+    /// The committed offsets (next offset to read) of `partitions`; partitions without a
+    /// commit are absent from the result.
+    public func committed(
+        _ partitions: [KafkaTopicPartition],
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        let entries = partitions.map { ($0, Int64(0)) }
+        return try await onWorker { handle throws(KafkaError) in
+            KafkaThread.preconditionOnModuleThread()
+            return try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
+                let err = rd_kafka_committed(handle, list, timeout.rdMilliseconds)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "committed") }
+                var result: [KafkaTopicPartition: Int64] = [:]
+                for entry in RDKafkaTopicPartitionList.read(list) where entry.offset >= 0 {
+                    result[entry.topicPartition] = entry.offset
+                }
+                return result
+            }
+        }
+    }
+
+    /// Stops fetching `partitions` (records already buffered are still delivered).
+    public func pause(_ partitions: [KafkaTopicPartition]) async throws(KafkaError) {
+        try await pauseOrResume(partitions, pause: true)
+    }
+
+    /// Resumes fetching `partitions` from where delivery stopped.
+    public func resume(_ partitions: [KafkaTopicPartition]) async throws(KafkaError) {
+        try await pauseOrResume(partitions, pause: false)
+    }
+
+    private func pauseOrResume(_ partitions: [KafkaTopicPartition], pause: Bool) async throws(KafkaError) {
+        let entries = partitions.map { ($0, Int64(0)) }
+        try await onWorker { handle throws(KafkaError) in
+            try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
+                let err = pause ? rd_kafka_pause_partitions(handle, list) : rd_kafka_resume_partitions(handle, list)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, pause ? "pause" : "resume") }
+                if let failed = RDKafkaTopicPartitionList.read(list).first(where: {
+                    $0.error != RD_KAFKA_RESP_ERR_NO_ERROR
+                }) {
+                    throw KafkaError.from(failed.error, "\(pause ? "pause" : "resume") \(failed.topicPartition)")
+                }
+            }
+        }
+    }
+
+    /// Moves the fetch position of an assigned partition; buffered records of it are dropped.
+    /// Runs on the poll thread between two polls (so it waits out a pending revocation).
+    ///
+    /// - Parameters:
+    ///   - partition: an assigned partition.
+    ///   - offset: the next offset to deliver, or ``KafkaOffset/beginning`` / ``KafkaOffset/end``.
+    public func seek(
+        _ partition: KafkaTopicPartition,
+        to offset: Int64,
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) {
+        // On the poll thread, between polls: no record from the old position can be handed
+        // to the buffer after the stale ones are dropped.
+        try await pollJobs.run { [client, buffer] () throws(KafkaError) in
+            KafkaThread.preconditionOnModuleThread()
+            try client.withHandle { handle throws(KafkaError) in
+                try RDKafkaTopicPartitionList.with([(partition, offset)]) { list throws(KafkaError) in
+                    if let error = rd_kafka_seek_partitions(handle, list, timeout.rdMilliseconds) {
+                        throw KafkaError.consuming(error, "seek \(partition)")
+                    }
+                    if let failed = RDKafkaTopicPartitionList.read(list).first(where: {
+                        $0.error != RD_KAFKA_RESP_ERR_NO_ERROR
+                    }) {
+                        throw KafkaError.from(failed.error, "seek \(failed.topicPartition)")
+                    }
+                }
+            }
+            buffer.drop([partition])
+        }
+    }
+
+    /// Queries the broker for a partition's low and high watermarks.
+    public func watermarks(
+        topic: String,
+        partition: Int32,
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> KafkaWatermarks {
+        try await onWorker { handle throws(KafkaError) in
+            KafkaThread.preconditionOnModuleThread()
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let err = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, timeout.rdMilliseconds)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError.from(err, "watermarks \(topic)[\(partition)]")
+            }
+            return KafkaWatermarks(low: low, high: high)
+        }
+    }
+
+    /// Runs `body` with the handle on the consumer's worker thread.
+    func onWorker<T: Sendable>(
+        _ body: @escaping @Sendable (OpaquePointer) throws(KafkaError) -> T
+    ) async throws(KafkaError) -> T {
+        try await worker.run { [client] () throws(KafkaError) -> T in
+            try client.withHandle(body)
+        }
+    }
+}

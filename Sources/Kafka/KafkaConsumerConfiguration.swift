@@ -1,0 +1,84 @@
+/// Configuration of a ``KafkaConsumer``: typed fields for what the relay sets, plus
+/// ``properties`` passed to librdkafka verbatim and applied last (SASL/SSL, timeouts, tuning).
+public struct KafkaConsumerConfiguration: Sendable {
+    /// The partition assignment strategy (`partition.assignment.strategy`).
+    public enum Assignor: String, Sendable {
+        /// Incremental cooperative rebalancing: unaffected partitions keep being consumed.
+        case cooperativeSticky = "cooperative-sticky"
+        /// Eager range assignment.
+        case range
+        /// Eager round-robin assignment.
+        case roundRobin = "roundrobin"
+    }
+
+    /// Where to start when a partition has no committed offset (`auto.offset.reset`).
+    public enum AutoOffsetReset: String, Sendable {
+        /// The oldest record still in the log.
+        case earliest
+        /// Only records produced from now on.
+        case latest
+        /// Fail instead.
+        case error
+    }
+
+    /// Brokers to bootstrap from (`bootstrap.servers`), `host:port` each.
+    public var bootstrapServers: [String]
+    /// The consumer group (`group.id`); used for commits even with manual assignment.
+    public var groupID: String
+    /// The client id (`client.id`). Default `referral-relay`.
+    public var clientID: String = "referral-relay"
+    /// `session.timeout.ms`. Default 45 s (librdkafka's). The mock broker needs at least 3 s.
+    public var sessionTimeout: Duration = .seconds(45)
+    /// `heartbeat.interval.ms`. Default 3 s.
+    public var heartbeatInterval: Duration = .seconds(3)
+    /// `max.poll.interval.ms`: a reader slower than this loses its partitions. Default 300 s.
+    public var maxPollInterval: Duration = .seconds(300)
+    /// The assignor. Default ``Assignor/cooperativeSticky``.
+    public var assignor: Assignor = .cooperativeSticky
+    /// `auto.offset.reset`. Default ``AutoOffsetReset/earliest``.
+    public var autoOffsetReset: AutoOffsetReset = .earliest
+    /// `statistics.interval.ms`; `nil` (default) disables ``KafkaConsumer/statistics``.
+    public var statisticsInterval: Duration? = nil
+    /// Records buffered between the poll thread and ``KafkaConsumer/events`` before the poll
+    /// thread stops fetching. Default 1024.
+    public var bufferCapacity: Int = 1024
+    /// librdkafka's own prefetch limit (`queued.max.messages.kbytes`), for the whole consumer.
+    /// With ``bufferCapacity`` it bounds the memory held for unread records. Default 16 MiB
+    /// (librdkafka's is 64 MiB).
+    public var prefetchLimitKilobytes: Int = 16_384
+    /// How long a revocation waits for ``KafkaRevocation/complete()`` before the partitions
+    /// are released anyway. Default 10 s.
+    public var revocationTimeout: Duration = .seconds(10)
+    /// Any librdkafka property, applied after the typed fields (so it overrides them).
+    /// `enable.auto.commit` and `enable.auto.offset.store` default to `false`.
+    public var properties: [String: String] = [:]
+
+    /// Creates a configuration with the documented defaults.
+    public init(bootstrapServers: [String], groupID: String) {
+        self.bootstrapServers = bootstrapServers
+        self.groupID = groupID
+    }
+
+    /// The librdkafka properties, in the order they are applied.
+    var rdProperties: [(String, String)] {
+        var list: [(String, String)] = [
+            ("bootstrap.servers", bootstrapServers.joined(separator: ",")),
+            ("group.id", groupID),
+            ("client.id", clientID),
+            ("session.timeout.ms", "\(sessionTimeout.rdMilliseconds)"),
+            ("heartbeat.interval.ms", "\(heartbeatInterval.rdMilliseconds)"),
+            ("max.poll.interval.ms", "\(maxPollInterval.rdMilliseconds)"),
+            ("partition.assignment.strategy", assignor.rawValue),
+            ("auto.offset.reset", autoOffsetReset.rawValue),
+            ("enable.auto.commit", "false"),
+            ("enable.auto.offset.store", "false"),
+            ("enable.partition.eof", "false"),
+            ("queued.max.messages.kbytes", "\(prefetchLimitKilobytes)"),
+        ]
+        if let statisticsInterval {
+            list.append(("statistics.interval.ms", "\(statisticsInterval.rdMilliseconds)"))
+        }
+        list += properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return list
+    }
+}

@@ -1,0 +1,199 @@
+import Dispatch
+import Synchronization
+
+/// The bounded hand-off between a consumer's poll thread and the async code reading
+/// ``KafkaConsumer/events``.
+///
+/// Records count against ``capacity``; when it is reached the poll thread stops calling
+/// `rd_kafka_consumer_poll` (waiting in ``waitForSpace(timeout:)``) until the reader has taken
+/// half of them, so memory stays bounded however slow the reader is. Rebalance events are
+/// always accepted. The state is a value-type machine inside a `Mutex`; continuations are
+/// resumed after the lock is released.
+final class KafkaConsumerEventBuffer: Sendable {
+    let capacity: Int
+    private let state: Mutex<State>
+    private let space = DispatchSemaphore(value: 0)
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        self.state = Mutex(State())
+    }
+
+    struct State {
+        var queue: [KafkaConsumerEvent] = []
+        var head = 0
+        var messageCount = 0
+        var waiter: CheckedContinuation<KafkaConsumerEvent?, any Error>?
+        var finished = false
+        var failure: KafkaError?
+        var producerWaiting = false
+        /// Once closing, revocations are completed at once: the caller committed before `close()`.
+        var closing = false
+        /// The revocation the poll thread is waiting on, completed at once if closing begins.
+        var pendingRevocation: KafkaRevocation?
+
+        mutating func popFirst() -> KafkaConsumerEvent? {
+            guard head < queue.count else { return nil }
+            let event = queue[head]
+            head += 1
+            if head >= 256 && head * 2 >= queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            if case .message = event { messageCount -= 1 }
+            return event
+        }
+
+        /// Enqueues `event`, or returns the waiting reader's continuation to resume with it.
+        mutating func enqueue(_ event: KafkaConsumerEvent) -> CheckedContinuation<KafkaConsumerEvent?, any Error>? {
+            guard !finished else { return nil }
+            if let waiter {
+                self.waiter = nil
+                return waiter
+            }
+            queue.append(event)
+            if case .message = event { messageCount += 1 }
+            return nil
+        }
+
+        mutating func drop(_ partitions: Set<KafkaTopicPartition>) {
+            let kept = queue[head...].filter { event in
+                if case .message(let message) = event { return !partitions.contains(message.topicPartition) }
+                return true
+            }
+            queue = Array(kept)
+            head = 0
+            messageCount = queue.reduce(0) { count, event in
+                if case .message = event { return count + 1 }
+                return count
+            }
+        }
+    }
+
+    // MARK: Poll thread side
+
+    /// Returns `true` when there is room for another record; otherwise waits up to `timeout`
+    /// for the reader to make room and returns `false` (the caller loops, checking for stop).
+    func waitForSpace(timeout: Duration) -> Bool {
+        let full = state.withLock { state in
+            if state.messageCount < capacity || state.finished { return false }
+            state.producerWaiting = true
+            return true
+        }
+        guard full else { return true }
+        _ = space.wait(timeout: .now() + .milliseconds(Int(timeout.rdMilliseconds)))
+        return false
+    }
+
+    /// Hands an event to the reader (records may exceed capacity by the one in hand).
+    func push(_ event: KafkaConsumerEvent) {
+        let waiter = state.withLock { $0.enqueue(event) }
+        waiter?.resume(returning: event)
+    }
+
+    /// Drops buffered records of `partitions`, then delivers the revocation event.
+    ///
+    /// - Returns: whether the caller should wait for the revocation to complete (not when
+    ///   closing or finished: nobody would complete it).
+    func revoke(_ revocation: KafkaRevocation) -> Bool {
+        let (waiter, shouldWait) = state.withLock { state in
+            state.drop(Set(revocation.partitions))
+            let shouldWait = !state.closing && !state.finished
+            state.pendingRevocation = shouldWait ? revocation : nil
+            return (state.enqueue(.revoked(revocation)), shouldWait)
+        }
+        waiter?.resume(returning: .revoked(revocation))
+        return shouldWait
+    }
+
+    /// Drops buffered records of `partitions` (after a seek).
+    func drop(_ partitions: [KafkaTopicPartition]) {
+        state.withLock { $0.drop(Set(partitions)) }
+        space.signal()
+    }
+
+    /// Marks the consumer as closing: revocations from now on complete immediately, and one
+    /// the poll thread is waiting on is completed now.
+    func beginClosing() {
+        let pending = state.withLock { state in
+            state.closing = true
+            defer { state.pendingRevocation = nil }
+            return state.pendingRevocation
+        }
+        pending?.complete()
+    }
+
+    var isClosing: Bool { state.withLock { $0.closing } }
+
+    /// Records currently buffered (for tests and diagnostics).
+    var bufferedMessageCount: Int { state.withLock { $0.messageCount } }
+
+    /// Ends the sequence: buffered events are discarded; the reader gets `nil` or `failure`.
+    func finish(failure: KafkaError? = nil) {
+        let waiter = state.withLock { state -> CheckedContinuation<KafkaConsumerEvent?, any Error>? in
+            guard !state.finished else { return nil }
+            state.finished = true
+            state.failure = failure
+            state.queue = []
+            state.head = 0
+            state.messageCount = 0
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        space.signal()
+        if let failure { waiter?.resume(throwing: failure) } else { waiter?.resume(returning: nil) }
+    }
+
+    // MARK: Reader side
+
+    /// The next event, `nil` once finished.
+    ///
+    /// - Throws: the consumer's fatal ``KafkaError``, or `CancellationError` when cancelled.
+    func next() async throws -> KafkaConsumerEvent? {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<KafkaConsumerEvent?, any Error>) in
+                enum Action {
+                    case resume(KafkaConsumerEvent?, wakeProducer: Bool)
+                    case fail(any Error)
+                    case wait
+                }
+                let action = state.withLock { state -> Action in
+                    if let event = state.popFirst() {
+                        var wake = false
+                        if state.producerWaiting && state.messageCount <= capacity / 2 {
+                            state.producerWaiting = false
+                            wake = true
+                        }
+                        return .resume(event, wakeProducer: wake)
+                    }
+                    if state.finished {
+                        if let failure = state.failure { return .fail(failure) }
+                        return .resume(nil, wakeProducer: false)
+                    }
+                    if Task.isCancelled { return .fail(CancellationError()) }
+                    if state.waiter != nil {
+                        return .fail(KafkaError(code: .state, reason: "KafkaConsumer.events supports one reader"))
+                    }
+                    state.waiter = continuation
+                    return .wait
+                }
+                switch action {
+                case .resume(let event, let wake):
+                    if wake { space.signal() }
+                    continuation.resume(returning: event)
+                case .fail(let error):
+                    continuation.resume(throwing: error)
+                case .wait:
+                    break
+                }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(throwing: CancellationError())
+        }
+    }
+}

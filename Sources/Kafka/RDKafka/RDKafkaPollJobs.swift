@@ -1,0 +1,52 @@
+import Synchronization
+
+/// Work that must run on a consumer's poll thread, between two polls, so it cannot race the
+/// hand-off of polled records into the buffer (seek: move the position and drop stale
+/// buffered records atomically with respect to delivery).
+final class RDKafkaPollJobs: Sendable {
+    private struct State {
+        var jobs: [@Sendable () -> Void] = []
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Enqueues a job; `false` once the poll thread has finished.
+    func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
+        state.withLock { state in
+            guard !state.closed else { return false }
+            state.jobs.append(job)
+            return true
+        }
+    }
+
+    /// Runs the queued jobs (poll thread only).
+    func runPending() {
+        let jobs = state.withLock { state in
+            defer { state.jobs = [] }
+            return state.jobs
+        }
+        for job in jobs { job() }
+    }
+
+    /// Stops accepting jobs and runs what is queued (poll thread, before the handle goes).
+    func close() {
+        state.withLock { $0.closed = true }
+        runPending()
+    }
+
+    /// Runs `body` on the poll thread and returns its result.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T) async throws(KafkaError) -> T {
+        let result: Result<T, KafkaError> = await withCheckedContinuation { continuation in
+            let accepted = submit {
+                do throws(KafkaError) {
+                    continuation.resume(returning: .success(try body()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+            if !accepted { continuation.resume(returning: .failure(.closed())) }
+        }
+        return try result.get()
+    }
+}

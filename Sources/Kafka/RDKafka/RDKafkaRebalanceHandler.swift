@@ -1,0 +1,75 @@
+import CRDKafka
+import Logging
+
+/// Serves consumer-group rebalances on the poll thread (from `rd_kafka_conf_set_rebalance_cb`).
+///
+/// Assignments are applied, then announced. Revocations are announced first, with buffered
+/// records of the revoked partitions dropped, and the poll thread waits (bounded) for the
+/// reader to settle and commit before the partitions are released. Uses incremental
+/// (un)assign for the cooperative protocol and full assign otherwise.
+final class RDKafkaRebalanceHandler: Sendable {
+    let buffer: KafkaConsumerEventBuffer
+    let revocationTimeout: Duration
+    let logger: Logger
+
+    init(buffer: KafkaConsumerEventBuffer, revocationTimeout: Duration, logger: Logger) {
+        self.buffer = buffer
+        self.revocationTimeout = revocationTimeout
+        self.logger = logger
+    }
+
+    func handle(
+        rk: OpaquePointer,
+        err: rd_kafka_resp_err_t,
+        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+    ) {
+        KafkaThread.preconditionOnModuleThread()
+        var logger = self.logger
+        logger[metadataKey: "kafka.client"] = "\(String(cString: rd_kafka_name(rk)))"
+        let topicPartitions = RDKafkaTopicPartitionList.read(partitions).map(\.topicPartition)
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            logger.info("Partitions assigned", metadata: ["kafka.partitions": "\(topicPartitions)"])
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(rk, partitions) {
+                    logger.error(
+                        "Incremental assign failed",
+                        metadata: ["kafka.error": "\(KafkaError.consuming(error, "assign"))"])
+                }
+            } else {
+                let result = rd_kafka_assign(rk, partitions)
+                if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    logger.error("Assign failed", metadata: ["kafka.code": "\(KafkaError.Code(result).name)"])
+                }
+            }
+            // The cooperative protocol also reports empty increments: not worth an event.
+            if !topicPartitions.isEmpty { buffer.push(.assigned(topicPartitions)) }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let lost = rd_kafka_assignment_lost(rk) != 0
+            logger.info(
+                "Partitions revoked", metadata: ["kafka.partitions": "\(topicPartitions)", "kafka.lost": "\(lost)"])
+            let revocation = KafkaRevocation(partitions: topicPartitions, isLost: lost, completed: lost)
+            if !topicPartitions.isEmpty && buffer.revoke(revocation) && !lost {
+                if !revocation.wait(timeout: revocationTimeout) {
+                    logger.warning(
+                        "Revocation not completed in time; releasing partitions",
+                        metadata: ["kafka.partitions": "\(topicPartitions)"]
+                    )
+                }
+            }
+            if cooperative {
+                if let error = rd_kafka_incremental_unassign(rk, partitions) {
+                    logger.error(
+                        "Incremental unassign failed",
+                        metadata: ["kafka.error": "\(KafkaError.consuming(error, "unassign"))"])
+                }
+            } else {
+                rd_kafka_assign(rk, nil)
+            }
+        default:
+            logger.error("Rebalance error", metadata: ["kafka.code": "\(KafkaError.Code(err).name)"])
+            rd_kafka_assign(rk, nil)
+        }
+    }
+}
