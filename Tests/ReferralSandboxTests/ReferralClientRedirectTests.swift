@@ -17,22 +17,7 @@ struct ReferralClientRedirectTests {
         router.post("/temporary") { _, _ in Response(status: .temporaryRedirect, headers: [.location: "/landing"]) }
         router.get("/landing") { _, _ in #"{"ok":true}"# }
         router.post("/landing") { _, _ in #"{"ok":true,"test":true}"# }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            try await body("http://127.0.0.1:\(port)")
-            group.cancelAll()
-        }
+        try await LoopbackServer.with(router, body)
     }
 
     private static func send(to endpoint: String, using httpClient: HTTPClient?) async throws -> SendResult {

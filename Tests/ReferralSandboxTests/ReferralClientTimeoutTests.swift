@@ -24,22 +24,7 @@ struct ReferralClientTimeoutTests {
                 }
             )
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            }
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            try await body("http://127.0.0.1:\(port)")
-            group.cancelAll()
-        }
+        try await LoopbackServer.with(router, body)
     }
 
     @Test(arguments: [false, true])

@@ -1,0 +1,28 @@
+import Hummingbird
+import Testing
+
+/// Runs a throwaway Hummingbird router on 127.0.0.1 with a port picked by the kernel, for client
+/// tests that need a peer misbehaving in ways the sandbox never does (redirects, stalls).
+enum LoopbackServer {
+    /// Serves `router` while `body` runs with the base URL (`http://127.0.0.1:<port>`), then stops.
+    ///
+    /// - Throws: What `body` throws, or when the server never reports its port.
+    static func with(_ router: Router<BasicRequestContext>, _ body: (String) async throws -> Void) async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            }
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await application.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            try await body("http://127.0.0.1:\(port)")
+            group.cancelAll()
+        }
+    }
+}
