@@ -66,7 +66,12 @@ public final class KafkaConsumer: Sendable, Service {
         self.ownership = ownership
         self.lifecycle = lifecycle
         self.logger = logger
-        self.probeProperties = configuration.rdProperties.filter { $0.0 != "statistics.interval.ms" }
+        // The probe shares the group id but must never commit for it, whatever the
+        // passthrough properties say (applied last, so these win).
+        self.probeProperties =
+            configuration.rdProperties.filter { $0.0 != "statistics.interval.ms" } + [
+                ("enable.auto.commit", "false"), ("enable.auto.offset.store", "false"),
+            ]
         self.events = KafkaConsumerEvents(buffer: buffer)
         self.statistics = statistics
         KafkaThread.detach(name: "kafka-consumer-poll") {
