@@ -24,11 +24,12 @@ extension KafkaConsumer {
     /// Replaces the current assignment. No ``KafkaConsumerEvent/assigned(_:)`` event is sent.
     public func assign(_ partitions: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
         let entries = partitions.sorted { $0.key.description < $1.key.description }.map { ($0.key, $0.value) }
-        try await onWorker { handle throws(KafkaError) in
+        try await onWorker { [ownership] handle throws(KafkaError) in
             try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
                 let err = rd_kafka_assign(handle, list)
                 guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "assign") }
             }
+            ownership.assigned(entries.map(\.0))
         }
     }
 
@@ -47,7 +48,9 @@ extension KafkaConsumer {
     /// group coordinator accepted them.
     ///
     /// - Parameter offsets: per partition, the **next** offset to read (last settled + 1).
-    /// - Throws: ``KafkaError`` for the request or the first partition that failed.
+    /// - Throws: ``KafkaError`` for the request or the first partition that failed; `_STATE`
+    ///   (not retriable) for a partition the group revoked from this consumer, whose next owner
+    ///   now commits it.
     /// - Note: While the group rebalances the coordinator may refuse with
     ///   `REBALANCE_IN_PROGRESS` (``KafkaError/isRetriable``); the embedded broker does so for
     ///   the whole time a group is joining or syncing. Retry; a partition later revoked is then
@@ -55,8 +58,11 @@ extension KafkaConsumer {
     public func commit(_ offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let entries = offsets.map { ($0.key, $0.value) }
-        try await onWorker { handle throws(KafkaError) in
+        let partitions = Array(offsets.keys)
+        try await onWorker { [ownership] handle throws(KafkaError) in
             KafkaThread.preconditionOnModuleThread()
+            try ownership.beginCommit(partitions)
+            defer { ownership.endCommit(partitions) }
             try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
                 let err = rd_kafka_commit(handle, list, 0)
                 guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "commit") }
@@ -69,14 +75,18 @@ extension KafkaConsumer {
         }
     }
 
-    /// Commits offsets without waiting for the result; failures are logged.
+    /// Commits offsets without waiting for the result; failures (including partitions revoked
+    /// from this consumer, which are refused) are logged.
     ///
     /// - Parameter offsets: per partition, the next offset to read.
     public func commitAsync(_ offsets: [KafkaTopicPartition: Int64]) {
         guard !offsets.isEmpty else { return }
         let entries = offsets.map { ($0.key, $0.value) }
-        worker.submit { [client, logger] in
+        let partitions = Array(offsets.keys)
+        worker.submit { [client, logger, ownership] in
             do throws(KafkaError) {
+                try ownership.beginCommit(partitions)
+                defer { ownership.endCommit(partitions) }
                 try client.withHandle { handle throws(KafkaError) in
                     try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
                         let err = rd_kafka_commit(handle, list, 1)

@@ -21,6 +21,8 @@ public final class KafkaConsumer: Sendable, Service {
     let client: RDKafkaClient
     let worker: KafkaThread
     let buffer: KafkaConsumerEventBuffer
+    /// Refuses commits for partitions the group revoked from this consumer.
+    let ownership: KafkaConsumerOwnership
     let lifecycle: RDKafkaPollLifecycle
     let pollJobs: RDKafkaPollJobs
     let logger: Logger
@@ -32,6 +34,7 @@ public final class KafkaConsumer: Sendable, Service {
     /// - Throws: ``KafkaError`` naming a rejected configuration property.
     public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws(KafkaError) {
         let buffer = KafkaConsumerEventBuffer(capacity: configuration.bufferCapacity)
+        let ownership = KafkaConsumerOwnership()
         let (statistics, statisticsSink) = AsyncStream.makeStream(
             of: KafkaStatistics.self,
             bufferingPolicy: .bufferingNewest(8)
@@ -41,6 +44,7 @@ public final class KafkaConsumer: Sendable, Service {
             statistics: statisticsSink,
             rebalance: RDKafkaRebalanceHandler(
                 buffer: buffer,
+                ownership: ownership,
                 revocationTimeout: configuration.revocationTimeout,
                 logger: logger
             ),
@@ -59,9 +63,15 @@ public final class KafkaConsumer: Sendable, Service {
         self.client = client
         self.worker = worker
         self.buffer = buffer
+        self.ownership = ownership
         self.lifecycle = lifecycle
         self.logger = logger
-        self.probeProperties = configuration.rdProperties.filter { $0.0 != "statistics.interval.ms" }
+        // The probe shares the group id but must never commit for it, whatever the
+        // passthrough properties say (applied last, so these win).
+        self.probeProperties =
+            configuration.rdProperties.filter { $0.0 != "statistics.interval.ms" } + [
+                ("enable.auto.commit", "false"), ("enable.auto.offset.store", "false"),
+            ]
         self.events = KafkaConsumerEvents(buffer: buffer)
         self.statistics = statistics
         KafkaThread.detach(name: "kafka-consumer-poll") {

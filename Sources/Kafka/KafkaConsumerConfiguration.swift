@@ -47,7 +47,8 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// (librdkafka's is 64 MiB).
     public var prefetchLimitKilobytes: Int = 16_384
     /// How long a revocation waits for ``KafkaRevocation/complete()`` before the partitions
-    /// are released anyway. Default 10 s.
+    /// are released anyway (commits for them are refused from then on). Also bounds the wait
+    /// for commits still running for them at release. Default 10 s.
     public var revocationTimeout: Duration = .seconds(10)
     /// Any librdkafka property, applied after the typed fields (so it overrides them).
     /// `enable.auto.commit` and `enable.auto.offset.store` default to `false`.

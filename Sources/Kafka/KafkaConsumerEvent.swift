@@ -10,7 +10,9 @@ public enum KafkaConsumerEvent: Sendable {
     /// The group is taking these partitions away. Settle and commit what you processed from
     /// them, then call ``KafkaRevocation/complete()``; the partitions are released after that
     /// (or after ``KafkaConsumerConfiguration/revocationTimeout``). Buffered records of these
-    /// partitions are dropped: the next owner reads them from the committed offset.
+    /// partitions are dropped: the next owner reads them from the committed offset. Once
+    /// released, commits for these partitions are refused (`_STATE`) until they are assigned
+    /// to this consumer again.
     case revoked(KafkaRevocation)
 }
 

@@ -5,8 +5,9 @@ import Synchronization
 /// ``KafkaConsumer/events``.
 ///
 /// Records count against ``capacity``; when it is reached the poll thread stops calling
-/// `rd_kafka_consumer_poll` (waiting in ``waitForSpace(timeout:)``) until the reader has taken
-/// half of them, so memory stays bounded however slow the reader is. Rebalance events are
+/// `rd_kafka_consumer_poll` (waiting in ``waitForSpace(timeout:)``) until there is room again:
+/// it is woken at once when the reader has taken half of them, and otherwise re-checks every
+/// wait timeout (100 ms), so memory stays bounded however slow the reader is. Rebalance events are
 /// always accepted. The state is a value-type machine inside a `Mutex`; continuations are
 /// resumed after the lock is released.
 final class KafkaConsumerEventBuffer: Sendable {

@@ -83,7 +83,18 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
 }
 
 extension KafkaError {
-    /// An error for a plain `rd_kafka_resp_err_t`; retriable for the transient local codes.
+    /// The transient codes: the same request may succeed later (a full queue, a timeout, a
+    /// rebalance, a coordinator that is moving, loading or unreachable, a broken connection).
+    static let retriableCodes: Set<Code> = [
+        .queueFull, .timedOut, .rebalanceInProgress,
+        Code(RD_KAFKA_RESP_ERR__TRANSPORT), Code(RD_KAFKA_RESP_ERR__WAIT_COORD),
+        Code(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN), Code(RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT),
+        Code(RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION), Code(RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS),
+        Code(RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE), Code(RD_KAFKA_RESP_ERR_NOT_COORDINATOR),
+    ]
+
+    /// An error for a plain `rd_kafka_resp_err_t`; retriable for the transient codes
+    /// (``retriableCodes``).
     static func from(
         _ err: rd_kafka_resp_err_t,
         _ context: String,
@@ -91,7 +102,7 @@ extension KafkaError {
         line: UInt = #line
     ) -> KafkaError {
         let code = Code(err)
-        let retriable: Set<Code> = [.queueFull, .timedOut, .rebalanceInProgress]
+        let retriable = retriableCodes
         return KafkaError(
             code: code,
             reason: "\(context): \(code.description)",

@@ -38,7 +38,7 @@ import Testing
         #expect(buffer.bufferedMessageCount == 0)
     }
 
-    @Test func fullBufferMakesThePollThreadWaitUntilHalfIsRead() async throws {
+    @Test func fullBufferMakesThePollThreadWaitUntilThereIsRoom() async throws {
         let buffer = KafkaConsumerEventBuffer(capacity: 4)
         for offset in 0..<4 {
             #expect(buffer.waitForSpace(timeout: .milliseconds(1)))

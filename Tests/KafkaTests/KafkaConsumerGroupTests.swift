@@ -117,7 +117,6 @@ import Testing
         let partitions: Int32 = 4
         let cluster = try await Support.cluster(topic: topic, partitions: Int(partitions))
         let producer = try Support.producer(cluster)
-        try await Self.produceRound(producer, topic: topic, partitions: partitions, perPartition: 5)
 
         // A longer session than the other tests: under a loaded CI box the mock's 4 s session
         // can expire mid-rebalance and send the group round again.
@@ -139,18 +138,25 @@ import Testing
                 return !sa.isEmpty && !sb.isEmpty && sa.isDisjoint(with: sb) && sa.union(sb) == all
             }
             #expect(split, "the partitions were not split between the two members")
+            // Each round is produced once the group is stable (see the second round below).
+            try await Self.produceRound(producer, topic: topic, partitions: partitions, perPartition: 5)
             let firstRound = try await Self.eventually(.seconds(15)) {
                 a.settled.count + b.settled.count >= 20
             }
             #expect(firstRound)
 
-            // b leaves the group; a must take over b's partitions.
+            // b leaves the group; a must take over b's partitions. The second round is produced
+            // once a owns everything: a commit racing the mock's generation bump at the end of the
+            // re-join fails with ILLEGAL_GENERATION, which librdkafka treats as a lost assignment
+            // and answers with one more full rebalance (the cause of the occasional ~30 s runs).
             await b.close()
+            let tookOver = try await Self.eventually(.seconds(30)) { a.assigned == all }
+            #expect(tookOver, "a did not take over all partitions")
             try await Self.produceRound(producer, topic: topic, partitions: partitions, perPartition: 5)
-            let tookOver = try await Self.eventually(.seconds(30)) {
-                a.assigned == all && a.settled.count + b.settled.count >= 40
+            let secondRound = try await Self.eventually(.seconds(15)) {
+                a.settled.count + b.settled.count >= 40
             }
-            #expect(tookOver, "a did not take over all partitions and records")
+            #expect(secondRound, "a did not settle the second round")
             await a.close()
             try await tasks.waitForAll()
         }
@@ -215,6 +221,65 @@ import Testing
         #expect(assigned > completed, "b got partitions before a completed the revocation")
         await a.close()
         await b.close()
+    }
+
+    /// A revocation that is not completed in time still releases the partitions, and from then
+    /// on this member's commits for them are refused: the coordinator would accept them (it
+    /// checks the generation, not ownership) and overwrite the next owner's progress.
+    @Test(.timeLimit(.minutes(2)))
+    func commitsForPartitionsReleasedAfterATimedOutRevocationAreRefused() async throws {
+        let topic = Support.unique("group-late")
+        let group = Support.unique("group")
+        let cluster = try await Support.cluster(topic: topic, partitions: 2)
+        var configuration = Support.consumerConfiguration(cluster, group: group)
+        configuration.revocationTimeout = .seconds(1)
+        let a = try KafkaConsumer(configuration: configuration, logger: Support.logger)
+        let b = try KafkaConsumer(configuration: configuration, logger: Support.logger)
+
+        try await a.subscribe(topics: [topic])
+        guard case .assigned(let first)? = try await Support.nextEvent(a.events, timeout: .seconds(20)) else {
+            Issue.record("a was not assigned")
+            return
+        }
+        #expect(first.count == 2)
+        try await b.subscribe(topics: [topic])
+        // a never completes the revocation: it times out after 1 s.
+        var revoked: [KafkaTopicPartition] = []
+        while revoked.isEmpty, let event = try await Support.nextEvent(a.events, timeout: .seconds(30)) {
+            if case .revoked(let revocation) = event { revoked = revocation.partitions }
+        }
+        let lost = try #require(revoked.first, "a was never asked to give up a partition")
+        let kept = try #require(Set(first).subtracting(revoked).first, "a lost every partition")
+        var bAssigned: [KafkaTopicPartition] = []
+        while !bAssigned.contains(lost), let event = try await Support.nextEvent(b.events, timeout: .seconds(30)) {
+            if case .assigned(let partitions) = event { bAssigned += partitions }
+        }
+        #expect(bAssigned.contains(lost), "b never got the revoked partition")
+
+        let refusal = await #expect(throws: KafkaError.self) { try await a.commit([lost: 5]) }
+        #expect(refusal?.code == .state)
+        #expect(try await b.committed([lost]) == [:], "a's late commit overwrote b's progress")
+        // The partition a kept can still be committed (retrying while the group settles).
+        var lastError: KafkaError?
+        for _ in 0..<20 {
+            lastError = await Self.commitResult(a, [kept: 3])
+            guard let error = lastError, error.isRetriable else { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(lastError == nil, "commit for the kept partition failed: \(String(describing: lastError))")
+        #expect(try await a.committed([kept]) == [kept: 3])
+        await a.close()
+        await b.close()
+    }
+
+    /// Commits and returns the error, if any.
+    static func commitResult(_ consumer: KafkaConsumer, _ offsets: [KafkaTopicPartition: Int64]) async -> KafkaError? {
+        do {
+            try await consumer.commit(offsets)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// When things happened, shared with child tasks.

@@ -126,6 +126,32 @@ import Testing
         await producer.close()
     }
 
+    /// The timestamp search reads records through a temporary consumer of the same group; it
+    /// must never commit for the group, even when the configuration turns auto-commit on.
+    @Test(.timeLimit(.minutes(1)))
+    func offsetsForTimestampNeverCommitsForTheGroup() async throws {
+        let topic = Support.unique("times-nocommit")
+        let cluster = try await Support.cluster(topic: topic, partitions: 1)
+        let producer = try Support.producer(cluster)
+        let tp = KafkaTopicPartition(topic: topic, partition: 0)
+        let base: Int64 = 1_700_000_000_000
+        for index in 0..<10 {
+            _ = try await producer.send(
+                KafkaProducerRecord(topic: topic, partition: 0, value: [UInt8(index)], timestamp: base + Int64(index))
+            )
+        }
+        var configuration = Support.consumerConfiguration(cluster, group: Support.unique("group"))
+        configuration.properties["enable.auto.commit"] = "true"
+        configuration.properties["enable.auto.offset.store"] = "true"
+        configuration.properties["auto.commit.interval.ms"] = "100"
+        let consumer = try KafkaConsumer(configuration: configuration, logger: Support.logger)
+        #expect(try await consumer.offsets(forTimestamp: base + 7, partitions: [tp]) == [tp: 7])
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await consumer.committed([tp]) == [:], "the timestamp search committed for the group")
+        await consumer.close()
+        await producer.close()
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func bufferIsBoundedWhenTheReaderIsSlow() async throws {
         let topic = Support.unique("bounded")

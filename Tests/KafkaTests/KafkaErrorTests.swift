@@ -1,3 +1,4 @@
+import CRDKafka
 import Testing
 
 @testable import Kafka
@@ -21,6 +22,22 @@ import Testing
         #expect(custom.code == .unknownTopicOrPartition)
         #expect(custom.description.contains("UNKNOWN_TOPIC_OR_PART"))
         #expect(custom.description.contains("retriable"))
+    }
+
+    /// A commit while the coordinator is unreachable fails with `_WAIT_COORD` (measured against
+    /// the mock with its broker down); the caller must be told it can retry.
+    @Test func coordinatorAndTransportFailuresAreRetriable() {
+        let codes: [rd_kafka_resp_err_t] = [
+            RD_KAFKA_RESP_ERR__WAIT_COORD, RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+            RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS,
+            RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
+        ]
+        for code in codes {
+            #expect(KafkaError.from(code, "commit").isRetriable, "\(KafkaError.Code(code).name)")
+        }
+        // The member lost its partitions: repeating the same commit is wrong.
+        #expect(!KafkaError.from(RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION, "commit").isRetriable)
+        #expect(!KafkaError.from(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, "commit").isRetriable)
     }
 
     @Test func rejectedPropertyIsNamed() {

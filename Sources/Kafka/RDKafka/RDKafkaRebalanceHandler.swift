@@ -9,11 +9,18 @@ import Logging
 /// (un)assign for the cooperative protocol and full assign otherwise.
 final class RDKafkaRebalanceHandler: Sendable {
     let buffer: KafkaConsumerEventBuffer
+    let ownership: KafkaConsumerOwnership
     let revocationTimeout: Duration
     let logger: Logger
 
-    init(buffer: KafkaConsumerEventBuffer, revocationTimeout: Duration, logger: Logger) {
+    init(
+        buffer: KafkaConsumerEventBuffer,
+        ownership: KafkaConsumerOwnership,
+        revocationTimeout: Duration,
+        logger: Logger
+    ) {
         self.buffer = buffer
+        self.ownership = ownership
         self.revocationTimeout = revocationTimeout
         self.logger = logger
     }
@@ -31,6 +38,7 @@ final class RDKafkaRebalanceHandler: Sendable {
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             logger.info("Partitions assigned", metadata: ["kafka.partitions": "\(topicPartitions)"])
+            ownership.assigned(topicPartitions)
             if cooperative {
                 if let error = rd_kafka_incremental_assign(rk, partitions) {
                     logger.error(
@@ -57,6 +65,14 @@ final class RDKafkaRebalanceHandler: Sendable {
                         metadata: ["kafka.partitions": "\(topicPartitions)"]
                     )
                 }
+            }
+            // From here on no commit for these partitions may reach the coordinator: a late one
+            // (after a timed-out revocation) would overwrite the next owner's progress.
+            if !ownership.release(topicPartitions, drainTimeout: revocationTimeout) {
+                logger.warning(
+                    "Commits for revoked partitions still running; releasing partitions",
+                    metadata: ["kafka.partitions": "\(topicPartitions)"]
+                )
             }
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(rk, partitions) {
