@@ -8,7 +8,7 @@ import Synchronization
 /// watermark queries, offsets-for-times, close, destroy) runs on a `KafkaThread` or on a
 /// client's poll thread, never on the Swift concurrency cooperative pool. Both kinds of thread
 /// carry a thread-local marker that ``KafkaThread/preconditionOnModuleThread(_:)`` checks.
-final class KafkaThread: Sendable {
+final class KafkaThread: KafkaJobQueue {
     private static let markerKey = "swift-kafka.module-thread"
 
     /// Whether the current thread was started by the Kafka module.
@@ -72,23 +72,6 @@ final class KafkaThread: Sendable {
         }
         if accepted { wakeup.signal() }
         return accepted
-    }
-
-    /// Runs `body` on this thread and returns its result to the awaiting task.
-    ///
-    /// - Throws: ``KafkaError`` from `body`, or a closed error once the thread is stopping.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T) async throws(KafkaError) -> T {
-        let result: Result<T, KafkaError> = await withCheckedContinuation { continuation in
-            let accepted = submit {
-                do throws(KafkaError) {
-                    continuation.resume(returning: .success(try body()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-            if !accepted { continuation.resume(returning: .failure(.closed())) }
-        }
-        return try result.get()
     }
 
     /// Stops accepting jobs, lets queued jobs finish, and waits for the thread to exit.

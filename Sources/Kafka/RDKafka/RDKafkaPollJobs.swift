@@ -3,7 +3,7 @@ import Synchronization
 /// Work that must run on a consumer's poll thread, between two polls, so it cannot race the
 /// hand-off of polled records into the buffer (seek: move the position and drop stale
 /// buffered records atomically with respect to delivery).
-final class RDKafkaPollJobs: Sendable {
+final class RDKafkaPollJobs: KafkaJobQueue {
     private struct State {
         var jobs: [@Sendable () -> Void] = []
         var closed = false
@@ -33,20 +33,5 @@ final class RDKafkaPollJobs: Sendable {
     func close() {
         state.withLock { $0.closed = true }
         runPending()
-    }
-
-    /// Runs `body` on the poll thread and returns its result.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws(KafkaError) -> T) async throws(KafkaError) -> T {
-        let result: Result<T, KafkaError> = await withCheckedContinuation { continuation in
-            let accepted = submit {
-                do throws(KafkaError) {
-                    continuation.resume(returning: .success(try body()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-            if !accepted { continuation.resume(returning: .failure(.closed())) }
-        }
-        return try result.get()
     }
 }
