@@ -91,18 +91,7 @@ import Testing
         let producer = try Support.producer(cluster)
         let tp = KafkaTopicPartition(topic: topic, partition: 0)
         let base: Int64 = 1_700_000_000_000
-        for index in 0..<10 {
-            _ = try await producer.send(
-                KafkaProducerRecord(
-                    topic: topic,
-                    partition: 0,
-                    key: nil,
-                    value: Array("t-\(index)".utf8),
-                    headers: [KafkaHeader(key: "index", value: Array("\(index)".utf8))],
-                    timestamp: base + Int64(index) * 1000
-                )
-            )
-        }
+        try await Support.produceTimestamped(producer, topic: topic, count: 10, base: base)
         let consumer = try Support.consumer(cluster, group: Support.unique("group"))
         let offsets = try await consumer.offsets(forTimestamp: base + 4500, partitions: [tp])
         #expect(offsets == [tp: 5])
@@ -135,11 +124,7 @@ import Testing
         let producer = try Support.producer(cluster)
         let tp = KafkaTopicPartition(topic: topic, partition: 0)
         let base: Int64 = 1_700_000_000_000
-        for index in 0..<10 {
-            _ = try await producer.send(
-                KafkaProducerRecord(topic: topic, partition: 0, value: [UInt8(index)], timestamp: base + Int64(index))
-            )
-        }
+        try await Support.produceTimestamped(producer, topic: topic, count: 10, base: base, step: 1)
         var configuration = Support.consumerConfiguration(cluster, group: Support.unique("group"))
         configuration.properties["enable.auto.commit"] = "true"
         configuration.properties["enable.auto.offset.store"] = "true"

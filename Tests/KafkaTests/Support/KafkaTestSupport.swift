@@ -71,6 +71,29 @@ enum KafkaTestSupport {
         }
     }
 
+    /// Produces `count` records to partition 0 one at a time, so offsets follow the order:
+    /// record `i` has value `t-i`, header `index: i` and timestamp `base + i * step` ms.
+    static func produceTimestamped(
+        _ producer: KafkaProducer,
+        topic: String,
+        count: Int,
+        base: Int64,
+        step: Int64 = 1000
+    ) async throws {
+        for index in 0..<count {
+            _ = try await producer.send(
+                KafkaProducerRecord(
+                    topic: topic,
+                    partition: 0,
+                    key: nil,
+                    value: Array("t-\(index)".utf8),
+                    headers: [KafkaHeader(key: "index", value: Array("\(index)".utf8))],
+                    timestamp: base + Int64(index) * step
+                )
+            )
+        }
+    }
+
     /// The next event, or `nil` if none arrives within `timeout` (or the sequence ended).
     /// An event that arrives just as the timeout fires is still returned, never dropped.
     static func nextEvent(_ events: KafkaConsumerEvents, timeout: Duration) async throws -> KafkaConsumerEvent? {
