@@ -13,7 +13,8 @@ import ServiceLifecycle
 /// - Important: Shutdown order: stop intake, drain, ``commit(_:)``, then ``close()``, which
 ///   leaves the group. Revocations during close are completed at once.
 public final class KafkaConsumer: Sendable, Service {
-    /// Records and rebalance events, in order. One reader.
+    /// Records and rebalance events, in order per partition (a revocation overtakes buffered
+    /// records, see ``KafkaConsumerEvent/revoked(_:)``). One reader.
     public let events: KafkaConsumerEvents
     /// librdkafka statistics every ``KafkaConsumerConfiguration/statisticsInterval`` (newest kept).
     public let statistics: AsyncStream<KafkaStatistics>

@@ -57,6 +57,28 @@ final class KafkaConsumerEventBuffer: Sendable {
             return nil
         }
 
+        /// Enqueues a rebalance event ahead of the buffered records, but behind the last
+        /// rebalance event still buffered (rebalance events stay in the order they happened),
+        /// or returns the waiting reader's continuation to resume with it. Only a rebalance
+        /// event moves, so every partition's records keep their order.
+        mutating func enqueueAheadOfRecords(
+            _ event: KafkaConsumerEvent
+        ) -> CheckedContinuation<KafkaConsumerEvent?, any Error>? {
+            guard !finished else { return nil }
+            if let waiter {
+                self.waiter = nil
+                return waiter
+            }
+            // Just past the last buffered rebalance event, or the head if there is none.
+            let target =
+                queue[head...].lastIndex { event in
+                    if case .message = event { return false }
+                    return true
+                }.map { $0 + 1 } ?? head
+            queue.insert(event, at: target)
+            return nil
+        }
+
         mutating func drop(_ partitions: Set<KafkaTopicPartition>) {
             let kept = queue[head...].filter { event in
                 if case .message(let message) = event { return !partitions.contains(message.topicPartition) }
@@ -92,7 +114,9 @@ final class KafkaConsumerEventBuffer: Sendable {
         waiter?.resume(returning: event)
     }
 
-    /// Drops buffered records of `partitions`, then delivers the revocation event.
+    /// Drops buffered records of `partitions`, then delivers the revocation event ahead of the
+    /// records still buffered (a slow reader must see it well within the revocation timeout)
+    /// but behind any rebalance event still buffered.
     ///
     /// - Returns: whether the caller should wait for the revocation to complete (not when
     ///   closing or finished: nobody would complete it).
@@ -101,7 +125,7 @@ final class KafkaConsumerEventBuffer: Sendable {
             state.drop(Set(revocation.partitions))
             let shouldWait = !state.closing && !state.finished
             state.pendingRevocation = shouldWait ? revocation : nil
-            return (state.enqueue(.revoked(revocation)), shouldWait)
+            return (state.enqueueAheadOfRecords(.revoked(revocation)), shouldWait)
         }
         waiter?.resume(returning: .revoked(revocation))
         return shouldWait
