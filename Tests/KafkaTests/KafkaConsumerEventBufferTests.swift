@@ -68,17 +68,23 @@ import Testing
         #expect(seen == ["revoked[2]", "m1@3", "m1@4", "m1@5"])
     }
 
-    @Test func fullBufferMakesThePollThreadWaitUntilThereIsRoom() async throws {
+    @Test func fetchingIsHeldFromCapacityUntilTheReaderTookHalf() async throws {
         let buffer = KafkaConsumerEventBuffer(capacity: 4)
         for offset in 0..<4 {
-            #expect(buffer.waitForSpace(timeout: .milliseconds(1)))
+            #expect(!buffer.shouldHoldFetching(holding: false))
             buffer.push(Self.message(0, Int64(offset)))
         }
-        #expect(!buffer.waitForSpace(timeout: .milliseconds(10)))
-        _ = try await buffer.next()
-        #expect(buffer.waitForSpace(timeout: .milliseconds(1)))  // 3 < 4: room again
+        #expect(buffer.shouldHoldFetching(holding: false))
+        // A record polled after the pause is kept, beyond capacity.
         buffer.push(Self.message(0, 4))
-        #expect(buffer.bufferedMessageCount == 4)
+        #expect(buffer.bufferedMessageCount == 5)
+        for _ in 0..<2 { _ = try await buffer.next() }
+        #expect(buffer.shouldHoldFetching(holding: true))  // 3 > 4 / 2
+        _ = try await buffer.next()
+        #expect(!buffer.shouldHoldFetching(holding: true))  // 2: room again
+        #expect(buffer.peakBufferedMessageCount == 5)
+        buffer.finish()
+        #expect(!buffer.shouldHoldFetching(holding: true))
     }
 
     @Test func closingSkipsTheRevocationWaitAndFinishEndsTheSequence() async throws {
