@@ -24,12 +24,13 @@ extension KafkaConsumer {
     /// Replaces the current assignment. No ``KafkaConsumerEvent/assigned(_:)`` event is sent.
     public func assign(_ partitions: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
         let entries = partitions.sorted { $0.key.description < $1.key.description }.map { ($0.key, $0.value) }
-        try await onWorker { [ownership] handle throws(KafkaError) in
+        try await onWorker { [ownership, fetchControl] handle throws(KafkaError) in
             try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
                 let err = rd_kafka_assign(handle, list)
                 guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "assign") }
             }
             ownership.assigned(entries.map(\.0))
+            fetchControl.assigned(entries.map(\.0), replacing: true, handle)
         }
     }
 
@@ -120,28 +121,19 @@ extension KafkaConsumer {
         }
     }
 
-    /// Stops fetching `partitions` (records already buffered are still delivered).
+    /// Stops fetching `partitions` (records already buffered are still delivered). They stay
+    /// paused until ``resume(_:)``, whatever the consumer's own back-pressure pauses do.
     public func pause(_ partitions: [KafkaTopicPartition]) async throws(KafkaError) {
-        try await pauseOrResume(partitions, pause: true)
+        try await onWorker { [fetchControl] handle throws(KafkaError) in
+            try fetchControl.callerPause(partitions, handle)
+        }
     }
 
-    /// Resumes fetching `partitions` from where delivery stopped.
+    /// Resumes fetching `partitions` from where delivery stopped. While the event buffer is
+    /// full (back-pressure), assigned partitions resume only once the reader made room.
     public func resume(_ partitions: [KafkaTopicPartition]) async throws(KafkaError) {
-        try await pauseOrResume(partitions, pause: false)
-    }
-
-    private func pauseOrResume(_ partitions: [KafkaTopicPartition], pause: Bool) async throws(KafkaError) {
-        let entries = partitions.map { ($0, Int64(0)) }
-        try await onWorker { handle throws(KafkaError) in
-            try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
-                let err = pause ? rd_kafka_pause_partitions(handle, list) : rd_kafka_resume_partitions(handle, list)
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, pause ? "pause" : "resume") }
-                if let failed = RDKafkaTopicPartitionList.read(list).first(where: {
-                    $0.error != RD_KAFKA_RESP_ERR_NO_ERROR
-                }) {
-                    throw KafkaError.from(failed.error, "\(pause ? "pause" : "resume") \(failed.topicPartition)")
-                }
-            }
+        try await onWorker { [fetchControl] handle throws(KafkaError) in
+            try fetchControl.callerResume(partitions, handle)
         }
     }
 

@@ -13,7 +13,8 @@ import ServiceLifecycle
 /// - Important: Shutdown order: stop intake, drain, ``commit(_:)``, then ``close()``, which
 ///   leaves the group. Revocations during close are completed at once.
 public final class KafkaConsumer: Sendable, Service {
-    /// Records and rebalance events, in order. One reader.
+    /// Records and rebalance events, in order per partition (a revocation overtakes buffered
+    /// records, see ``KafkaConsumerEvent/revoked(_:)``). One reader.
     public let events: KafkaConsumerEvents
     /// librdkafka statistics every ``KafkaConsumerConfiguration/statisticsInterval`` (newest kept).
     public let statistics: AsyncStream<KafkaStatistics>
@@ -23,6 +24,8 @@ public final class KafkaConsumer: Sendable, Service {
     let buffer: KafkaConsumerEventBuffer
     /// Refuses commits for partitions the group revoked from this consumer.
     let ownership: KafkaConsumerOwnership
+    /// Caller and back-pressure pauses.
+    let fetchControl: KafkaConsumerFetchControl
     let lifecycle: RDKafkaPollLifecycle
     let pollJobs: RDKafkaPollJobs
     let logger: Logger
@@ -35,6 +38,7 @@ public final class KafkaConsumer: Sendable, Service {
     public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws(KafkaError) {
         let buffer = KafkaConsumerEventBuffer(capacity: configuration.bufferCapacity)
         let ownership = KafkaConsumerOwnership()
+        let fetchControl = KafkaConsumerFetchControl()
         let (statistics, statisticsSink) = AsyncStream.makeStream(
             of: KafkaStatistics.self,
             bufferingPolicy: .bufferingNewest(8)
@@ -45,6 +49,7 @@ public final class KafkaConsumer: Sendable, Service {
             rebalance: RDKafkaRebalanceHandler(
                 buffer: buffer,
                 ownership: ownership,
+                fetchControl: fetchControl,
                 revocationTimeout: configuration.revocationTimeout,
                 logger: logger
             ),
@@ -64,6 +69,7 @@ public final class KafkaConsumer: Sendable, Service {
         self.worker = worker
         self.buffer = buffer
         self.ownership = ownership
+        self.fetchControl = fetchControl
         self.lifecycle = lifecycle
         self.logger = logger
         // The probe shares the group id but must never commit for it, whatever the
@@ -78,6 +84,7 @@ public final class KafkaConsumer: Sendable, Service {
             Self.pollLoop(
                 client: client,
                 buffer: buffer,
+                fetchControl: fetchControl,
                 worker: worker,
                 jobs: pollJobs,
                 lifecycle: lifecycle,
@@ -118,10 +125,19 @@ public final class KafkaConsumer: Sendable, Service {
     /// The fatal error librdkafka raised, if any; the consumer must then be recreated.
     public var fatalError: KafkaError? { client.context.fatalError }
 
-    /// The poll thread: fetch while there is room, serve callbacks, then close and destroy.
+    /// The poll thread: polls all the time (fetching only while the buffer has room) and serves
+    /// callbacks, then closes and destroys.
+    ///
+    /// While the buffer is full, every assigned partition is paused in librdkafka and polling
+    /// goes on: rebalances are served and the member stays within `max.poll.interval.ms`
+    /// however long the reader stalls. A record polled while paused (fetched before the pause)
+    /// is still buffered, so nothing is lost or reordered; librdkafka 2.0.2 discards what it
+    /// had pre-fetched for a paused partition, so in practice none arrives (see
+    /// ``KafkaConsumerEventBuffer``).
     private static func pollLoop(
         client: RDKafkaClient,
         buffer: KafkaConsumerEventBuffer,
+        fetchControl: KafkaConsumerFetchControl,
         worker: KafkaThread,
         jobs: RDKafkaPollJobs,
         lifecycle: RDKafkaPollLifecycle,
@@ -129,8 +145,20 @@ public final class KafkaConsumer: Sendable, Service {
     ) {
         while !lifecycle.isStopRequested {
             jobs.runPending()
-            guard buffer.waitForSpace(timeout: .milliseconds(100)) else { continue }
-            guard let message = try? client.withHandle({ rd_kafka_consumer_poll($0, 100) }) else { continue }
+            let wasHolding = fetchControl.isBackPressureActive
+            let holding = buffer.shouldHoldFetching(holding: wasHolding)
+            if holding != wasHolding {
+                _ = client.withHandleIgnoringClosed { handle in
+                    if holding {
+                        fetchControl.beginBackPressure(handle)
+                    } else {
+                        fetchControl.endBackPressure(handle)
+                    }
+                }
+            }
+            // While holding, poll briefly so fetching resumes soon after the reader made room.
+            let timeout: Int32 = holding ? 10 : 100
+            guard let message = try? client.withHandle({ rd_kafka_consumer_poll($0, timeout) }) else { continue }
             defer { rd_kafka_message_destroy(message) }
             let err = message.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {

@@ -39,8 +39,11 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var autoOffsetReset: AutoOffsetReset = .earliest
     /// `statistics.interval.ms`; `nil` (default) disables ``KafkaConsumer/statistics``.
     public var statisticsInterval: Duration? = nil
-    /// Records buffered between the poll thread and ``KafkaConsumer/events`` before the poll
-    /// thread stops fetching. Default 1024.
+    /// Records buffered between the poll thread and ``KafkaConsumer/events`` before the
+    /// consumer pauses fetching (it keeps polling, so rebalances are served and a stalled
+    /// reader does not cost the group membership); fetching resumes once the reader has taken
+    /// half. Each such pause discards what librdkafka had pre-fetched, which is fetched again
+    /// on resume. Default 1024.
     public var bufferCapacity: Int = 1024
     /// librdkafka's own prefetch limit (`queued.max.messages.kbytes`), for the whole consumer.
     /// With ``bufferCapacity`` it bounds the memory held for unread records. Default 16 MiB

@@ -12,7 +12,8 @@ public enum KafkaConsumerEvent: Sendable {
     /// (or after ``KafkaConsumerConfiguration/revocationTimeout``). Buffered records of these
     /// partitions are dropped: the next owner reads them from the committed offset. Once
     /// released, commits for these partitions are refused (`_STATE`) until they are assigned
-    /// to this consumer again.
+    /// to this consumer again. Delivered ahead of the records still buffered for other
+    /// partitions (which follow it in order), never ahead of an earlier rebalance event.
     case revoked(KafkaRevocation)
 }
 

@@ -1,19 +1,21 @@
-import Dispatch
 import Synchronization
 
 /// The bounded hand-off between a consumer's poll thread and the async code reading
 /// ``KafkaConsumer/events``.
 ///
-/// Records count against ``capacity``; when it is reached the poll thread stops calling
-/// `rd_kafka_consumer_poll` (waiting in ``waitForSpace(timeout:)``) until there is room again:
-/// it is woken at once when the reader has taken half of them, and otherwise re-checks every
-/// wait timeout (100 ms), so memory stays bounded however slow the reader is. Rebalance events are
-/// always accepted. The state is a value-type machine inside a `Mutex`; continuations are
-/// resumed after the lock is released.
+/// Records count against ``capacity``. When it is reached the poll thread pauses fetching
+/// (``KafkaConsumerFetchControl``) but keeps polling, until the reader has taken half of them
+/// (``shouldHoldFetching(holding:)``). Records `rd_kafka_consumer_poll` still returns while
+/// fetching is paused are accepted beyond capacity: dropping them would lose them (librdkafka
+/// resumes after the last record it handed out). The overshoot is bounded by what librdkafka
+/// had already fetched for the partitions (`queued.max.messages.kbytes`); with 2.0.2 it is
+/// none, as pausing purges the partition's pre-fetched records (version barrier). So memory
+/// stays bounded however slow the reader is. Rebalance events are always accepted. The state
+/// is a value-type machine inside a `Mutex`; continuations are resumed after the lock is
+/// released.
 final class KafkaConsumerEventBuffer: Sendable {
     let capacity: Int
     private let state: Mutex<State>
-    private let space = DispatchSemaphore(value: 0)
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -24,10 +26,11 @@ final class KafkaConsumerEventBuffer: Sendable {
         var queue: [KafkaConsumerEvent] = []
         var head = 0
         var messageCount = 0
+        /// The most records ever buffered at once.
+        var peakMessageCount = 0
         var waiter: CheckedContinuation<KafkaConsumerEvent?, any Error>?
         var finished = false
         var failure: KafkaError?
-        var producerWaiting = false
         /// Once closing, revocations are completed at once: the caller committed before `close()`.
         var closing = false
         /// The revocation the poll thread is waiting on, completed at once if closing begins.
@@ -53,7 +56,32 @@ final class KafkaConsumerEventBuffer: Sendable {
                 return waiter
             }
             queue.append(event)
-            if case .message = event { messageCount += 1 }
+            if case .message = event {
+                messageCount += 1
+                peakMessageCount = max(peakMessageCount, messageCount)
+            }
+            return nil
+        }
+
+        /// Enqueues a rebalance event ahead of the buffered records, but behind the last
+        /// rebalance event still buffered (rebalance events stay in the order they happened),
+        /// or returns the waiting reader's continuation to resume with it. Only a rebalance
+        /// event moves, so every partition's records keep their order.
+        mutating func enqueueAheadOfRecords(
+            _ event: KafkaConsumerEvent
+        ) -> CheckedContinuation<KafkaConsumerEvent?, any Error>? {
+            guard !finished else { return nil }
+            if let waiter {
+                self.waiter = nil
+                return waiter
+            }
+            // Just past the last buffered rebalance event, or the head if there is none.
+            let target =
+                queue[head...].lastIndex { event in
+                    if case .message = event { return false }
+                    return true
+                }.map { $0 + 1 } ?? head
+            queue.insert(event, at: target)
             return nil
         }
 
@@ -73,26 +101,26 @@ final class KafkaConsumerEventBuffer: Sendable {
 
     // MARK: Poll thread side
 
-    /// Returns `true` when there is room for another record; otherwise waits up to `timeout`
-    /// for the reader to make room and returns `false` (the caller loops, checking for stop).
-    func waitForSpace(timeout: Duration) -> Bool {
-        let full = state.withLock { state in
-            if state.messageCount < capacity || state.finished { return false }
-            state.producerWaiting = true
-            return true
+    /// Whether the poll thread should keep fetching paused (back-pressure): from when the
+    /// records reach ``capacity`` until the reader has taken half of them.
+    ///
+    /// - Parameter holding: whether fetching is paused now.
+    func shouldHoldFetching(holding: Bool) -> Bool {
+        state.withLock { state in
+            if state.finished { return false }
+            return holding ? state.messageCount > capacity / 2 : state.messageCount >= capacity
         }
-        guard full else { return true }
-        _ = space.wait(timeout: .now() + .milliseconds(Int(timeout.rdMilliseconds)))
-        return false
     }
 
-    /// Hands an event to the reader (records may exceed capacity by the one in hand).
+    /// Hands an event to the reader (records polled while fetching is paused may exceed capacity).
     func push(_ event: KafkaConsumerEvent) {
         let waiter = state.withLock { $0.enqueue(event) }
         waiter?.resume(returning: event)
     }
 
-    /// Drops buffered records of `partitions`, then delivers the revocation event.
+    /// Drops buffered records of `partitions`, then delivers the revocation event ahead of the
+    /// records still buffered (a slow reader must see it well within the revocation timeout)
+    /// but behind any rebalance event still buffered.
     ///
     /// - Returns: whether the caller should wait for the revocation to complete (not when
     ///   closing or finished: nobody would complete it).
@@ -101,7 +129,7 @@ final class KafkaConsumerEventBuffer: Sendable {
             state.drop(Set(revocation.partitions))
             let shouldWait = !state.closing && !state.finished
             state.pendingRevocation = shouldWait ? revocation : nil
-            return (state.enqueue(.revoked(revocation)), shouldWait)
+            return (state.enqueueAheadOfRecords(.revoked(revocation)), shouldWait)
         }
         waiter?.resume(returning: .revoked(revocation))
         return shouldWait
@@ -110,7 +138,6 @@ final class KafkaConsumerEventBuffer: Sendable {
     /// Drops buffered records of `partitions` (after a seek).
     func drop(_ partitions: [KafkaTopicPartition]) {
         state.withLock { $0.drop(Set(partitions)) }
-        space.signal()
     }
 
     /// Marks the consumer as closing: revocations from now on complete immediately, and one
@@ -129,6 +156,9 @@ final class KafkaConsumerEventBuffer: Sendable {
     /// Records currently buffered (for tests and diagnostics).
     var bufferedMessageCount: Int { state.withLock { $0.messageCount } }
 
+    /// The most records ever buffered at once (for tests and diagnostics).
+    var peakBufferedMessageCount: Int { state.withLock { $0.peakMessageCount } }
+
     /// Ends the sequence: buffered events are discarded; the reader gets `nil` or `failure`.
     func finish(failure: KafkaError? = nil) {
         let waiter = state.withLock { state -> CheckedContinuation<KafkaConsumerEvent?, any Error>? in
@@ -141,7 +171,6 @@ final class KafkaConsumerEventBuffer: Sendable {
             defer { state.waiter = nil }
             return state.waiter
         }
-        space.signal()
         if let failure { waiter?.resume(throwing: failure) } else { waiter?.resume(returning: nil) }
     }
 
@@ -155,22 +184,15 @@ final class KafkaConsumerEventBuffer: Sendable {
             try await withCheckedThrowingContinuation {
                 (continuation: CheckedContinuation<KafkaConsumerEvent?, any Error>) in
                 enum Action {
-                    case resume(KafkaConsumerEvent?, wakeProducer: Bool)
+                    case resume(KafkaConsumerEvent?)
                     case fail(any Error)
                     case wait
                 }
                 let action = state.withLock { state -> Action in
-                    if let event = state.popFirst() {
-                        var wake = false
-                        if state.producerWaiting && state.messageCount <= capacity / 2 {
-                            state.producerWaiting = false
-                            wake = true
-                        }
-                        return .resume(event, wakeProducer: wake)
-                    }
+                    if let event = state.popFirst() { return .resume(event) }
                     if state.finished {
                         if let failure = state.failure { return .fail(failure) }
-                        return .resume(nil, wakeProducer: false)
+                        return .resume(nil)
                     }
                     if Task.isCancelled { return .fail(CancellationError()) }
                     if state.waiter != nil {
@@ -180,8 +202,7 @@ final class KafkaConsumerEventBuffer: Sendable {
                     return .wait
                 }
                 switch action {
-                case .resume(let event, let wake):
-                    if wake { space.signal() }
+                case .resume(let event):
                     continuation.resume(returning: event)
                 case .fail(let error):
                     continuation.resume(throwing: error)

@@ -34,21 +34,57 @@ import Testing
         #expect(buffer.revoke(revocation))
         var seen: [String] = []
         for _ in 0..<5 { seen.append(Self.describe(try await buffer.next())) }
-        #expect(seen == ["assigned[0]", "m1@0", "m1@1", "m1@2", "revoked[0]"])
+        #expect(seen == ["assigned[0]", "revoked[0]", "m1@0", "m1@1", "m1@2"])
         #expect(buffer.bufferedMessageCount == 0)
     }
 
-    @Test func fullBufferMakesThePollThreadWaitUntilThereIsRoom() async throws {
+    /// A slow reader must see a revocation before the revocation timeout: it overtakes the
+    /// records of other partitions (which stay in order behind it), but never an earlier
+    /// rebalance event, nor the records buffered before that event.
+    @Test func revocationOvertakesBufferedRecordsButNotAnEarlierRebalanceEvent() async throws {
+        let buffer = KafkaConsumerEventBuffer(capacity: 100)
+        let tp = { (partition: Int32) in KafkaTopicPartition(topic: "t", partition: partition) }
+        buffer.push(Self.message(1, 0))
+        buffer.push(.assigned([tp(2)]))
+        buffer.push(Self.message(1, 1))
+        buffer.push(Self.message(2, 0))
+        buffer.push(Self.message(0, 5))
+        buffer.push(Self.message(1, 2))
+        let first = KafkaRevocation(partitions: [tp(0)], isLost: false, completed: false)
+        #expect(buffer.revoke(first))
+        let second = KafkaRevocation(partitions: [tp(3)], isLost: false, completed: false)
+        #expect(buffer.revoke(second))
+        buffer.push(Self.message(2, 1))
+        var seen: [String] = []
+        for _ in 0..<8 { seen.append(Self.describe(try await buffer.next())) }
+        #expect(seen == ["m1@0", "assigned[2]", "revoked[0]", "revoked[3]", "m1@1", "m2@0", "m1@2", "m2@1"])
+        #expect(buffer.bufferedMessageCount == 0)
+
+        // With nothing buffered but records, it goes first.
+        for offset in 0..<3 { buffer.push(Self.message(1, Int64(3 + offset))) }
+        #expect(buffer.revoke(KafkaRevocation(partitions: [tp(2)], isLost: false, completed: false)))
+        seen = []
+        for _ in 0..<4 { seen.append(Self.describe(try await buffer.next())) }
+        #expect(seen == ["revoked[2]", "m1@3", "m1@4", "m1@5"])
+    }
+
+    @Test func fetchingIsHeldFromCapacityUntilTheReaderTookHalf() async throws {
         let buffer = KafkaConsumerEventBuffer(capacity: 4)
         for offset in 0..<4 {
-            #expect(buffer.waitForSpace(timeout: .milliseconds(1)))
+            #expect(!buffer.shouldHoldFetching(holding: false))
             buffer.push(Self.message(0, Int64(offset)))
         }
-        #expect(!buffer.waitForSpace(timeout: .milliseconds(10)))
-        _ = try await buffer.next()
-        #expect(buffer.waitForSpace(timeout: .milliseconds(1)))  // 3 < 4: room again
+        #expect(buffer.shouldHoldFetching(holding: false))
+        // A record polled after the pause is kept, beyond capacity.
         buffer.push(Self.message(0, 4))
-        #expect(buffer.bufferedMessageCount == 4)
+        #expect(buffer.bufferedMessageCount == 5)
+        for _ in 0..<2 { _ = try await buffer.next() }
+        #expect(buffer.shouldHoldFetching(holding: true))  // 3 > 4 / 2
+        _ = try await buffer.next()
+        #expect(!buffer.shouldHoldFetching(holding: true))  // 2: room again
+        #expect(buffer.peakBufferedMessageCount == 5)
+        buffer.finish()
+        #expect(!buffer.shouldHoldFetching(holding: true))
     }
 
     @Test func closingSkipsTheRevocationWaitAndFinishEndsTheSequence() async throws {

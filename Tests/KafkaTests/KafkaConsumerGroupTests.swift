@@ -2,6 +2,8 @@ import Kafka
 import Synchronization
 import Testing
 
+@testable import Kafka
+
 /// Consumer-group behaviour: two members split the partitions and, when one leaves, the other
 /// takes over without losing or re-reading settled (committed) records.
 @Suite struct KafkaConsumerGroupTests {
@@ -270,6 +272,88 @@ import Testing
         #expect(try await a.committed([kept]) == [kept: 3])
         await a.close()
         await b.close()
+    }
+
+    /// A member whose reader stalls with a full buffer keeps polling: it serves the rebalance
+    /// that gives a joining member its share (completing nothing, so the revocation times out),
+    /// and it is not kicked out after `max.poll.interval.ms` (here equal to the session
+    /// timeout, librdkafka's minimum). Its buffer stays at its bound; once it reads, every
+    /// record arrives exactly once and in order, across both members.
+    @Test(.timeLimit(.minutes(2)))
+    func aStalledReaderWithAFullBufferKeepsItsMembershipAndServesRebalances() async throws {
+        let topic = Support.unique("group-stall")
+        let group = Support.unique("group")
+        let cluster = try await Support.cluster(topic: topic, partitions: 2)
+        let producer = try Support.producer(cluster)
+        let perPartition = 60
+        try await Self.produceRound(producer, topic: topic, partitions: 2, perPartition: perPartition)
+        var configuration = Support.consumerConfiguration(cluster, group: group)
+        configuration.sessionTimeout = .seconds(6)
+        configuration.heartbeatInterval = .seconds(1)
+        configuration.maxPollInterval = .seconds(6)
+        configuration.revocationTimeout = .seconds(1)
+        configuration.bufferCapacity = 8
+        let a = try KafkaConsumer(configuration: configuration, logger: Support.logger)
+        let b = try KafkaConsumer(configuration: configuration, logger: Support.logger)
+        let clock = ContinuousClock()
+
+        try await a.subscribe(topics: [topic])
+        let full = try await Self.eventually(.seconds(20)) { a.buffer.bufferedMessageCount >= 8 }
+        #expect(full, "a never filled its buffer")
+        let stallStarted = clock.now
+        try await b.subscribe(topics: [topic])
+        var bAssigned: [KafkaTopicPartition] = []
+        var bMessages: [KafkaConsumerMessage] = []
+        while bAssigned.isEmpty, let event = try await Support.nextEvent(b.events, timeout: .seconds(30)) {
+            switch event {
+            case .assigned(let partitions): bAssigned += partitions
+            case .message(let message): bMessages.append(message)
+            case .revoked(let revocation): revocation.complete()
+            }
+        }
+        #expect(bAssigned.count == 1, "b did not get its share while a's reader was stalled: \(bAssigned)")
+        // Stay stalled well past max.poll.interval.ms.
+        try await Task.sleep(until: stallStarted + .seconds(9))
+        #expect(a.buffer.peakBufferedMessageCount <= 8, "a's buffer went past its bound")
+
+        // a now reads: the revocation (not lost: a was never kicked out), then its partition.
+        let kept = try #require(
+            Set((0..<2).map { KafkaTopicPartition(topic: topic, partition: $0) })
+                .subtracting(bAssigned).first)
+        var aMessages: [KafkaConsumerMessage] = []
+        var lost = false
+        let deadline = clock.now + .seconds(20)
+        while aMessages.count < perPartition, case let remaining = deadline - clock.now, remaining > .zero,
+            let event = try await Support.nextEvent(a.events, timeout: remaining)
+        {
+            switch event {
+            case .message(let message): aMessages.append(message)
+            case .revoked(let revocation):
+                lost = lost || revocation.isLost
+                revocation.complete()
+            case .assigned: break
+            }
+        }
+        #expect(!lost, "a was kicked out of the group")
+        #expect(aMessages.allSatisfy { $0.topicPartition == kept })
+        #expect(aMessages.map(\.offset) == Array(0..<Int64(perPartition)))
+        if let bPartition = bAssigned.first {
+            bMessages += try await Support.readMessages(b, count: perPartition - bMessages.count)
+            #expect(bMessages.allSatisfy { $0.topicPartition == bPartition })
+            #expect(bMessages.map(\.offset) == Array(0..<Int64(perPartition)))
+        }
+        // Still a member: its commit for the partition it kept is accepted.
+        var lastError: KafkaError?
+        for _ in 0..<20 {
+            lastError = await Self.commitResult(a, [kept: Int64(perPartition)])
+            guard let error = lastError, error.isRetriable else { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(lastError == nil, "a's commit failed: \(String(describing: lastError))")
+        try await Support.expectNoMessage(a, within: .milliseconds(300))
+        await a.close()
+        await b.close()
+        await producer.close()
     }
 
     /// Commits and returns the error, if any.

@@ -10,17 +10,20 @@ import Logging
 final class RDKafkaRebalanceHandler: Sendable {
     let buffer: KafkaConsumerEventBuffer
     let ownership: KafkaConsumerOwnership
+    let fetchControl: KafkaConsumerFetchControl
     let revocationTimeout: Duration
     let logger: Logger
 
     init(
         buffer: KafkaConsumerEventBuffer,
         ownership: KafkaConsumerOwnership,
+        fetchControl: KafkaConsumerFetchControl,
         revocationTimeout: Duration,
         logger: Logger
     ) {
         self.buffer = buffer
         self.ownership = ownership
+        self.fetchControl = fetchControl
         self.revocationTimeout = revocationTimeout
         self.logger = logger
     }
@@ -51,6 +54,8 @@ final class RDKafkaRebalanceHandler: Sendable {
                     logger.error("Assign failed", metadata: ["kafka.code": "\(KafkaError.Code(result).name)"])
                 }
             }
+            // Paused at once while the buffer is full (back-pressure).
+            fetchControl.assigned(topicPartitions, replacing: !cooperative, rk)
             // The cooperative protocol also reports empty increments: not worth an event.
             if !topicPartitions.isEmpty { buffer.push(.assigned(topicPartitions)) }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
@@ -80,12 +85,15 @@ final class RDKafkaRebalanceHandler: Sendable {
                         "Incremental unassign failed",
                         metadata: ["kafka.error": "\(KafkaError.consuming(error, "unassign"))"])
                 }
+                fetchControl.unassigned(topicPartitions, rk)
             } else {
                 rd_kafka_assign(rk, nil)
+                fetchControl.assigned([], replacing: true, rk)
             }
         default:
             logger.error("Rebalance error", metadata: ["kafka.code": "\(KafkaError.Code(err).name)"])
             rd_kafka_assign(rk, nil)
+            fetchControl.assigned([], replacing: true, rk)
         }
     }
 }
