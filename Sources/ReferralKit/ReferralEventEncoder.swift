@@ -6,6 +6,9 @@
 /// control characters (`\n \t \r \b \f`, other < 0x20 as `\u00XX`); `/` and non-ASCII are
 /// written as-is (raw UTF-8), as MMOLove's documented examples are.
 public enum ReferralEventEncoder {
+    /// Lower-case hex digits for `\u00XX` escapes, built once rather than per escaped byte.
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// Encodes an event to its canonical body bytes.
     ///
     /// - Parameter event: A validated event.
@@ -23,11 +26,11 @@ public enum ReferralEventEncoder {
         Self.appendMember("server_event_id", event.serverEventID, to: &out)
         if let ts = event.ts {
             Self.appendKey("ts", to: &out)
-            out.append(contentsOf: Array(String(ts).utf8))
+            out.append(contentsOf: String(ts).utf8)
         }
         if event.test {
             Self.appendKey("test", to: &out)
-            out.append(contentsOf: Array("true".utf8))
+            out.append(contentsOf: "true".utf8)
         }
         out.append(UInt8(ascii: "}"))
         return out
@@ -57,10 +60,9 @@ public enum ReferralEventEncoder {
             case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
             case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
             case 0x00..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(Self.hexDigits[Int(byte >> 4)])
+                out.append(Self.hexDigits[Int(byte & 0x0F)])
             default:
                 // Multi-byte UTF-8 sequences pass through byte by byte: raw UTF-8 is what MMOLove's
                 // examples send, and the MAC is over these exact bytes.
