@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The C boundary: librdkafka 2.0.2 from Debian's librdkafka-dev, mock cluster header included.
@@ -69,9 +71,14 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "ReferralKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -115,10 +122,34 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The relay's parts over real loopback: embedded broker, in-process sandbox, real HTTP.
+        .testTarget(
+            name: "RelayTests",
+            dependencies: [
+                "Kafka",
+                "ReferralKit",
+                "ReferralSandbox",
+                "Relay",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Whole-process tests: they run the built `referral-relay` executable.
         .testTarget(
             name: "ReferralRelayCLITests",
-            dependencies: ["ReferralRelayCLI"],
+            dependencies: [
+                "Kafka",
+                "ReferralKit",
+                "ReferralRelayCLI",
+                "ReferralSandbox",
+                "Relay",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -1,0 +1,138 @@
+import CoreMetrics
+import ReferralKit
+import Synchronization
+
+/// The relay's metrics, created against an explicit swift-metrics factory (the ops server's
+/// Prometheus registry in production, so several relays in one test process do not share
+/// global state). Metric objects are cached per label set: creating them per event would cost
+/// a factory lookup on the hot path.
+///
+/// Labels are closed sets or topic names, never account ids, tokens or secrets.
+public final class RelayMetrics: Sendable {
+    /// The metric names, as exported.
+    public enum Name {
+        /// Records read from an input topic (`topic`).
+        public static let consumed = "relay_records_consumed_total"
+        /// Records that are not referral events (`topic`, `reason`).
+        public static let skipped = "relay_records_skipped_total"
+        /// Outcomes published (`event`, `status`).
+        public static let deliveries = "relay_deliveries_total"
+        /// Attempts repeated (`event`, `reason`).
+        public static let retries = "relay_delivery_retries_total"
+        /// Referral events in flight.
+        public static let inFlight = "relay_in_flight"
+        /// Duration of each HTTP attempt (`event`), seconds histogram.
+        public static let httpDuration = "relay_http_request_duration_seconds"
+        /// Records consumed but not yet committed (`topic`, `partition`).
+        public static let commitLag = "relay_commit_lag"
+        /// Dead letters published (`stage`).
+        public static let deadLetters = "relay_dlq_records_total"
+        /// 1 while the endpoint fails systemically, else 0.
+        public static let systemicFailure = "relay_systemic_failure"
+        /// Partitions currently assigned to this member.
+        public static let assignedPartitions = "relay_assigned_partitions"
+        /// Offset commits (`result`: ok, failed).
+        public static let commits = "relay_commits_total"
+    }
+
+    private let factory: any MetricsFactory
+    private let counters = Mutex<[String: Counter]>([:])
+    private let gauges = Mutex<[String: Gauge]>([:])
+    private let timers = Mutex<[String: Timer]>([:])
+
+    /// Creates the metrics on `factory`.
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+    }
+
+    /// One record consumed from `topic`.
+    public func consumed(topic: String) {
+        self.counter(Name.consumed, [("topic", topic)]).increment()
+    }
+
+    /// One record skipped.
+    public func skipped(topic: String, reason: SkipReason) {
+        self.counter(Name.skipped, [("topic", topic), ("reason", reason.rawValue)]).increment()
+    }
+
+    /// One outcome published.
+    public func delivered(event: ReferralEvent.Kind, status: OutcomeStatus) {
+        self.counter(Name.deliveries, [("event", event.rawValue), ("status", status.rawValue)]).increment()
+    }
+
+    /// One attempt repeated.
+    public func retried(event: ReferralEvent.Kind, reason: RetryReason) {
+        self.counter(Name.retries, [("event", event.rawValue), ("reason", reason.rawValue)]).increment()
+    }
+
+    /// The number of referral events in flight now.
+    public func inFlight(_ count: Int) {
+        self.gauge(Name.inFlight, []).record(count)
+    }
+
+    /// One HTTP attempt took `duration`.
+    public func httpAttempt(event: ReferralEvent.Kind, duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        self.timer(Name.httpDuration, [("event", event.rawValue)]).recordNanoseconds(nanoseconds)
+    }
+
+    /// Records consumed but not committed on one partition.
+    public func commitLag(topic: String, partition: Int32, lag: Int64) {
+        self.gauge(Name.commitLag, [("topic", topic), ("partition", String(partition))]).record(lag)
+    }
+
+    /// One dead letter published.
+    public func deadLettered(stage: DeadLetterStage) {
+        self.counter(Name.deadLetters, [("stage", stage.rawValue)]).increment()
+    }
+
+    /// Whether the endpoint is failing systemically now.
+    public func systemicFailure(_ failing: Bool) {
+        self.gauge(Name.systemicFailure, []).record(failing ? 1 : 0)
+    }
+
+    /// Partitions assigned now.
+    public func assignedPartitions(_ count: Int) {
+        self.gauge(Name.assignedPartitions, []).record(count)
+    }
+
+    /// One offset commit finished.
+    public func committed(ok: Bool) {
+        self.counter(Name.commits, [("result", ok ? "ok" : "failed")]).increment()
+    }
+
+    private func key(_ label: String, _ dimensions: [(String, String)]) -> String {
+        dimensions.reduce(label) { $0 + "\u{1}" + $1.0 + "=" + $1.1 }
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = self.key(label, dimensions)
+        return self.counters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Counter(label: label, dimensions: dimensions, factory: self.factory)
+            cache[key] = counter
+            return counter
+        }
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+        let key = self.key(label, dimensions)
+        return self.gauges.withLock { cache in
+            if let gauge = cache[key] { return gauge }
+            let gauge = Gauge(label: label, dimensions: dimensions, factory: self.factory)
+            cache[key] = gauge
+            return gauge
+        }
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
+        let key = self.key(label, dimensions)
+        return self.timers.withLock { cache in
+            if let timer = cache[key] { return timer }
+            let timer = Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: self.factory)
+            cache[key] = timer
+            return timer
+        }
+    }
+}
