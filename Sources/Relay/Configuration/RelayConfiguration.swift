@@ -86,7 +86,8 @@ public struct RelayConfiguration: Sendable {
             testEvents: Bool = false
         ) {
             self.endpoint = endpoint
-            self.defaultServerID = defaultServerID ?? (credentials.serverIDs.count == 1 ? credentials.serverIDs.first : nil)
+            self.defaultServerID =
+                defaultServerID ?? (credentials.serverIDs.count == 1 ? credentials.serverIDs.first : nil)
             self.credentials = credentials
             self.allowInsecureHTTP = allowInsecureHTTP
             self.requestTimeout = requestTimeout

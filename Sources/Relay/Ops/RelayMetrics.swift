@@ -130,7 +130,8 @@ public final class RelayMetrics: Sendable {
         let key = self.key(label, dimensions)
         return self.timers.withLock { cache in
             if let timer = cache[key] { return timer }
-            let timer = Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: self.factory)
+            let timer = Timer(
+                label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: self.factory)
             cache[key] = timer
             return timer
         }
