@@ -1,0 +1,86 @@
+/// The offsets of one partition read since its last commit, and which are settled: the
+/// committable position is the first unsettled offset (everything before it is settled), so a
+/// record is committed only when it and every earlier record of its partition are settled.
+///
+/// Offsets arrive in increasing order (Kafka delivers a partition in order); settling may
+/// happen in any order (many accounts in flight within a partition).
+struct PartitionProgress: Sendable {
+    /// Read offsets from the first unsettled one on, oldest first; `head` is the logical start.
+    private var offsets: [Int64] = []
+    private var settled: [Bool] = []
+    private var head = 0
+    /// The first offset read, if any.
+    private(set) var firstRead: Int64?
+    /// The last offset read, if any.
+    private(set) var lastRead: Int64?
+    /// The next offset committed to the broker by this member, if any.
+    private(set) var committed: Int64?
+
+    /// Records `offset` as read (not settled).
+    ///
+    /// - Returns: `false` when `offset` is not after the last read one (a rewind): the caller
+    ///   must start a new progress for the partition.
+    mutating func read(_ offset: Int64) -> Bool {
+        if let lastRead, offset <= lastRead { return false }
+        self.offsets.append(offset)
+        self.settled.append(false)
+        if self.firstRead == nil { self.firstRead = offset }
+        self.lastRead = offset
+        return true
+    }
+
+    /// Marks `offset` settled; unknown offsets (already trimmed or never read) are ignored.
+    mutating func settle(_ offset: Int64) {
+        guard let index = self.index(of: offset) else { return }
+        self.settled[index] = true
+        while self.head < self.offsets.count, self.settled[self.head] { self.head += 1 }
+        // Compact once the settled prefix dominates, so memory stays bounded by what is unsettled.
+        if self.head > 1024, self.head * 2 > self.offsets.count {
+            self.offsets.removeFirst(self.head)
+            self.settled.removeFirst(self.head)
+            self.head = 0
+        }
+    }
+
+    /// The next offset to commit: the first unsettled offset, or the last read + 1 when all
+    /// are settled; `nil` when nothing was read.
+    var committable: Int64? {
+        if self.head < self.offsets.count { return self.offsets[self.head] }
+        return self.lastRead.map { $0 + 1 }
+    }
+
+    /// The committable offset when it is past what was last committed.
+    var pendingCommit: Int64? {
+        guard let committable else { return nil }
+        if let committed, committed >= committable { return nil }
+        return committable
+    }
+
+    /// Read but not settled, counting from the first unsettled offset.
+    var unsettled: Int { self.settled[self.head...].lazy.filter { !$0 }.count }
+
+    /// Records read but not committed (the commit lag of this member).
+    var commitLag: Int64 {
+        guard let lastRead, let start = self.committed ?? self.firstRead else { return 0 }
+        return max(0, lastRead + 1 - start)
+    }
+
+    /// Records that the broker acknowledged a commit of `offset` (never moves backwards).
+    mutating func committed(_ offset: Int64) {
+        if let committed, committed >= offset { return }
+        self.committed = offset
+    }
+
+    private func index(of offset: Int64) -> Int? {
+        // Binary search over the live window: offsets are strictly increasing.
+        var low = self.head
+        var high = self.offsets.count - 1
+        while low <= high {
+            let mid = (low + high) / 2
+            let value = self.offsets[mid]
+            if value == offset { return mid }
+            if value < offset { low = mid + 1 } else { high = mid - 1 }
+        }
+        return nil
+    }
+}

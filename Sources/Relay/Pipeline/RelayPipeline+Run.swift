@@ -1,0 +1,98 @@
+import Kafka
+import ServiceLifecycle
+
+extension RelayPipeline {
+    /// Subscribes, runs until graceful shutdown (or a fatal error), then drains, commits, leaves
+    /// the group and closes the producer.
+    ///
+    /// - Throws: A fatal Kafka error, after the drain; graceful shutdown returns normally.
+    public func run() async throws {
+        try await self.consumer.subscribe(topics: [self.topics.accountCreated, self.topics.milestoneReached])
+        self.logger.info(
+            "relay consuming",
+            metadata: ["topics": "\(self.topics.accountCreated),\(self.topics.milestoneReached)"]
+        )
+        let intake = Task { try await self.intakeLoop() }
+        self.state.withLock { $0.intake = intake }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.flowControlLoop() }
+            group.addTask { await self.commitLoop() }
+            await withTaskCancellationHandler {
+                await withGracefulShutdownHandler {
+                    if case .failure(let error) = await intake.result, !(error is CancellationError) {
+                        self.fail(error)
+                    }
+                } onGracefulShutdown: {
+                    intake.cancel()
+                }
+            } onCancel: {
+                intake.cancel()
+            }
+            await self.drain()
+            self.fetchDesire.finish()
+            group.cancelAll()
+        }
+        await self.commitAtShutdown()
+        await self.consumer.close()
+        await self.producer.close(timeout: .seconds(10))
+        self.logger.info("relay stopped")
+        if let failure = self.state.withLock({ $0.failure }) {
+            throw failure
+        }
+    }
+
+    /// Records a fatal failure and stops intake; ``run()`` then drains and rethrows it.
+    func fail(_ error: any Error) {
+        let intake = self.state.withLock { state -> Task<Void, any Error>? in
+            if state.failure == nil { state.failure = error }
+            return state.intake
+        }
+        self.health.fatal("\(error)")
+        self.logger.critical("relay stopping on a fatal error", metadata: ["error": "\(error)"])
+        intake?.cancel()
+    }
+
+    /// Reads the consumer's events until cancelled or the consumer ends.
+    private func intakeLoop() async throws {
+        for try await event in self.consumer.events {
+            switch event {
+            case .message(let message):
+                self.intake(message)
+            case .assigned(let partitions):
+                self.assign(partitions)
+            case .revoked(let revocation):
+                await self.revoke(revocation)
+            }
+        }
+    }
+
+    /// Applies pause/resume requests in order (they are produced under the lock, applied here).
+    private func flowControlLoop() async {
+        for await paused in self.fetchDesires {
+            let partitions = self.state.withLock { Array($0.assigned) }
+            guard !partitions.isEmpty else { continue }
+            do {
+                if paused {
+                    try await self.consumer.pause(partitions)
+                    self.logger.debug("in-flight window full; fetching paused")
+                } else {
+                    try await self.consumer.resume(partitions)
+                }
+            } catch {
+                self.logger.warning("pause/resume failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Commits the settled prefix of every partition every ``commitInterval``.
+    private func commitLoop() async {
+        while true {
+            do {
+                try await Task.sleep(for: self.commitInterval)
+            } catch {
+                return
+            }
+            _ = await self.commitSettled(in: nil)
+        }
+    }
+}
