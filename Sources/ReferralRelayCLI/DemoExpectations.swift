@@ -63,6 +63,8 @@ struct DemoExpectations: Sendable {
 
     /// The expected count of outcomes per (event, status), for the summary table.
     var countsByEventAndStatus: [DemoTally.Key: Int] {
-        self.outcomes.values.reduce(into: [:]) { $0[DemoTally.Key(event: $1.event, status: $1.status), default: 0] += 1 }
+        self.outcomes.values.reduce(into: [:]) {
+            $0[DemoTally.Key(event: $1.event, status: $1.status), default: 0] += 1
+        }
     }
 }

@@ -48,7 +48,8 @@ final class DemoObserver: Sendable {
         self.partitions = [outcomesTopic, dlqTopic].flatMap { topic in
             (0..<Int32(partitions)).map { KafkaTopicPartition(topic: topic, partition: $0) }
         }
-        try await self.consumer.assign(Dictionary(uniqueKeysWithValues: self.partitions.map { ($0, KafkaOffset.beginning) }))
+        try await self.consumer.assign(
+            Dictionary(uniqueKeysWithValues: self.partitions.map { ($0, KafkaOffset.beginning) }))
     }
 
     /// What has been read so far.

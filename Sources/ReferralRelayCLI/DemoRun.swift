@@ -23,14 +23,17 @@ struct DemoRun {
         let logs = try DemoLogFile(path: self.options.logFile ?? Self.defaultLogPath())
         let scenario = DemoScenario(accountCount: self.options.accounts)
         let plan = DemoPlan(scenario: scenario, topics: self.topics)
-        DemoConsole.line("referral-relay demo: \(scenario.accounts.count) players through the relay, over real loopback")
+        DemoConsole.line(
+            "referral-relay demo: \(scenario.accounts.count) players through the relay, over real loopback")
         DemoConsole.line(
             "  the sandbox answers \(Self.percent(self.options.failRate)) of requests 500 and drops "
                 + "\(Self.percent(self.options.dropRate)) of connections (--fail-rate, --drop-rate)")
 
         let kafkaLogger = logs.logger("kafka", level: .warning)
         let cluster = try MockCluster(brokers: 1, logger: kafkaLogger)
-        let allTopics = [self.topics.accountCreated, self.topics.milestoneReached, self.topics.outcomes, self.topics.dlq]
+        let allTopics = [
+            self.topics.accountCreated, self.topics.milestoneReached, self.topics.outcomes, self.topics.dlq,
+        ]
         for topic in allTopics {
             try await cluster.createTopic(topic, partitions: Self.partitions)
         }
@@ -131,7 +134,9 @@ struct DemoRun {
             plan: plan, scenario: scenario, reports: seeder.reports, observed: observer.snapshot,
             sandboxLog: environment.sandbox.store.log, offsets: offsets, relayFailure: relay.status.failure)
         var checks = verification.checks
-        if let problem = waited.problem { checks.insert(DemoCheck("every expected record arrived in time", problems: [problem]), at: 0) }
+        if let problem = waited.problem {
+            checks.insert(DemoCheck("every expected record arrived in time", problems: [problem]), at: 0)
+        }
         DemoSummary(plan: plan, scenario: scenario, observed: observer.snapshot, checks: checks).print()
         if let path = self.options.outcomesFile {
             try Self.writeOutcomes(observer.snapshot.outcomes, to: path)

@@ -131,7 +131,8 @@ struct DemoScenario: Sendable {
                 createdAt: createdAt)
         case 2:
             return Account(
-                id: id, mmref: token, milestones: index % 8 == 2 ? ["tutorial_complete"] : ["tutorial_complete", "level_5"],
+                id: id, mmref: token,
+                milestones: index % 8 == 2 ? ["tutorial_complete"] : ["tutorial_complete", "level_5"],
                 role: .registeredOnly, createdAt: createdAt)
         default:
             return Account(

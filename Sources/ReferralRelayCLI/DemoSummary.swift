@@ -101,7 +101,8 @@ struct DemoSummary {
             let story = want.joined(separator: ", ")
             DemoConsole.line(
                 "  \(Self.mark(want == have)) \(account.id)  \(DemoConsole.pad(role.rawValue, 38))"
-                    + (want == have ? story : "expected \(story); got \(have.isEmpty ? "nothing" : have.joined(separator: ", "))"))
+                    + (want == have
+                        ? story : "expected \(story); got \(have.isEmpty ? "nothing" : have.joined(separator: ", "))"))
         }
         let decode = self.observed.deadLetters.contains {
             $0.context("stage") == "decode" && $0.key == Array(self.scenario.malformedKey.utf8)

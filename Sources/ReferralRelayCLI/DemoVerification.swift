@@ -43,7 +43,8 @@ struct DemoVerification {
         var seen: [String: Int] = [:]
         for received in self.observed.outcomes {
             guard let outcome = received.outcome else {
-                problems.append("an outcome does not match the contract (\(received.decodeError ?? "?")): \(received.raw)")
+                problems.append(
+                    "an outcome does not match the contract (\(received.decodeError ?? "?")): \(received.raw)")
                 continue
             }
             seen[outcome.serverEventID, default: 0] += 1
@@ -70,7 +71,11 @@ struct DemoVerification {
         let id = outcome.serverEventID
         var problems: [String] = []
         func compare<T: Equatable>(_ name: String, _ got: T?, _ want: T?) {
-            if got != want { problems.append("\(id): \(name) is \(got.map { "\($0)" } ?? "absent"), expected \(want.map { "\($0)" } ?? "absent")") }
+            if got != want {
+                problems.append(
+                    "\(id): \(name) is \(got.map { "\($0)" } ?? "absent"), expected \(want.map { "\($0)" } ?? "absent")"
+                )
+            }
         }
         compare("status", outcome.status, expected.status.rawValue)
         compare("reward", outcome.reward, expected.reward)
@@ -110,17 +115,20 @@ struct DemoVerification {
                 continue
             }
             if letter.context("stage") != want.stage.rawValue {
-                problems.append("\(place): stage \(letter.context("stage") ?? "absent"), expected \(want.stage.rawValue)")
+                problems.append(
+                    "\(place): stage \(letter.context("stage") ?? "absent"), expected \(want.stage.rawValue)")
             }
             if let status = want.httpStatus, letter.context("http.status") != String(status) {
-                problems.append("\(place): http.status \(letter.context("http.status") ?? "absent"), expected \(status)")
+                problems.append(
+                    "\(place): http.status \(letter.context("http.status") ?? "absent"), expected \(status)")
             }
             if letter.key != Array(want.source.key.utf8) || letter.value != Array(want.source.value.utf8) {
                 problems.append("\(place): key or value differs from the input record")
             }
         }
         for (place, letter) in expected.sorted(by: { $0.key < $1.key }) where !seen.contains(place) {
-            problems.append("missing dead letter of \(place) (key \(letter.source.key), stage \(letter.stage.rawValue))")
+            problems.append(
+                "missing dead letter of \(place) (key \(letter.source.key), stage \(letter.stage.rawValue))")
         }
         let decode = self.plan.expectations.deadLetters.filter { $0.stage == .decode }.count
         let deliver = self.plan.expectations.deadLetters.count - decode

@@ -73,7 +73,8 @@ struct DemoWatch {
             }
             if elapsed >= self.timeout {
                 return Result(
-                    problem: "timed out after \(DemoConsole.seconds(self.timeout)) with \(outcomes)/\(expectedIDs.count) "
+                    problem:
+                        "timed out after \(DemoConsole.seconds(self.timeout)) with \(outcomes)/\(expectedIDs.count) "
                         + "outcomes and \(letters)/\(expectedLetters) dead letters")
             }
             try? await Task.sleep(for: .milliseconds(100))
@@ -87,7 +88,9 @@ struct DemoWatch {
             produced = true
             return nil
         }
-        let answered422 = self.sandbox.store.log.contains { $0.verdict == .invalidTransition && $0.body.contains(token) }
+        let answered422 = self.sandbox.store.log.contains {
+            $0.verdict == .invalidTransition && $0.body.contains(token)
+        }
         guard answered422 || elapsed >= Self.latestLateRecord else { return nil }
         do {
             try await self.seeder.produce(self.plan.late)
@@ -99,7 +102,8 @@ struct DemoWatch {
             "▸ late account-created   \(account.id) produced now, "
                 + (answered422
                     ? "after its \(DemoScenario.qualifyingMilestone) was answered 422 (not registered yet); the relay keeps retrying it"
-                    : "\(DemoConsole.seconds(elapsed)) after the relay started, after its \(DemoScenario.qualifyingMilestone)"))
+                    : "\(DemoConsole.seconds(elapsed)) after the relay started, after its \(DemoScenario.qualifyingMilestone)")
+        )
         return nil
     }
 
@@ -111,7 +115,8 @@ struct DemoWatch {
         expectedLetters: Int
     ) -> String {
         let stats = self.sandbox.store.stats
-        let faults = (stats.byVerdict[SandboxVerdict.faultFailure.rawValue] ?? 0)
+        let faults =
+            (stats.byVerdict[SandboxVerdict.faultFailure.rawValue] ?? 0)
             + (stats.byVerdict[SandboxVerdict.faultDrop.rawValue] ?? 0)
         let early = stats.byVerdict[SandboxVerdict.invalidTransition.rawValue] ?? 0
         let retries = snapshot.outcomes.compactMap(\.outcome).reduce(0) { $0 + max(0, $1.attempts - 1) }
