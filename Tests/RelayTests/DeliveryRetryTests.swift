@@ -14,7 +14,13 @@ import Testing
     static func tickingClock() -> ReferralClock {
         let ticks = Locked<Int64>(0)
         let base = ReferralClock.system.now()
-        return ReferralClock { base + ticks.withLock { $0 += 1; return $0 } }
+        return ReferralClock {
+            let tick = ticks.withLock { count -> Int64 in
+                count += 1
+                return count
+            }
+            return base + tick
+        }
     }
 
     @Test func serverErrorsAreRetriedWithTheSameBytesAndAFreshSignature() async throws {
@@ -38,7 +44,8 @@ import Testing
             let results = try await withThrowingTaskGroup(of: DeliveryResult.self) { group in
                 for index in 0..<30 {
                     group.addTask {
-                        try await harness.deliverer.deliver(H.request(.registered, account: "acc-\(index)", mmref: "mmr_\(index)"))
+                        try await harness.deliverer.deliver(
+                            H.request(.registered, account: "acc-\(index)", mmref: "mmr_\(index)"))
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

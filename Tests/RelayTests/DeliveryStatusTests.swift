@@ -73,7 +73,8 @@ import Testing
 
     @Test func unknownTokenIsRejectedWithMMOLovesError() async throws {
         try await H.run { harness in
-            let result = try await harness.deliverer.deliver(H.request(.registered, account: "acc-1", mmref: "mmr_gone"))
+            let result = try await harness.deliverer.deliver(
+                H.request(.registered, account: "acc-1", mmref: "mmr_gone"))
             #expect(result.status == .rejected)
             #expect(result.httpStatus == 404)
             #expect(result.error == "unknown token")
