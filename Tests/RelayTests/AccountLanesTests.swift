@@ -18,7 +18,7 @@ import Testing
 
     @Test func waitingRegisteredIsServedBeforeAnEarlierWaitingQualified() async throws {
         let lanes = AccountLanes()
-        let order = Locked<[String]>([])
+        let order = DeliveryHarness.Locked<[String]>([])
         try await lanes.acquire("acc", kind: .registered)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -42,8 +42,8 @@ import Testing
 
     @Test func oneHolderPerAccountManyAccountsAtOnce() async throws {
         let lanes = AccountLanes()
-        let current = Locked<[String: Int]>([:])
-        let highest = Locked<[String: Int]>([:])
+        let current = DeliveryHarness.Locked<[String: Int]>([:])
+        let highest = DeliveryHarness.Locked<[String: Int]>([:])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<60 {
                 let account = "acc-\(index % 3)"

@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func waitsStayWithinZeroAndTheCeilingAndSpreadOut() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = DeliveryHarness.SeededGenerator(seed: 7)
         for attempt in 1...8 {
             let ceiling = self.backoff.ceiling(attempt: attempt)
             let delays = (0..<500).map { _ in self.backoff.delay(attempt: attempt, using: &generator) }
@@ -33,8 +33,8 @@ import Testing
     }
 
     @Test func sameSeedSameWaits() {
-        var first = SeededGenerator(seed: 42)
-        var second = SeededGenerator(seed: 42)
+        var first = DeliveryHarness.SeededGenerator(seed: 42)
+        var second = DeliveryHarness.SeededGenerator(seed: 42)
         let a = (1...10).map { self.backoff.delay(attempt: $0, using: &first) }
         let b = (1...10).map { self.backoff.delay(attempt: $0, using: &second) }
         #expect(a == b)

@@ -12,7 +12,7 @@ import Testing
     /// A signing clock that moves one second per signature, so every attempt has its own `t`
     /// even when retries are milliseconds apart.
     static func tickingClock() -> ReferralClock {
-        let ticks = Locked<Int64>(0)
+        let ticks = DeliveryHarness.Locked<Int64>(0)
         let base = ReferralClock.system.now()
         return ReferralClock {
             let tick = ticks.withLock { count -> Int64 in

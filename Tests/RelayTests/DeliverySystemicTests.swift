@@ -21,7 +21,7 @@ import Testing
         try await H.run(credentials: Self.halfWrong) { harness in
             harness.health.assigned(partitions: 1)
             #expect(harness.health.snapshot.isReady)
-            let finished = Locked(false)
+            let finished = DeliveryHarness.Locked(false)
             let held = Task {
                 defer { finished.withLock { $0 = true } }
                 return try await harness.deliverer.deliver(H.request(.registered, account: "acc-1"))
@@ -53,6 +53,26 @@ import Testing
         }
     }
 
+    @Test func heldStreamWarnsOncePerTransitionWithoutTheSecret() async throws {
+        let recorder = H.LogRecorder()
+        try await H.run(credentials: Self.halfWrong, logger: recorder.logger) { harness in
+            let held = Task { try await harness.deliverer.deliver(H.request(.registered, account: "acc-1")) }
+            let retried = try await H.eventually { harness.log(serverEventID: "reg-acc-1").count >= 10 }
+            #expect(retried)
+            let warnings = recorder.lines.current.filter { $0.level == .warning }
+            #expect(warnings.count == 1)
+            #expect(warnings.first?.metadata["relay.http_status"] == "401")
+            #expect(warnings.first?.metadata["relay.error"] == "bad_signature")
+            _ = try await harness.deliverer.deliver(
+                H.request(.registered, account: "acc-2", mmref: "mmr_rot", serverID: "srv_rot"))
+            #expect(recorder.lines.current.contains { $0.level == .notice })
+            held.cancel()
+            _ = try? await held.value
+            // Neither secret appears in any line, at any level.
+            #expect(!recorder.text.contains { $0.contains("not-the-secret") || $0.contains("rotated-secret-2") })
+        }
+    }
+
     @Test func referralsSwitchedOffIsHeldNotRejected() async throws {
         try await H.run(credentials: Self.halfWrong) { harness in
             let held = Task {
@@ -72,7 +92,7 @@ import Testing
     @Test func cancellationEndsAnAttemptInFlight() async throws {
         // Every answer takes 30 s: the cancelled request must end at once, not after the answer.
         try await H.run(faults: SandboxFaults(latencyMilliseconds: 30_000)) { harness in
-            let started = Locked(false)
+            let started = DeliveryHarness.Locked(false)
             let delivery = Task {
                 started.withLock { $0 = true }
                 return try await harness.deliverer.deliver(H.request(.registered, account: "acc-1"))

@@ -56,6 +56,7 @@ struct DeliveryHarness {
     ///   - defaultServerID: The relay's default server.
     ///   - delivery: Retry settings (fast by default).
     ///   - signingClock: The relay's signing clock.
+    ///   - logger: The deliverer's logger (silent by default).
     ///   - body: The test.
     static func run<Result: Sendable>(
         faults: SandboxFaults = .none,
@@ -63,6 +64,7 @@ struct DeliveryHarness {
         defaultServerID: String? = nil,
         delivery: RelayConfiguration.Delivery = fastDelivery(),
         signingClock: ReferralClock = .system,
+        logger: Logger = Logger(label: "delivery-tests", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: (DeliveryHarness) async throws -> Result
     ) async throws -> Result {
         let (addresses, continuation) = AsyncStream.makeStream(of: SandboxAddress.self)
@@ -88,7 +90,7 @@ struct DeliveryHarness {
                 httpClient: .shared,
                 metrics: RelayMetrics(factory: PrometheusMetricsFactory(registry: registry)),
                 health: health,
-                logger: Logger(label: "delivery-tests", factory: { _ in SwiftLogNoOpLogHandler() }),
+                logger: logger,
                 signingClock: signingClock
             )
             let harness = DeliveryHarness(
