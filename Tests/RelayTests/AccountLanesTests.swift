@@ -4,18 +4,6 @@ import Testing
 /// One delivery at a time per account, `registered` first, cancelled waiters removed, idle
 /// accounts forgotten.
 @Suite struct AccountLanesTests {
-    /// Polls until `condition` holds (the lanes are driven by other tasks).
-    func until(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("condition never held")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
     @Test func waitingRegisteredIsServedBeforeAnEarlierWaitingQualified() async throws {
         let lanes = AccountLanes()
         let order = DeliveryHarness.Locked<[String]>([])
@@ -24,15 +12,15 @@ import Testing
             group.addTask {
                 try await lanes.withLane("acc", kind: .qualified) { order.withLock { $0.append("qualified") } }
             }
-            try await self.until { lanes.waiters(for: "acc") == 1 }
+            #expect(try await DeliveryHarness.eventually { lanes.waiters(for: "acc") == 1 })
             group.addTask {
                 try await lanes.withLane("acc", kind: .qualified) { order.withLock { $0.append("qualified-2") } }
             }
-            try await self.until { lanes.waiters(for: "acc") == 2 }
+            #expect(try await DeliveryHarness.eventually { lanes.waiters(for: "acc") == 2 })
             group.addTask {
                 try await lanes.withLane("acc", kind: .registered) { order.withLock { $0.append("registered") } }
             }
-            try await self.until { lanes.waiters(for: "acc") == 3 }
+            #expect(try await DeliveryHarness.eventually { lanes.waiters(for: "acc") == 3 })
             lanes.release("acc")
             try await group.waitForAll()
         }
@@ -75,7 +63,7 @@ import Testing
         let lanes = AccountLanes()
         try await lanes.acquire("acc", kind: .registered)
         let waiter = Task { try await lanes.acquire("acc", kind: .qualified) }
-        try await self.until { lanes.waiters(for: "acc") == 1 }
+        #expect(try await DeliveryHarness.eventually { lanes.waiters(for: "acc") == 1 })
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(lanes.waiters(for: "acc") == 0)

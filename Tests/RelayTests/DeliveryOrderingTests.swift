@@ -35,6 +35,24 @@ import Testing
         }
     }
 
+    @Test func registeredGoingThroughWakesTheWaitingQualifiedEarly() async throws {
+        // Every backoff waits its full 20 s ceiling: only the wake-up can end the wait sooner.
+        let delivery = RelayConfiguration.Delivery(
+            initialBackoff: .seconds(20), maxBackoff: .seconds(20), qualifiedWait: .seconds(60))
+        try await H.run(delivery: delivery, random: H.CeilingGenerator()) { harness in
+            let started = ContinuousClock.now
+            let qualified = Task { try await harness.deliverer.deliver(H.request(.qualified, account: "acc-1")) }
+            let paused = try await H.eventually { harness.deliverer.lanes.paused(for: "acc-1") == 1 }
+            #expect(paused)
+            let registered = try await harness.deliverer.deliver(H.request(.registered, account: "acc-1"))
+            #expect(registered.status == .advanced)
+            let result = try await qualified.value
+            #expect(result.status == .advanced)
+            #expect(result.attempts == 2)
+            #expect(ContinuousClock.now - started < .seconds(15))
+        }
+    }
+
     @Test func registeredInFlightHoldsBackItsQualified() async throws {
         // Each answer takes 300 ms, so the qualified arrives while the registered is in flight.
         try await H.run(faults: SandboxFaults(latencyMilliseconds: 300)) { harness in

@@ -21,8 +21,9 @@ public final class AccountLanes: Sendable {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
-    /// A busy account: its holder is implicit, the waiters are ordered (registered first).
+    /// A busy account: the kind of its holder, the waiters ordered (registered first).
     private struct Lane {
+        var holder: ReferralEvent.Kind
         var waiters: [Waiter] = []
 
         mutating func enqueue(_ waiter: Waiter) {
@@ -36,7 +37,30 @@ public final class AccountLanes: Sendable {
 
     private struct State {
         var lanes: [String: Lane] = [:]
+        /// Deliveries pausing away from their account (see ``pause(_:kind:for:)``), woken early
+        /// when a `registered` of the account lets go of it.
+        var sleepers: [String: [UInt64: Sleeper]] = [:]
         var nextWaiterID: UInt64 = 0
+
+        /// Marks every paused delivery of `account` woken and returns those already waiting.
+        mutating func wakeSleepers(of account: String) -> [CheckedContinuation<Void, any Error>] {
+            guard var sleepers = self.sleepers[account] else { return [] }
+            var waiting: [CheckedContinuation<Void, any Error>] = []
+            for (id, sleeper) in sleepers {
+                if case .waiting(let continuation) = sleeper { waiting.append(continuation) }
+                sleepers[id] = .woken
+            }
+            self.sleepers[account] = sleepers
+            return waiting
+        }
+    }
+
+    /// A paused delivery: registered before it lets go of the account, so a wake-up that comes
+    /// before it starts waiting is kept, not lost.
+    private enum Sleeper {
+        case pending
+        case woken
+        case waiting(CheckedContinuation<Void, any Error>)
     }
 
     private enum AcquireAction {
@@ -67,7 +91,7 @@ public final class AccountLanes: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let action = self.state.withLock { state -> AcquireAction in
                     guard var lane = state.lanes[account] else {
-                        state.lanes[account] = Lane()
+                        state.lanes[account] = Lane(holder: kind)
                         return .proceed
                     }
                     // Checked under the lock: a cancellation handler that ran before this point
@@ -100,19 +124,90 @@ public final class AccountLanes: Sendable {
     ///
     /// - Parameter account: An account the caller holds.
     public func release(_ account: String) {
-        let next = self.state.withLock { state -> CheckedContinuation<Void, any Error>? in
-            guard var lane = state.lanes[account] else { return nil }
+        let (next, woken) = self.state.withLock {
+            state -> (CheckedContinuation<Void, any Error>?, [CheckedContinuation<Void, any Error>]) in
+            guard var lane = state.lanes[account] else { return (nil, []) }
+            // A `registered` letting go is what a pausing `qualified` of the account waits for.
+            let woken = lane.holder == .registered ? state.wakeSleepers(of: account) : []
             guard !lane.waiters.isEmpty else {
                 state.lanes[account] = nil
-                return nil
+                return (nil, woken)
             }
             // The lane stays busy: ownership passes straight to the waiter, so a newcomer cannot
             // slip in between and overtake a waiting `registered`.
             let waiter = lane.waiters.removeFirst()
+            lane.holder = waiter.kind
             state.lanes[account] = lane
-            return waiter.continuation
+            return (waiter.continuation, woken)
         }
         next?.resume()
+        for sleeper in woken { sleeper.resume() }
+    }
+
+    /// Lets go of `account` for up to `duration`, then holds it again: a `qualified` answered 422
+    /// waits this way so its own `registered` can go first. It comes back early when a
+    /// `registered` of the account lets go of it (the `qualified` may now succeed).
+    ///
+    /// - Parameters:
+    ///   - account: An account the caller holds.
+    ///   - kind: The caller's event kind (for the queue order when it comes back).
+    ///   - duration: The longest pause.
+    /// - Throws: `CancellationError` when cancelled while paused or waiting; the account is then
+    ///   not held.
+    public func pause(_ account: String, kind: ReferralEvent.Kind, for duration: Duration) async throws {
+        let id = self.state.withLock { state in
+            state.nextWaiterID &+= 1
+            return state.nextWaiterID
+        }
+        // Registered as a sleeper before letting go, so a `registered` that takes and releases
+        // the account at once cannot be missed.
+        self.state.withLock { $0.sleepers[account, default: [:]][id] = .pending }
+        self.release(account)
+        defer {
+            self.state.withLock { state in
+                state.sleepers[account]?[id] = nil
+                if state.sleepers[account]?.isEmpty == true { state.sleepers[account] = nil }
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await Task.sleep(for: duration) }
+            group.addTask { try await self.sleep(account, id: id) }
+            // Whichever ends first ends the pause; the other is cancelled (its error discarded).
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+        try await self.acquire(account, kind: kind)
+    }
+
+    /// Waits until a `registered` of `account` lets go of it.
+    ///
+    /// - Throws: `CancellationError` when cancelled first.
+    private func sleep(_ account: String, id: UInt64) async throws {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let action = self.state.withLock { state -> AcquireAction in
+                    switch state.sleepers[account]?[id] {
+                    case .woken, .none: return .proceed
+                    case .pending, .waiting:
+                        if Task.isCancelled { return .cancelled }
+                        state.sleepers[account]?[id] = .waiting(continuation)
+                        return .wait
+                    }
+                }
+                switch action {
+                case .proceed: continuation.resume()
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .wait: break
+                }
+            }
+        } onCancel: {
+            let continuation = self.state.withLock { state -> CheckedContinuation<Void, any Error>? in
+                guard case .waiting(let continuation) = state.sleepers[account]?[id] else { return nil }
+                state.sleepers[account]?[id] = .pending
+                return continuation
+            }
+            continuation?.resume(throwing: CancellationError())
+        }
     }
 
     /// Runs `body` while holding `account`.
@@ -135,6 +230,14 @@ public final class AccountLanes: Sendable {
 
     /// The number of accounts currently held (each with its waiters).
     public var busyAccounts: Int { self.state.withLock { $0.lanes.count } }
+
+    /// The number of paused deliveries of `account` (see ``pause(_:kind:for:)``).
+    ///
+    /// - Parameter account: The account id.
+    /// - Returns: The deliveries paused away from the account.
+    public func paused(for account: String) -> Int {
+        self.state.withLock { $0.sleepers[account]?.count ?? 0 }
+    }
 
     /// The number of tasks waiting for `account`.
     ///

@@ -14,9 +14,10 @@ import Synchronization
 ///   `first_touch_conflict` or `test`; per-event rejections (400, 404 token) as `rejected`;
 /// - 422: `rejected` at once on `registered`; on `qualified` retried until
 ///   `qualifiedWait` has passed since the first 422, the account's lane released while it
-///   sleeps so the account's `registered` can go first;
+///   sleeps so the account's `registered` can go first (which wakes it early);
 /// - systemic answers are held and retried without limit, reported to readiness and metrics;
-/// - retryable answers are retried until `maxAttempts` (if set), then `failed`.
+/// - retryable answers are retried until `maxAttempts` (if set), then `failed`; only these
+///   count toward the limit (systemic ones are held without limit, 422 is bounded by time).
 public final class Deliverer: Sendable {
     /// One client per configured server id.
     let clients: [String: ReferralClient]
@@ -125,13 +126,13 @@ public final class Deliverer: Sendable {
                         DeliveryLogMetadata.delay: "\(delay)",
                     ])
                 if releasingLane {
-                    self.lanes.release(request.accountID)
+                    // A `qualified` waiting for its `registered` must not block that very
+                    // `registered`; it comes back early once one has gone through.
                     holdsLane = false
-                }
-                try await Task.sleep(for: delay)
-                if !holdsLane {
-                    try await self.lanes.acquire(request.accountID, kind: request.kind)
+                    try await self.lanes.pause(request.accountID, kind: request.kind, for: delay)
                     holdsLane = true
+                } else {
+                    try await Task.sleep(for: delay)
                 }
             }
         }

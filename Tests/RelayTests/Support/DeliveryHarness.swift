@@ -57,6 +57,7 @@ struct DeliveryHarness {
     ///   - delivery: Retry settings (fast by default).
     ///   - signingClock: The relay's signing clock.
     ///   - logger: The deliverer's logger (silent by default).
+    ///   - random: The deliverer's jitter source.
     ///   - body: The test.
     static func run<Result: Sendable>(
         faults: SandboxFaults = .none,
@@ -65,6 +66,7 @@ struct DeliveryHarness {
         delivery: RelayConfiguration.Delivery = fastDelivery(),
         signingClock: ReferralClock = .system,
         logger: Logger = Logger(label: "delivery-tests", factory: { _ in SwiftLogNoOpLogHandler() }),
+        random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         _ body: (DeliveryHarness) async throws -> Result
     ) async throws -> Result {
         let (addresses, continuation) = AsyncStream.makeStream(of: SandboxAddress.self)
@@ -91,7 +93,8 @@ struct DeliveryHarness {
                 metrics: RelayMetrics(factory: PrometheusMetricsFactory(registry: registry)),
                 health: health,
                 logger: logger,
-                signingClock: signingClock
+                signingClock: signingClock,
+                random: random
             )
             let harness = DeliveryHarness(
                 address: address, server: server, deliverer: deliverer, health: health, registry: registry)

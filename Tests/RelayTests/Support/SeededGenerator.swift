@@ -15,4 +15,9 @@ extension DeliveryHarness {
             return z ^ (z >> 31)
         }
     }
+
+    /// A generator that always draws the top of the range: every backoff waits its full ceiling.
+    struct CeilingGenerator: RandomNumberGenerator, Sendable {
+        mutating func next() -> UInt64 { .max }
+    }
 }
