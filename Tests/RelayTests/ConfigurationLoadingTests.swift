@@ -69,7 +69,8 @@ import Testing
         )
         #expect(configuration.kafka.brokers == ["h1:9092", "h2:9092"])
         #expect(configuration.kafka.groupID == "g")
-        #expect(configuration.kafka.topics == .init(accountCreated: "a", milestoneReached: "m", outcomes: "o", dlq: "d"))
+        #expect(
+            configuration.kafka.topics == .init(accountCreated: "a", milestoneReached: "m", outcomes: "o", dlq: "d"))
         #expect(configuration.kafka.properties == ["session.timeout.ms": "6000"])
         #expect(configuration.qualifyingMilestones == ["level-10", "first-purchase"])
         #expect(configuration.logLevel == .debug)

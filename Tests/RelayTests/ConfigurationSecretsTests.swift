@@ -143,7 +143,8 @@ import Testing
             String(reflecting: configuration.mmolove.credentials),
         ]
         .joined(separator: "\n")
-        for secret in ["us-SECRET-file-value", "env-SECRET-literal-value", "sasl-SECRET-password-value", "JAAS-SECRET"] {
+        for secret in ["us-SECRET-file-value", "env-SECRET-literal-value", "sasl-SECRET-password-value", "JAAS-SECRET"]
+        {
             #expect(!printed.contains(secret), "\(secret) leaked")
         }
         #expect(configuration.redactedSummary.contains("mmolove.servers.eu-1: secret <redacted>, kid eu-k"))

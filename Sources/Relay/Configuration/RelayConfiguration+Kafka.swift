@@ -7,7 +7,8 @@ extension RelayConfiguration {
     ///
     /// - Parameter clientID: `client.id`, e.g. the pod name, so brokers' logs tell pods apart.
     public func consumerConfiguration(clientID: String) -> KafkaConsumerConfiguration {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: self.kafka.brokers, groupID: self.kafka.groupID)
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: self.kafka.brokers, groupID: self.kafka.groupID)
         configuration.clientID = clientID
         configuration.assignor = .cooperativeSticky
         configuration.autoOffsetReset = .earliest

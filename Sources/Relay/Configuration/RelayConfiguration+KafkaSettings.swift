@@ -64,7 +64,8 @@ extension RelayConfiguration {
         for name in properties.keys.sorted() {
             let key = keys[name] ?? name
             if let reason = LibrdkafkaProperties.owned[name] {
-                throw .invalid(key, "librdkafka property '\(name)' is set by the relay and cannot be overridden: \(reason)")
+                throw .invalid(
+                    key, "librdkafka property '\(name)' is set by the relay and cannot be overridden: \(reason)")
             }
             guard !name.isEmpty, !name.contains(where: { $0.isWhitespace }) else {
                 throw .invalid(key, "'\(name)' is not a librdkafka property name")

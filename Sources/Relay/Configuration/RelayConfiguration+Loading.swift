@@ -117,9 +117,11 @@ extension RelayConfiguration {
             unit: .seconds
         )
         guard initialBackoff <= maxBackoff else {
-            let key = sources.value(.retryInitialBackoffMs, "relay.retry.initialBackoffMs")?.key
+            let key =
+                sources.value(.retryInitialBackoffMs, "relay.retry.initialBackoffMs")?.key
                 ?? EnvironmentKey.retryInitialBackoffMs.rawValue
-            let other = sources.value(.retryMaxBackoffSeconds, "relay.retry.maxBackoffSeconds")?.key
+            let other =
+                sources.value(.retryMaxBackoffSeconds, "relay.retry.maxBackoffSeconds")?.key
                 ?? EnvironmentKey.retryMaxBackoffSeconds.rawValue
             throw .invalid(key, "must not exceed the largest backoff (\(other))")
         }

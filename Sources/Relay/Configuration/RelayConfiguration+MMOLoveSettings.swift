@@ -142,7 +142,9 @@ extension RelayConfiguration {
     }
 
     /// Reads a secret file; errors name the key and the path, never the content.
-    private static func readSecret(path: String, keyID: String?, key: String) throws(ConfigurationError) -> ReferralSecret {
+    private static func readSecret(path: String, keyID: String?, key: String) throws(ConfigurationError)
+        -> ReferralSecret
+    {
         do {
             return try ReferralSecret(contentsOfFile: path, keyID: keyID)
         } catch {

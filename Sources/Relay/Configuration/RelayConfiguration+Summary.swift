@@ -18,7 +18,11 @@ extension RelayConfiguration {
             settings.append(("kafka.properties.\(name)", "<set>"))
         }
         settings += [
-            ("relay.qualifyingMilestones", self.qualifyingMilestones.isEmpty ? "<every milestone>" : self.qualifyingMilestones.sorted().joined(separator: ",")),
+            (
+                "relay.qualifyingMilestones",
+                self.qualifyingMilestones.isEmpty
+                    ? "<every milestone>" : self.qualifyingMilestones.sorted().joined(separator: ",")
+            ),
             ("relay.logLevel", self.logLevel.rawValue),
             ("relay.logFormat", self.logFormat.rawValue),
             ("relay.drainTimeoutSeconds", Self.describe(self.drainTimeout)),
