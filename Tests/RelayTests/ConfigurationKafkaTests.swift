@@ -36,7 +36,9 @@ import Testing
         #expect(LibrdkafkaProperties.propertyName(forEnvironmentName: "KAFKA_BROKERS") == nil)
         let configuration = try RelayConfiguration.load(
             configFile: nil,
-            environment: ConfigurationFixtures.environment(["RDKAFKA_": "x", "XRDKAFKA_A": "y"])
+            environment: ConfigurationFixtures.environment([
+                "RDKAFKA_": "x", "XRDKAFKA_A": "y", "RDKAFKA_LINGER_MS": "",
+            ])
         )
         #expect(configuration.kafka.properties.isEmpty)
     }

@@ -57,7 +57,10 @@ extension RelayConfiguration {
         }
         // Sorted so that, of two variables naming one property, the same one always wins.
         for (variable, value) in sources.environment.sorted(by: { $0.key < $1.key }) {
-            guard let name = LibrdkafkaProperties.propertyName(forEnvironmentName: variable) else { continue }
+            // An empty variable is unset here too, as for every other setting.
+            guard let name = LibrdkafkaProperties.propertyName(forEnvironmentName: variable), !value.isEmpty else {
+                continue
+            }
             properties[name] = value
             keys[name] = variable
         }
