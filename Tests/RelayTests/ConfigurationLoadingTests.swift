@@ -170,6 +170,7 @@ import Testing
               servers:
                 - id: "us-east-1"
                   secretFile: "/var/run/secrets/mmolove/servers/us-east-1/referral-secret"
+                  keyId: "k-us-2026"
 
             """
             .replacingOccurrences(of: "/var/run/secrets/mmolove/servers/us-east-1/referral-secret", with: usSecret)
@@ -198,7 +199,7 @@ import Testing
         #expect(configuration.mmolove.defaultServerID == "eu-west-1")
         #expect(configuration.mmolove.credentials.serverIDs == ["eu-west-1", "us-east-1"])
         #expect(configuration.mmolove.credentials["eu-west-1"] == ReferralSecret("eu-secret-value", keyID: "k-2026"))
-        #expect(configuration.mmolove.credentials["us-east-1"] == ReferralSecret("us-secret-value"))
+        #expect(configuration.mmolove.credentials["us-east-1"] == ReferralSecret("us-secret-value", keyID: "k-us-2026"))
     }
 
     @Test func theChartsMinimalRenderWithEmptyPropertiesLoads() throws {
