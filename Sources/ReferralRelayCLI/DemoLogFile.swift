@@ -50,7 +50,7 @@ final class DemoLogFile: Sendable {
         func log(event: LogEvent) {
             let merged = self.metadata.merging(event.metadata ?? [:]) { _, new in new }
             let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            let time = Date().formatted(.iso8601)
+            let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
             self.file.write(
                 "\(time) \(event.level) \(self.label): \(event.message)\(fields.isEmpty ? "" : " " + fields)\n")
         }

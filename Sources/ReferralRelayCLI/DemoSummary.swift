@@ -83,8 +83,8 @@ struct DemoSummary {
             )
         }
         DemoConsole.line(
-            "  \(DemoConsole.pad("skipped", 13))\(DemoConsole.pad("(not referred, not qualifying)", 32))"
-                + "\(self.plan.skipped) records, no outcome expected")
+            "  and \(self.plan.skipped) input records skipped (not referred, or a milestone that does not qualify): "
+                + "no outcome")
     }
 
     private func printStories() {

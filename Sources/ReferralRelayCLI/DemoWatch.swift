@@ -37,6 +37,8 @@ struct DemoWatch {
         var opsShown = false
         let expectedIDs = Set(self.plan.expectations.outcomes.keys)
         let expectedLetters = self.plan.expectations.deadLetters.count
+        // Requests made before the relay started (the rival's registration).
+        let baseline = self.sandbox.store.stats.requests
         while true {
             let now = ContinuousClock.now
             let elapsed = now - start
@@ -56,7 +58,7 @@ struct DemoWatch {
                 DemoConsole.progress(
                     self.progressLine(
                         elapsed: elapsed, snapshot: snapshot, outcomes: outcomes, expectedOutcomes: expectedIDs.count,
-                        expectedLetters: expectedLetters))
+                        expectedLetters: expectedLetters, baseline: baseline))
                 lastLine = now
             }
             if done {
@@ -112,15 +114,21 @@ struct DemoWatch {
         snapshot: DemoObserver.Snapshot,
         outcomes: Int,
         expectedOutcomes: Int,
-        expectedLetters: Int
+        expectedLetters: Int,
+        baseline: Int
     ) -> String {
         let stats = self.sandbox.store.stats
+        let time = "  \(DemoConsole.right(DemoConsole.seconds(elapsed), 6))  "
+        if stats.requests == baseline && snapshot.outcomes.isEmpty && snapshot.deadLetters.isEmpty {
+            // The embedded broker holds a new group's first join for 3 s, waiting for more members.
+            return time + "the relay is joining its consumer group…"
+        }
         let faults =
             (stats.byVerdict[SandboxVerdict.faultFailure.rawValue] ?? 0)
             + (stats.byVerdict[SandboxVerdict.faultDrop.rawValue] ?? 0)
         let early = stats.byVerdict[SandboxVerdict.invalidTransition.rawValue] ?? 0
         let retries = snapshot.outcomes.compactMap(\.outcome).reduce(0) { $0 + max(0, $1.attempts - 1) }
-        return "  \(DemoConsole.right(DemoConsole.seconds(elapsed), 6))  outcomes \(outcomes)/\(expectedOutcomes)"
+        return time + "outcomes \(outcomes)/\(expectedOutcomes)"
             + " · dead letters \(snapshot.deadLetters.count)/\(expectedLetters)"
             + " · sandbox \(stats.requests) requests (\(faults) faults injected, \(early)× 422)"
             + " · retries \(retries)"
