@@ -170,3 +170,43 @@ import Testing
         #expect(reason.hasPrefix("created_at: not an RFC 3339 date-time"))
     }
 }
+
+/// The value must be strict JSON even where the relay never looks (Foundation's decoder alone
+/// accepts several of these).
+@Suite struct InputMapperStrictJSONTests {
+    @Test(arguments: [
+        #"{"account_id":"a","mmref":"m",}"#,
+        #"{"account_id":"a","mmref":"m","x":[1,2,]}"#,
+        #"{"account_id":"a","mmref":"m","x":01}"#,
+        #"{"account_id":"a","mmref":"m","x":1.}"#,
+        #"{"account_id":"a","mmref":"m","x":1e}"#,
+        #"{"account_id":"a","mmref":"m","x":-}"#,
+        #"{"account_id":"a","mmref":"m","x":NaN}"#,
+        #"{"account_id":"a","mmref":"m","x":'s'}"#,
+        #"{"account_id":"a","mmref":"m"} x"#,
+        #"{"account_id":"a","mmref":"m","x":"\x41"}"#,
+        "{\"account_id\":\"a\",\"mmref\":\"m\",\"x\":\"\u{1}\"}",
+        #"{"account_id":"a","mmref":"m","x":"\u12G4"}"#,
+        String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
+    ])
+    func nonJSONIsMalformed(text: String) {
+        let decision = InputMapperTests.mapper().decide(InputMapperTests.message(text))
+        #expect(decision == .malformed(reason: "value is not valid JSON"))
+    }
+
+    @Test func invalidUTF8InAnUnknownFieldIsMalformed() {
+        for bad: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]] {
+            let value = Array(#"{"account_id":"a","mmref":"m","x":""#.utf8) + bad + Array(#""}"#.utf8)
+            let decision = InputMapperTests.mapper().decide(InputMapperTests.message("", value: value))
+            #expect(decision == .malformed(reason: "value is not valid JSON"), "\(bad)")
+        }
+    }
+
+    @Test(arguments: [
+        #" {"account_id":"a","mmref":"m","x":[-0.5E-3,0,1e+2,{"y":[]}],"z":"\u00e9\ud83c\udf89 \" \\ \/"} "#,
+        #"{"account_id":"a","mmref":"m","x":"€ 🎉"}"#,
+    ])
+    func jsonCornersAreAccepted(text: String) {
+        #expect(InputMapperTests.request(InputMapperTests.mapper().decide(InputMapperTests.message(text))) != nil)
+    }
+}

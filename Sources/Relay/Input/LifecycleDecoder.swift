@@ -3,7 +3,7 @@ import Foundation
 /// Decodes record values against input contract v1 (`schemas/account-created.v1.json`,
 /// `schemas/milestone-reached.v1.json`), accepting exactly what those schemas accept.
 ///
-/// `JSONDecoder` parses (strict JSON, UTF-8 checked, NaN/Infinity refused); hand-written
+/// ``StrictJSON`` checks the syntax (RFC 8259, UTF-8), then `JSONDecoder` reads it; hand-written
 /// `init(from:)` implementations check each field's type and content and throw a
 /// ``LifecycleDecodingError`` naming the field. Unknown fields are never read.
 ///
@@ -33,9 +33,9 @@ enum LifecycleDecoder {
     /// - Throws: ``LifecycleDecodingError`` with a short reason.
     static func decode(_ value: [UInt8], as kind: Kind) throws(LifecycleDecodingError) -> Decoded {
         guard !value.isEmpty else { throw LifecycleDecodingError("value is empty") }
-        // JSONDecoder skips a UTF-8 byte order mark; RFC 8259 forbids sending one and the
-        // schema tests (Python) refuse it, so refuse it here too.
-        if value.starts(with: [0xEF, 0xBB, 0xBF]) { throw LifecycleDecodingError("value is not valid JSON") }
+        // JSONDecoder is lenient where it does not look (trailing commas, numbers and strings
+        // of unknown fields, a byte order mark); the contract is strict JSON.
+        guard StrictJSON.isValid(value) else { throw LifecycleDecodingError("value is not valid JSON") }
         let data = Data(value)
         do {
             switch kind {
