@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func unknownPathsAre404() async throws {
-        try await OpsHarness().with { base in
+        try await OpsHarness().with { (base: String) async throws in
             #expect(try await OpsHarness.get("\(base)/").status == 404)
             #expect(try await OpsHarness.get("\(base)/health").status == 404)
             #expect(try await OpsHarness.get("\(base)/metrics/extra").status == 404)
@@ -59,7 +59,7 @@ import Testing
     @Test func stopsWhenItsTaskIsCancelled() async throws {
         let harness = OpsHarness()
         var base = ""
-        try await harness.with { url in
+        try await harness.with { (url: String) async throws in
             base = url
             #expect(try await OpsHarness.get("\(url)/healthz").status == 200)
         }
