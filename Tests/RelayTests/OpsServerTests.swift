@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Relay
 import Testing
@@ -31,6 +32,7 @@ import Testing
             #expect(ready.status == 200)
             #expect(try ready.json()["status"] as? String == "ready")
             #expect(try ready.json()["assigned_partitions"] as? Int == 3)
+            #expect(try ready.json()["systemic_failure"] is NSNull)
 
             harness.health.systemicFailure("401 bad_signature")
             let failing = try await OpsHarness.get("\(base)/readyz")
