@@ -23,7 +23,8 @@ struct RelayGroupTests {
         faults.latencyMilliseconds = 15
         let (addresses, listening) = AsyncStream.makeStream(of: SandboxAddress.self)
         let sandbox = SandboxServer(
-            configuration: SandboxConfiguration(port: 0, servers: [.init(id: "srv_group", secrets: [secret])], faults: faults)
+            configuration: SandboxConfiguration(
+                port: 0, servers: [.init(id: "srv_group", secrets: [secret])], faults: faults)
         ) { address in
             listening.yield(address)
             listening.finish()
@@ -69,7 +70,8 @@ struct RelayGroupTests {
 
             #expect(Set(outcomes.map(\.serverEventID)) == expected, "an event has no outcome")
             for outcome in outcomes {
-                #expect([.advanced, .duplicate].contains(outcome.status), "\(outcome.serverEventID): \(outcome.status)")
+                #expect(
+                    [.advanced, .duplicate].contains(outcome.status), "\(outcome.serverEventID): \(outcome.status)")
                 #expect(outcome.reward == (outcome.event == .qualified))
             }
             // Accepted as new exactly once per event; any redelivery after the rebalance was a duplicate.
@@ -87,7 +89,9 @@ struct RelayGroupTests {
             try await Task.sleep(for: .seconds(2))
             let positions = try await RelayGroupHarness.commitPositions(cluster, group: group, partitions: partitions)
             for (partition, position) in positions {
-                #expect(position.committed == position.high, "\(partition): committed \(position.committed) of \(position.high)")
+                #expect(
+                    position.committed == position.high,
+                    "\(partition): committed \(position.committed) of \(position.high)")
             }
         }
     }

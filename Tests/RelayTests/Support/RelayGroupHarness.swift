@@ -64,9 +64,11 @@ enum RelayGroupHarness {
                     let created = #"{"account_id":"\#(account)","mmref":"mmref_\#(account)"}"#
                     let milestone = #"{"account_id":"\#(account)","milestone":"level_10","mmref":"mmref_\#(account)"}"#
                     _ = try await producer.send(
-                        KafkaProducerRecord(topic: topics.accountCreated, key: Array(account.utf8), value: Array(created.utf8)))
+                        KafkaProducerRecord(
+                            topic: topics.accountCreated, key: Array(account.utf8), value: Array(created.utf8)))
                     _ = try await producer.send(
-                        KafkaProducerRecord(topic: topics.milestoneReached, key: Array(account.utf8), value: Array(milestone.utf8)))
+                        KafkaProducerRecord(
+                            topic: topics.milestoneReached, key: Array(account.utf8), value: Array(milestone.utf8)))
                 }
             }
             try await group.waitForAll()
