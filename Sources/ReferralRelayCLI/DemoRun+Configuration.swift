@@ -46,7 +46,7 @@ extension DemoRun {
             opsPort: 0,
             opsHost: "127.0.0.1",
             logLevel: self.options.logLevel,
-            logFormat: .text,
+            logFormat: .json,
             drainTimeout: .seconds(5),
             commitInterval: .milliseconds(500)
         )

@@ -29,7 +29,10 @@ struct DemoRun {
             "  the sandbox answers \(Self.percent(self.options.failRate)) of requests 500 and drops "
                 + "\(Self.percent(self.options.dropRate)) of connections (--fail-rate, --drop-rate)")
 
-        let kafkaLogger = logs.logger("kafka", level: .warning)
+        // The secret is made first so that every logger can redact it.
+        let secret = Self.randomSecret()
+        let redactor = LogRedactor(secrets: [secret])
+        let kafkaLogger = logs.logger("kafka", level: .warning, redactor: redactor)
         let cluster = try MockCluster(brokers: 1, logger: kafkaLogger)
         let allTopics = [
             self.topics.accountCreated, self.topics.milestoneReached, self.topics.outcomes, self.topics.dlq,
@@ -41,17 +44,18 @@ struct DemoRun {
             "▸ embedded Kafka broker  \(cluster.bootstrapServers) · \(allTopics.joined(separator: ", ")) "
                 + "(\(Self.partitions) partitions each)")
 
-        let secret = Self.randomSecret()
         let (addresses, listening) = AsyncStream.makeStream(of: SandboxAddress.self)
         let sandbox = SandboxServer(
             configuration: self.sandboxConfiguration(scenario: scenario, secret: secret),
-            logger: logs.logger("sandbox", level: .warning),
+            logger: logs.logger("sandbox", level: .warning, redactor: redactor),
             onListening: { listening.yield($0) }
         )
         let sandboxGroup = ServiceGroup(
-            configuration: .init(services: [.init(service: sandbox)], logger: logs.logger("demo", level: .warning)))
+            configuration: .init(
+                services: [.init(service: sandbox)], logger: logs.logger("demo", level: .warning, redactor: redactor)))
         let environment = DemoEnvironment(
-            cluster: cluster, sandbox: sandbox, secret: secret, logs: logs, kafkaLogger: kafkaLogger)
+            cluster: cluster, sandbox: sandbox, secret: secret, logs: logs, redactor: redactor, kafkaLogger: kafkaLogger
+        )
 
         let passed = try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
@@ -110,7 +114,8 @@ struct DemoRun {
         let relay = DemoRelay(
             configuration: self.relayConfiguration(
                 brokers: brokers, endpoint: address.eventsURL, secret: environment.secret),
-            logger: environment.logs.logger("relay", level: self.options.logLevel))
+            logger: environment.logs.logger(
+                "referral-relay", level: self.options.logLevel, redactor: environment.redactor))
         DemoConsole.line("▸ relay                  group \(Self.groupID), logs → \(environment.logs.path)")
 
         async let observing: Void = observer.runUntilClosed()
@@ -219,6 +224,8 @@ struct DemoEnvironment: Sendable {
     var secret: ReferralSecret
     /// Where logs go.
     var logs: DemoLogFile
+    /// Hides the secret in every log line.
+    var redactor: LogRedactor
     /// The Kafka clients' logger.
     var kafkaLogger: Logger
 }
