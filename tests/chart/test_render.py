@@ -186,6 +186,24 @@ def test_config_file_matches_the_env(name):
     assert args == ["run", "--config", "/etc/referral-relay/config.yaml"]
 
 
+def test_config_file_lists_every_further_server_with_its_key_id():
+    values = deep_merge(
+        MINIMAL,
+        {"mmolove": {"servers": [
+            {"id": "us-east-1", "existingSecret": "mm-us", "keyId": "k-us"},
+            {"id": "ap-1", "existingSecret": "mm-ap"},
+        ]}},
+    )
+    docs = render(values)
+    for workload in workloads(docs):
+        servers = _config_of(docs, workload)["mmolove"]["servers"]
+        assert servers == [
+            {"id": "us-east-1", "secretFile": "/var/run/secrets/mmolove/servers/us-east-1/referral-secret",
+             "keyId": "k-us"},
+            {"id": "ap-1", "secretFile": "/var/run/secrets/mmolove/servers/ap-1/referral-secret"},
+        ]
+
+
 def test_enabling_a_backfill_does_not_roll_the_relay():
     def pod_annotations(values):
         return one(render(values), "Deployment")["spec"]["template"]["metadata"]["annotations"]

@@ -36,10 +36,33 @@ public enum EnvironmentKey: String, CaseIterable, Sendable {
     case drainTimeoutSeconds = "RELAY_DRAIN_TIMEOUT_SECONDS"
     /// Global limit of referral events in flight at once (default 256).
     case maxInFlight = "RELAY_MAX_IN_FLIGHT"
+    /// Log format: `json` (default, one object per line) or `text` (for a terminal).
+    case logFormat = "RELAY_LOG_FORMAT"
+    /// Bind address of the ops HTTP server (default `0.0.0.0`).
+    case opsHost = "RELAY_OPS_HOST"
+    /// Milliseconds between commits of settled offsets (default 5000).
+    case commitIntervalMs = "RELAY_COMMIT_INTERVAL_MS"
+    /// Attempts before a retryable failure becomes `failed` + DLQ; 0 or absent retries without
+    /// limit (the default).
+    case maxAttempts = "RELAY_MAX_ATTEMPTS"
+    /// Seconds a `qualified` answered 422 is retried before it is rejected (default 120).
+    case qualifiedWaitSeconds = "RELAY_QUALIFIED_WAIT_SECONDS"
+    /// First retry backoff ceiling in milliseconds (default 200).
+    case retryInitialBackoffMs = "RELAY_RETRY_INITIAL_BACKOFF_MS"
+    /// Largest retry backoff ceiling in seconds (default 30).
+    case retryMaxBackoffSeconds = "RELAY_RETRY_MAX_BACKOFF_SECONDS"
+    /// Allow a plain `http://` endpoint on a non-loopback host (default false).
+    case mmoloveAllowInsecureHTTP = "MMOLOVE_ALLOW_INSECURE_HTTP"
+    /// Per-request deadline in seconds (default 10).
+    case mmoloveRequestTimeoutSeconds = "MMOLOVE_REQUEST_TIMEOUT_SECONDS"
+    /// Send every event with `"test": true`: MMOLove verifies it and writes nothing (default false).
+    case mmoloveTestEvents = "MMOLOVE_TEST_EVENTS"
 
     /// Prefix of variables passed through to librdkafka as properties, so secrets such as
-    /// `sasl.password` can come from a Kubernetes Secret. After the prefix, `_` becomes `.`,
-    /// `__` becomes `_` and `___` becomes `-`, lower-cased: `RDKAFKA_SASL_PASSWORD` sets
-    /// `sasl.password` (the convention of Confluent's container images).
+    /// `sasl.password` can come from a Kubernetes Secret. After the prefix the name is read
+    /// left to right in one pass, longest run first: `___` becomes `-`, `__` becomes `_`, `_`
+    /// becomes `.`, then lower-cased: `RDKAFKA_SASL_PASSWORD` sets `sasl.password`,
+    /// `RDKAFKA_SSL_KEY_PASSWORD` sets `ssl.key.password` (the convention of Confluent's
+    /// container images; the chart's `rdkafkaEnvName` is its inverse).
     public static let librdkafkaPropertyPrefix = "RDKAFKA_"
 }

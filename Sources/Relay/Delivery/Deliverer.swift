@@ -1,12 +1,36 @@
 import AsyncHTTPClient
+import Foundation
 import Logging
 import ReferralKit
+import Synchronization
 
 /// Delivers referral events to MMOLove: encodes each once, re-signs every attempt, retries with
 /// full-jitter backoff (honouring Retry-After), holds on systemic failures, waits a bounded time
 /// on 422 for `qualified`, and keeps one attempt at a time per account (a `registered` in flight
 /// always goes before its account's `qualified`).
+///
+/// Outcomes per classification (see ``DeliveryAttempts`` for the counting rules):
+/// - accepted answers settle as `advanced` (with `referral_id`/`state` when given), `duplicate`,
+///   `first_touch_conflict` or `test`; per-event rejections (400, 404 token) as `rejected`;
+/// - 422: `rejected` at once on `registered`; on `qualified` retried until
+///   `qualifiedWait` has passed since the first 422, the account's lane released while it
+///   sleeps so the account's `registered` can go first (which wakes it early);
+/// - systemic answers are held and retried without limit, reported to readiness and metrics;
+/// - retryable answers are retried until `maxAttempts` (if set), then `failed`; only these
+///   count toward the limit (systemic ones are held without limit, 422 is bounded by time).
 public final class Deliverer: Sendable {
+    /// One client per configured server id.
+    let clients: [String: ReferralClient]
+    private let delivery: RelayConfiguration.Delivery
+    /// Whether every event is sent as a dry run (`mmolove.testEvents`).
+    let testEvents: Bool
+    private let metrics: RelayMetrics
+    private let logger: Logger
+    private let systemic: SystemicFailureMonitor
+    private let random: Mutex<any RandomNumberGenerator & Sendable>
+    /// The per-account lanes (one delivery at a time per account).
+    let lanes = AccountLanes()
+
     /// Creates a deliverer.
     ///
     /// - Parameters:
@@ -16,15 +40,45 @@ public final class Deliverer: Sendable {
     ///   - metrics: Where retries and HTTP latencies are counted.
     ///   - health: Where systemic failures are reported (readiness).
     ///   - logger: Where per-event logs go.
+    ///   - signingClock: The source of each attempt's signing time `t` (the wall clock).
+    ///   - random: The jitter source (seeded in tests).
+    /// - Throws: ``ReferralError`` `invalidEndpoint` when the endpoint is not an http(s) URL.
     public init(
         mmolove: RelayConfiguration.MMOLove,
         delivery: RelayConfiguration.Delivery,
         httpClient: HTTPClient,
         metrics: RelayMetrics,
         health: RelayHealth,
-        logger: Logger
+        logger: Logger,
+        signingClock: ReferralClock = .system,
+        random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
     ) throws(ReferralError) {
-        fatalError("Deliverer: not implemented yet")
+        // One client per server, each knowing only its own secret, all sharing the pooled
+        // HTTPClient (injected, so never shut down by them).
+        var clients: [String: ReferralClient] = [:]
+        for serverID in mmolove.credentials.serverIDs {
+            guard let secret = mmolove.credentials[serverID] else { continue }
+            clients[serverID] = try ReferralClient(
+                credentials: ReferralCredentials(serverID: serverID, secret: secret),
+                endpoint: mmolove.endpoint,
+                httpClient: httpClient,
+                timeout: mmolove.requestTimeout,
+                clock: signingClock,
+                logger: logger
+            )
+        }
+        if clients.isEmpty {
+            // Still validate the endpoint, so a configuration without servers fails the same way.
+            _ = try ReferralClient(
+                credentials: ReferralCredentials(), endpoint: mmolove.endpoint, httpClient: httpClient)
+        }
+        self.clients = clients
+        self.delivery = delivery
+        self.testEvents = mmolove.testEvents
+        self.metrics = metrics
+        self.logger = logger
+        self.systemic = SystemicFailureMonitor(health: health, metrics: metrics, logger: logger)
+        self.random = Mutex(random)
     }
 
     /// Delivers `request` until it is settled (any status of ``OutcomeStatus``).
@@ -32,6 +86,77 @@ public final class Deliverer: Sendable {
     /// - Throws: `CancellationError` only, when the task is cancelled (shutdown deadline or a
     ///   revoked partition): the event is then not settled and will be redelivered.
     public func deliver(_ request: DeliveryRequest) async throws -> DeliveryResult {
-        fatalError("Deliverer: not implemented yet")
+        let client: ReferralClient
+        let encoded: EncodedReferralEvent
+        switch self.prepare(request) {
+        case .success(let prepared): (client, encoded) = prepared
+        case .failure(let rejection): return rejection.result
+        }
+        var attempts = DeliveryAttempts(kind: request.kind, delivery: self.delivery)
+        var logger = self.logger
+        logger[metadataKey: DeliveryLogMetadata.account] = "\(request.accountID)"
+        logger[metadataKey: DeliveryLogMetadata.event] = "\(request.kind.rawValue)"
+        logger[metadataKey: DeliveryLogMetadata.serverEventID] = "\(request.serverEventID)"
+
+        try await self.lanes.acquire(request.accountID, kind: request.kind)
+        var holdsLane = true
+        defer { if holdsLane { self.lanes.release(request.accountID) } }
+        while true {
+            attempts.begin(at: Date())
+            let answer = try await self.attempt(encoded, with: client, kind: request.kind)
+            self.systemic.observe(answer)
+            let fraction = self.random.withLock { generator in Double.random(in: 0...1, using: &generator) }
+            switch attempts.decide(answer, now: .now, date: Date(), fraction: fraction) {
+            case .settle(let result):
+                logger.debug(
+                    "referral event settled",
+                    metadata: [
+                        DeliveryLogMetadata.httpStatus: "\(answer.status)",
+                        DeliveryLogMetadata.attempt: "\(attempts.attempts)",
+                    ])
+                return result
+            case .retry(let reason, let delay, let releasingLane):
+                self.metrics.retried(event: request.kind, reason: reason)
+                logger.debug(
+                    "referral event attempt repeated",
+                    metadata: [
+                        DeliveryLogMetadata.httpStatus: "\(answer.status)",
+                        DeliveryLogMetadata.attempt: "\(attempts.attempts)",
+                        DeliveryLogMetadata.retryReason: "\(reason.rawValue)",
+                        DeliveryLogMetadata.delay: "\(delay)",
+                    ])
+                if releasingLane {
+                    // A `qualified` waiting for its `registered` must not block that very
+                    // `registered`; it comes back early once one has gone through.
+                    holdsLane = false
+                    try await self.lanes.pause(request.accountID, kind: request.kind, for: delay)
+                    holdsLane = true
+                } else {
+                    try await Task.sleep(for: delay)
+                }
+            }
+        }
+    }
+
+    /// One signed POST of the encoded bytes (re-signed with a fresh `t`), timed.
+    ///
+    /// - Throws: `CancellationError` when the task was cancelled (the request then ended
+    ///   without an answer, which must not count as a transport failure).
+    private func attempt(
+        _ encoded: EncodedReferralEvent,
+        with client: ReferralClient,
+        kind: ReferralEvent.Kind
+    ) async throws -> DeliveryAnswer {
+        try Task.checkCancellation()
+        let started = ContinuousClock.now
+        let answer: DeliveryAnswer
+        do {
+            answer = .response(try await client.send(encoded))
+        } catch {
+            try Task.checkCancellation()
+            answer = .transportFailure(error)
+        }
+        self.metrics.httpAttempt(event: kind, duration: started.duration(to: .now))
+        return answer
     }
 }

@@ -437,6 +437,9 @@ mmolove:
     {{- range . }}
     - id: {{ .id | quote }}
       secretFile: {{ printf "%s/servers/%s/referral-secret" (include "referral-relay.mmoloveDir" $root) .id | quote }}
+      {{- with .keyId }}
+      keyId: {{ . | quote }}
+      {{- end }}
     {{- end }}
   {{- end }}
 {{- end }}

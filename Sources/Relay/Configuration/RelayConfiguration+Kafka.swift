@@ -1,0 +1,32 @@
+import Kafka
+
+extension RelayConfiguration {
+    /// The consumer of the input topics: the relay's group, cooperative-sticky rebalancing,
+    /// earliest reset for a new group, manual offset storage (set by ``KafkaConsumerConfiguration``),
+    /// and the passthrough properties minus the producer-only ones.
+    ///
+    /// - Parameter clientID: `client.id`, e.g. the pod name, so brokers' logs tell pods apart.
+    public func consumerConfiguration(clientID: String) -> KafkaConsumerConfiguration {
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: self.kafka.brokers, groupID: self.kafka.groupID)
+        configuration.clientID = clientID
+        configuration.assignor = .cooperativeSticky
+        configuration.autoOffsetReset = .earliest
+        configuration.properties = self.kafka.properties.filter { !LibrdkafkaProperties.producerOnly.contains($0.key) }
+        return configuration
+    }
+
+    /// The producer of outcome and dead-letter records: idempotent with `acks=all` (a record is
+    /// settled only once every in-sync replica has it), and the passthrough properties minus the
+    /// consumer-only ones, which librdkafka would warn about and ignore.
+    ///
+    /// - Parameter clientID: `client.id`.
+    public func producerConfiguration(clientID: String) -> KafkaProducerConfiguration {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: self.kafka.brokers)
+        configuration.clientID = clientID
+        configuration.enableIdempotence = true
+        configuration.acks = .all
+        configuration.properties = self.kafka.properties.filter { !LibrdkafkaProperties.consumerOnly.contains($0.key) }
+        return configuration
+    }
+}
