@@ -127,6 +127,7 @@ struct RelayRunTests {
             #expect(bad?.header("__connect.errors.partition") == badSource.map { "\($0.partition)" })
             #expect(bad?.header("__connect.errors.offset") == badSource.map { "\($0.offset)" })
             #expect(bad?.header("__connect.errors.exception.message")?.isEmpty == false)
+            #expect(bad?.header("__connect.errors.connector.name") == "referral-relay")
             for topic in [RelayHarness.accountCreated, RelayHarness.milestoneReached] {
                 let letter = outputs.deadLetters.first {
                     $0.keyString == unknown.id && $0.header("__connect.errors.topic") == topic
