@@ -177,12 +177,13 @@ final class RelayHarness {
         return relay
     }
 
-    /// Kills what still runs.
+    /// Kills the relays that still run and closes the producer.
     private func stopRelays() async {
         for relay in self.relays where relay.isRunning {
             relay.kill()
             await relay.waitUntilGone()
         }
+        await self.producer.close(timeout: .seconds(2))
     }
 
     /// Expects that no relay of this test ever wrote the secret to stdout or stderr.
