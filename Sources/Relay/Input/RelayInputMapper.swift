@@ -1,18 +1,33 @@
 import Kafka
+import ReferralKit
 
 /// Decides what to do with each consumed record: decode it against input contract v1, then map
 /// a referred player's event to a ``DeliveryRequest`` (or skip it, or call it malformed).
 ///
 /// Pure and synchronous: no I/O, so it can be fuzzed and benchmarked on its own.
+///
+/// Mapping (the README's input contract):
+/// - the record's topic picks the schema; any other topic is malformed;
+/// - `mmref` absent, `null` or blank → ``SkipReason/notReferred``;
+/// - a milestone outside a non-empty ``qualifyingMilestones`` (exact, after trimming) →
+///   ``SkipReason/notQualifying``;
+/// - otherwise `registered` (`reg-<account_id>`) or `qualified` (`qual-<account_id>`), with the
+///   event's `server_id` (else ``defaultServerID``) and `ts` = the event's own time, else the
+///   record timestamp, in Unix seconds.
 public struct RelayInputMapper: Sendable {
     /// The topic names (which one a record came from decides its schema).
     public var topics: RelayConfiguration.Topics
-    /// Qualifying milestones; empty means every milestone qualifies.
-    public var qualifyingMilestones: Set<String>
+    /// Qualifying milestones; empty means every milestone qualifies. Compared exactly after
+    /// trimming both sides.
+    public var qualifyingMilestones: Set<String> {
+        didSet { qualifying = Self.trimmedSet(qualifyingMilestones) }
+    }
     /// The server id for events that carry none.
     public var defaultServerID: String?
     /// Send every event as a dry run.
     public var testEvents: Bool
+    /// ``qualifyingMilestones`` trimmed once, not per record.
+    private var qualifying: Set<String>
 
     /// Creates a mapper.
     public init(
@@ -23,12 +38,77 @@ public struct RelayInputMapper: Sendable {
     ) {
         self.topics = topics
         self.qualifyingMilestones = qualifyingMilestones
+        self.qualifying = Self.trimmedSet(qualifyingMilestones)
         self.defaultServerID = defaultServerID
         self.testEvents = testEvents
     }
 
     /// Decides what to do with `message`.
     public func decide(_ message: KafkaConsumerMessage) -> RelayDecision {
-        fatalError("RelayInputMapper.decide: not implemented yet")
+        let kind: LifecycleDecoder.Kind
+        switch message.topic {
+        case topics.accountCreated: kind = .accountCreated
+        case topics.milestoneReached: kind = .milestoneReached
+        default:
+            return .malformed(reason: "topic \(LifecycleDecodingError.excerpt(message.topic)) has no input schema")
+        }
+        let decoded: LifecycleDecoder.Decoded
+        do {
+            decoded = try LifecycleDecoder.decode(message.value, as: kind)
+        } catch {
+            return .malformed(reason: error.reason)
+        }
+
+        let eventKind: ReferralEvent.Kind
+        let mmref: String?
+        let serverID: String?
+        switch decoded.event {
+        case .accountCreated(let event):
+            eventKind = .registered
+            mmref = event.mmref
+            serverID = event.serverID
+        case .milestoneReached(let event):
+            // `milestone` was trimmed by the decoder.
+            if !qualifying.isEmpty, !qualifying.contains(event.milestone) {
+                return .skip(.notQualifying)
+            }
+            eventKind = .qualified
+            mmref = event.mmref
+            serverID = event.serverID
+        }
+        guard let token = mmref.map(LifecycleDecoder.trimmed), !token.isEmpty else {
+            return .skip(.notReferred)
+        }
+
+        let accountID = decoded.event.accountID
+        let source = RecordSource(
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset,
+            timestampMilliseconds: message.timestamp?.milliseconds
+        )
+        return .deliver(
+            DeliveryRequest(
+                kind: eventKind,
+                accountID: accountID,
+                mmref: String(token),
+                serverID: serverID.map(LifecycleDecoder.trimmed).flatMap { $0.isEmpty ? nil : String($0) }
+                    ?? defaultServerID,
+                serverEventID: (eventKind == .registered ? "reg-" : "qual-") + accountID,
+                ts: decoded.eventTime?.seconds ?? source.timestampMilliseconds.map(Self.floorSeconds),
+                test: testEvents,
+                source: source
+            )
+        )
+    }
+
+    private static func trimmedSet(_ names: Set<String>) -> Set<String> {
+        Set(names.map { String(LifecycleDecoder.trimmed($0)) })
+    }
+
+    /// Milliseconds to whole seconds, rounding down (also before 1970).
+    private static func floorSeconds(_ milliseconds: Int64) -> Int64 {
+        let seconds = milliseconds / 1000
+        return milliseconds % 1000 < 0 ? seconds - 1 : seconds
     }
 }

@@ -1,8 +1,17 @@
 import Kafka
 
 /// Builds dead-letter records: the original key, value and headers, plus
-/// `__connect.errors.*` context headers (in the manner of Kafka Connect).
+/// `__connect.errors.*` context headers (in the manner of Kafka Connect; described by
+/// `schemas/referral-dlq.v1.json`).
 public enum DeadLetter {
+    /// The value of the `__connect.errors.schema` header.
+    public static let schemaName = "referral-dlq/v1"
+    /// The value of the `__connect.errors.connector.name` header.
+    public static let connectorName = "referral-relay"
+    /// The prefix of the context headers; an original record's headers with it are dropped, so
+    /// a dead letter that is replayed and fails again carries only the latest context.
+    public static let headerPrefix = "__connect.errors."
+
     /// The dead letter of `message` for `topic`.
     ///
     /// - Parameters:
@@ -18,6 +27,28 @@ public enum DeadLetter {
         reason: String,
         httpStatus: Int? = nil
     ) -> KafkaProducerRecord {
-        fatalError("DeadLetter: not implemented yet")
+        var headers = message.headers.filter { !$0.key.hasPrefix(headerPrefix) }
+        headers.reserveCapacity(headers.count + 9)
+        func add(_ name: String, _ value: String) {
+            headers.append(KafkaHeader(key: headerPrefix + name, value: Array(value.utf8)))
+        }
+        add("topic", message.topic)
+        add("partition", String(message.partition))
+        add("offset", String(message.offset))
+        if let timestamp = message.timestamp { add("timestamp", String(timestamp.milliseconds)) }
+        add("stage", stage.rawValue)
+        add("exception.message", reason.isEmpty ? "unknown" : Self.truncated(reason))
+        if let httpStatus { add("http.status", String(httpStatus)) }
+        add("connector.name", connectorName)
+        add("schema", schemaName)
+        return KafkaProducerRecord(topic: topic, key: message.key, value: message.value, headers: headers)
+    }
+
+    /// The longest reason kept, in characters: a reason may quote an MMOLove error body, and a
+    /// header is no place for a page of HTML.
+    static let maxReasonLength = 500
+
+    private static func truncated(_ reason: String) -> String {
+        reason.count > maxReasonLength ? reason.prefix(maxReasonLength) + "…" : reason
     }
 }

@@ -1,0 +1,75 @@
+import Kafka
+import Relay
+import Testing
+
+/// Dead letters keep the original record and add `__connect.errors.*` context headers.
+@Suite struct DeadLetterTests {
+    static func header(_ record: KafkaProducerRecord, _ name: String) -> String? {
+        record.headers.first { $0.key == name }?.value.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func decodeFailureKeepsTheOriginalAndAddsContext() {
+        let original = KafkaConsumerMessage(
+            topic: "account-created",
+            partition: 2,
+            offset: 77,
+            key: Array("acct-9".utf8),
+            value: [0x7B, 0xFF],
+            headers: [
+                KafkaHeader(key: "traceparent", value: Array("00-abc-01".utf8)),
+                KafkaHeader(key: "__connect.errors.stage", value: Array("transform".utf8)),
+                KafkaHeader(key: "flag", value: nil),
+            ],
+            timestamp: KafkaTimestamp(milliseconds: 1_795_572_555_000, kind: .createTime)
+        )
+        let record = DeadLetter.record(
+            for: original,
+            topic: "referral-dlq",
+            stage: .decode,
+            reason: "value is not valid JSON"
+        )
+        #expect(record.topic == "referral-dlq")
+        #expect(record.key == original.key)
+        #expect(record.value == original.value)
+        #expect(
+            record.headers.map(\.key) == [
+                "traceparent", "flag",
+                "__connect.errors.topic", "__connect.errors.partition", "__connect.errors.offset",
+                "__connect.errors.timestamp", "__connect.errors.stage", "__connect.errors.exception.message",
+                "__connect.errors.connector.name", "__connect.errors.schema",
+            ]
+        )
+        #expect(record.headers[0] == original.headers[0])
+        #expect(record.headers[1] == original.headers[2])
+        #expect(Self.header(record, "__connect.errors.topic") == "account-created")
+        #expect(Self.header(record, "__connect.errors.partition") == "2")
+        #expect(Self.header(record, "__connect.errors.offset") == "77")
+        #expect(Self.header(record, "__connect.errors.timestamp") == "1795572555000")
+        #expect(Self.header(record, "__connect.errors.stage") == "decode")
+        #expect(Self.header(record, "__connect.errors.exception.message") == "value is not valid JSON")
+        #expect(Self.header(record, "__connect.errors.connector.name") == "referral-relay")
+        #expect(Self.header(record, "__connect.errors.schema") == "referral-dlq/v1")
+    }
+
+    @Test func deliverFailureCarriesTheHTTPStatusAndNoKeyStaysNoKey() {
+        let original = KafkaConsumerMessage(
+            topic: "milestone-reached",
+            partition: 0,
+            offset: 5,
+            key: nil,
+            value: Array(#"{"account_id":"a","milestone":"m","mmref":"x"}"#.utf8)
+        )
+        let record = DeadLetter.record(
+            for: original,
+            topic: "dlq",
+            stage: .deliver,
+            reason: String(repeating: "x", count: 5_000),
+            httpStatus: 404
+        )
+        #expect(record.key == nil)
+        #expect(Self.header(record, "__connect.errors.stage") == "deliver")
+        #expect(Self.header(record, "__connect.errors.http.status") == "404")
+        #expect(Self.header(record, "__connect.errors.timestamp") == nil)
+        #expect((Self.header(record, "__connect.errors.exception.message")?.count ?? 0) <= 501)
+    }
+}
