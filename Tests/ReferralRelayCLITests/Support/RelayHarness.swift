@@ -107,6 +107,8 @@ final class RelayHarness {
             do {
                 let result = try await body(harness)
                 await harness.stopRelays()
+                // The directory (relay logs) is kept: an `#expect` failure does not throw, so
+                // whether the test failed is unknown here, and failure messages name the logs.
                 return result
             } catch {
                 if let last = harness.relays.last {
