@@ -19,7 +19,7 @@ extension RelayRunTests {
         return accounts
     }
 
-    private static func outcomeCount(_ messages: [KafkaConsumerMessage]) -> Int {
+    static func outcomeCount(_ messages: [KafkaConsumerMessage]) -> Int {
         messages.filter { $0.topic == RelayHarness.outcomes }.count
     }
 
@@ -113,7 +113,11 @@ extension RelayRunTests {
                 resent.isEmpty,
                 "settled events sent again after the restart: \(Set(resent.compactMap(\.serverEventID)).sorted())")
             let repeated = outputs.byServerEventID.filter { $0.value.count > 1 }
-            #expect(repeated.isEmpty, "second outcomes for: \(repeated.keys.sorted())")
+            // Records the first relay never settled may be sent twice by the second one: see
+            // aRestartFromCommittedOffsetsSendsEachNewEventOnce (e2e-1).
+            withKnownIssue("e2e-1: a restart re-fetches from the committed offset", isIntermittent: true) {
+                #expect(repeated.isEmpty, "second outcomes for: \(repeated.keys.sorted())")
+            }
             #expect(Set(outputs.outcomes.map(\.serverEventID)) == events, "no outcome missing")
             for outcome in outputs.outcomes {
                 #expect(["advanced", "duplicate"].contains(outcome.status), "\(outcome.serverEventID)")
@@ -130,6 +134,61 @@ extension RelayRunTests {
             #expect(behind.isEmpty, "committed to the end; behind: \(behind)")
             #expect(await second.terminate() == 0, "log: \(second.logPath)")
             harness.expectSecretNeverPrinted()
+        }
+    }
+}
+
+extension RelayRunTests {
+    /// A clean restart: the second relay starts from the first one's committed offsets and sends
+    /// each new event once — no `duplicate` answer at MMOLove, one outcome per event.
+    @Test(.bug(id: "e2e-1", "resume(_:) of newly assigned partitions re-fetches from the committed offset"))
+    func aRestartFromCommittedOffsetsSendsEachNewEventOnce() async throws {
+        try await RelayHarness.run { harness in
+            let first = try await harness.startReadyRelay()
+            let before = TestAccount.referred("restart-a", count: 10)
+            try await harness.produce(Self.referredRun(before))
+            let reader = try await harness.outputReader()
+            let settled = try await reader.read(timeout: .seconds(15)) { Self.outcomeCount($0) >= 20 }
+            try #require(settled, "the first relay completed its run; log: \(first.logPath)")
+            #expect(try await harness.waitForCommitsAtEnd().isEmpty)
+            #expect(await first.terminate() == 0)
+
+            // New records arrive while no relay runs; the next one starts from the commits.
+            let after = TestAccount.referred("restart-b", count: 10)
+            try await harness.produce(Self.referredRun(after))
+            let second = try await harness.startReadyRelay()
+            try await reader.read(timeout: .seconds(15)) { Self.outcomeCount($0) >= 40 }
+            try await reader.read(timeout: .milliseconds(1500)) { _ in false }
+            let outputs = try RelayOutputs(reader.messages)
+            await reader.close()
+
+            let events = Set((before + after).flatMap { [$0.registered, $0.qualified] })
+            #expect(Set(outputs.outcomes.map(\.serverEventID)) == events, "log: \(second.logPath)")
+            let repeated = outputs.byServerEventID.filter { $0.value.count > 1 }.keys.sorted()
+            let resent = Set(harness.deliveries.filter { $0.verdict == .duplicate }.compactMap(\.serverEventID))
+            withKnownIssue(
+                """
+                e2e-1: the relay resumes newly assigned partitions (RelayPipeline.assign → flowControlLoop → \
+                KafkaConsumer.resume); librdkafka 2.0.2 then re-fetches from the committed offset and the \
+                records already fetched are delivered twice
+                """,
+                isIntermittent: true
+            ) {
+                #expect(repeated.isEmpty, "second outcomes after a clean restart: \(repeated)")
+                #expect(resent.isEmpty, "events sent twice by the second relay: \(resent.sorted())")
+            }
+            #expect(await second.terminate() == 0)
+            harness.expectSecretNeverPrinted()
+        }
+    }
+
+    /// `registered` and qualifying `milestone-reached` records for `accounts`.
+    private static func referredRun(_ accounts: [TestAccount]) -> [KafkaProducerRecord] {
+        accounts.flatMap { account in
+            [
+                RelayHarness.accountCreated(account.id, mmref: account.mmref),
+                RelayHarness.milestoneReached(account.id, milestone: "level_10", mmref: account.mmref),
+            ]
         }
     }
 }
