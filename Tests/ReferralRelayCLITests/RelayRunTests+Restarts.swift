@@ -192,3 +192,50 @@ extension RelayRunTests {
         }
     }
 }
+
+extension RelayRunTests {
+    /// SIGTERM while a `qualified` still waits for its `registered` (422): the drain gives up on
+    /// it, and the records after it in its partition, already settled, must not be sent again by
+    /// the next relay (README: "A restart re-sends nothing that was settled").
+    @Test(.bug(id: "e2e-2", "an abandoned 422 wait holds back the commit of later settled records"))
+    func aQualifiedStillWaitingAtSIGTERMDoesNotMakeTheRestartResendSettledRecords() async throws {
+        try await RelayHarness.run { harness in
+            let environment = ["RELAY_DRAIN_TIMEOUT_SECONDS": "2", "RELAY_QUALIFIED_WAIT_SECONDS": "60"]
+            let first = try await harness.startReadyRelay(environment)
+            // Everything in partition 0 of both topics: the waiting milestone comes first.
+            let waiting = TestAccount.referred("waiting", count: 1)[0]
+            let later = TestAccount.referred("later", count: 5)
+            func inPartition0(_ record: KafkaProducerRecord) -> KafkaProducerRecord {
+                var record = record
+                record.partition = 0
+                return record
+            }
+            try await harness.produce([
+                inPartition0(RelayHarness.milestoneReached(waiting.id, milestone: "level_10", mmref: waiting.mmref))
+            ])
+            try await harness.produce(Self.referredRun(later).map(inPartition0))
+            let reader = try await harness.outputReader()
+            let settledAll = try await reader.read(timeout: .seconds(15)) { Self.outcomeCount($0) >= 10 }
+            try #require(settledAll, "the later accounts settled; log: \(first.logPath)")
+            #expect(await first.terminate() == 0, "log: \(first.logPath)")
+            let settled = Set(try RelayOutputs(reader.messages).outcomes.map(\.serverEventID))
+            let mark = harness.deliveries.last?.sequence ?? 0
+
+            let second = try await harness.startReadyRelay(environment)
+            try await reader.read(timeout: .seconds(3)) { _ in false }
+            await reader.close()
+            let resent = harness.deliveries.filter { $0.sequence > mark && settled.contains($0.serverEventID ?? "") }
+            withKnownIssue(
+                """
+                e2e-2: the drain abandons the waiting qualified, so the committable prefix of \
+                milestone-reached[0] stops before it and the settled records after it are read again
+                """
+            ) {
+                #expect(
+                    resent.isEmpty, "settled events sent again: \(Set(resent.compactMap(\.serverEventID)).sorted())")
+            }
+            #expect(await second.terminate() == 0, "log: \(second.logPath)")
+            harness.expectSecretNeverPrinted()
+        }
+    }
+}
