@@ -7,6 +7,8 @@ struct ReferralRelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "referral-relay",
         abstract: "Relays player lifecycle events from Kafka to MMOLove Referral Kit, signed.",
-        subcommands: [RunCommand.self, SandboxCommand.self, SendCommand.self, DevBrokerCommand.self]
+        subcommands: [
+            RunCommand.self, DemoCommand.self, SandboxCommand.self, SendCommand.self, DevBrokerCommand.self,
+        ]
     )
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Kafka
 import Relay
 import Testing
@@ -71,5 +72,46 @@ import Testing
         #expect(Self.header(record, "__connect.errors.http.status") == "404")
         #expect(Self.header(record, "__connect.errors.timestamp") == nil)
         #expect((Self.header(record, "__connect.errors.exception.message")?.count ?? 0) <= 501)
+    }
+}
+
+/// The dead-letter examples that `tests/schemas` validates against `schemas/referral-dlq.v1.json`
+/// are what ``DeadLetter`` builds from the record and context they describe.
+@Suite struct DeadLetterSchemaExamplesTests {
+    @Test func validExamplesAreWhatTheBuilderWrites() throws {
+        let files = try ContractExamples.files("referral-dlq", "valid")
+        #expect(files.count >= 3)
+        for file in files {
+            let json = try #require(
+                try JSONSerialization.jsonObject(with: Data(ContractExamples.bytes(file))) as? [String: Any]
+            )
+            let headers = try #require(json["headers"] as? [String: String])
+            func context(_ name: String) -> String? { headers[DeadLetter.headerPrefix + name] }
+            let original = KafkaConsumerMessage(
+                topic: try #require(context("topic")),
+                partition: try #require(context("partition").flatMap { Int32($0) }),
+                offset: try #require(context("offset").flatMap { Int64($0) }),
+                key: (json["key"] as? String).map { Array($0.utf8) },
+                value: Array(try #require(json["value"] as? String).utf8),
+                headers: headers.filter { !$0.key.hasPrefix(DeadLetter.headerPrefix) }
+                    .map { KafkaHeader(key: $0.key, value: Array($0.value.utf8)) },
+                timestamp: context("timestamp").flatMap { Int64($0) }
+                    .map { KafkaTimestamp(milliseconds: $0, kind: .createTime) }
+            )
+            let record = DeadLetter.record(
+                for: original,
+                topic: "referral-dlq",
+                stage: try #require(context("stage").flatMap(DeadLetterStage.init(rawValue:))),
+                reason: try #require(context("exception.message")),
+                httpStatus: context("http.status").flatMap { Int($0) }
+            )
+            var written: [String: String] = [:]
+            for header in record.headers {
+                written[header.key] = header.value.map { String(decoding: $0, as: UTF8.self) }
+            }
+            #expect(written == headers, "\(file.lastPathComponent)")
+            #expect(record.headers.count == headers.count, "\(file.lastPathComponent)")
+            #expect(record.key == original.key && record.value == original.value)
+        }
     }
 }

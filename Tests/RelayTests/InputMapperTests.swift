@@ -42,7 +42,9 @@ import Testing
 
     @Test func accountCreatedBecomesRegistered() throws {
         let decision = Self.mapper().decide(
-            Self.message(#"{"account_id":" acct-1 ","mmref":" mmr_a ","server_id":"eu-1","created_at":"2026-11-25T03:09:15.9+01:00"}"#)
+            Self.message(
+                #"{"account_id":" acct-1 ","mmref":" mmr_a ","server_id":"eu-1","created_at":"2026-11-25T03:09:15.9+01:00"}"#
+            )
         )
         let request = try #require(Self.request(decision))
         #expect(request.kind == .registered)
@@ -54,7 +56,8 @@ import Testing
         #expect(request.test == false)
         #expect(
             request.source
-                == RecordSource(topic: "account-created", partition: 4, offset: 99, timestampMilliseconds: Self.recordMilliseconds)
+                == RecordSource(
+                    topic: "account-created", partition: 4, offset: 99, timestampMilliseconds: Self.recordMilliseconds)
         )
     }
 
@@ -83,9 +86,11 @@ import Testing
             Self.message(#"{"account_id":"a","mmref":"m","created_at":"2016-12-31T23:59:59.9999999999Z"}"#)
         )
         #expect(try #require(Self.request(decision)).ts == 1_483_228_799)
-        let leap = Self.mapper().decide(Self.message(#"{"account_id":"a","mmref":"m","created_at":"2016-12-31T23:59:60Z"}"#))
+        let leap = Self.mapper().decide(
+            Self.message(#"{"account_id":"a","mmref":"m","created_at":"2016-12-31T23:59:60Z"}"#))
         #expect(try #require(Self.request(leap)).ts == 1_483_228_800)
-        let early = Self.mapper().decide(Self.message(#"{"account_id":"a","mmref":"m","created_at":"1969-12-31T23:59:59.5Z"}"#))
+        let early = Self.mapper().decide(
+            Self.message(#"{"account_id":"a","mmref":"m","created_at":"1969-12-31T23:59:59.5Z"}"#))
         #expect(try #require(Self.request(early)).ts == -1)
     }
 
@@ -96,7 +101,9 @@ import Testing
         #expect(try #require(Self.request(none)).serverID == nil)
     }
 
-    @Test(arguments: [#"{"account_id":"a"}"#, #"{"account_id":"a","mmref":null}"#, #"{"account_id":"a","mmref":" \n"}"#])
+    @Test(arguments: [
+        #"{"account_id":"a"}"#, #"{"account_id":"a","mmref":null}"#, #"{"account_id":"a","mmref":" \n"}"#,
+    ])
     func unreferredAccountsAreSkipped(json: String) {
         #expect(Self.mapper().decide(Self.message(json)) == .skip(.notReferred))
     }
@@ -105,7 +112,8 @@ import Testing
         let mapper = Self.mapper(qualifying: ["level_10 ", "first_purchase"])
         func decide(_ milestone: String, mmref: String = "m") -> RelayDecision {
             mapper.decide(
-                Self.message(#"{"account_id":"a","milestone":"\#(milestone)","mmref":"\#(mmref)"}"#, topic: "milestone-reached")
+                Self.message(
+                    #"{"account_id":"a","milestone":"\#(milestone)","mmref":"\#(mmref)"}"#, topic: "milestone-reached")
             )
         }
         #expect(Self.request(decide(" level_10")) != nil)
@@ -116,7 +124,11 @@ import Testing
         #expect(decide("level_1", mmref: "") == .skip(.notQualifying))
         #expect(decide("level_10", mmref: "") == .skip(.notReferred))
         // An empty list qualifies every milestone.
-        #expect(Self.request(Self.mapper().decide(Self.message(#"{"account_id":"a","milestone":"anything","mmref":"m"}"#, topic: "milestone-reached"))) != nil)
+        #expect(
+            Self.request(
+                Self.mapper().decide(
+                    Self.message(#"{"account_id":"a","milestone":"anything","mmref":"m"}"#, topic: "milestone-reached"))
+            ) != nil)
     }
 
     @Test func customTopicNamesPickTheSchema() throws {
@@ -125,7 +137,9 @@ import Testing
             qualifyingMilestones: [],
             defaultServerID: nil
         )
-        #expect(Self.request(mapper.decide(Self.message(#"{"account_id":"a","mmref":"m"}"#, topic: "acc.v1")))?.kind == .registered)
+        #expect(
+            Self.request(mapper.decide(Self.message(#"{"account_id":"a","mmref":"m"}"#, topic: "acc.v1")))?.kind
+                == .registered)
         #expect(
             mapper.decide(Self.message(#"{"account_id":"a","mmref":"m"}"#, topic: "ms.v1"))
                 == .malformed(reason: "milestone: missing")
@@ -144,7 +158,10 @@ import Testing
         (#"{"account_id":12}"#, "account_id: not a string"),
         (#"{"account_id":"a","mmref":1}"#, "mmref: not a string"),
         (#"{"account_id":"a","server_id":null}"#, "server_id: null, expected a string"),
-        (#"{"account_id":"a","created_at":"2026-02-30T00:00:00Z"}"#, #"created_at: not an RFC 3339 date-time ("2026-02-30T00:00:00Z")"#),
+        (
+            #"{"account_id":"a","created_at":"2026-02-30T00:00:00Z"}"#,
+            #"created_at: not an RFC 3339 date-time ("2026-02-30T00:00:00Z")"#
+        ),
         (#"["a"]"#, "value is not a JSON object"),
         (#"{"account_id":"a""#, "value is not valid JSON"),
         ("", "value is empty"),
@@ -161,7 +178,9 @@ import Testing
 
     @Test func hugeValuesAreNotEchoed() {
         let huge = String(repeating: "9", count: 100_000)
-        guard case .malformed(let reason) = Self.mapper().decide(Self.message(#"{"account_id":"a","created_at":"\#(huge)"}"#))
+        guard
+            case .malformed(let reason) = Self.mapper().decide(
+                Self.message(#"{"account_id":"a","created_at":"\#(huge)"}"#))
         else {
             Issue.record("not malformed")
             return

@@ -83,7 +83,8 @@ import Testing
                     let logger = Logger(label: "task-\(task)") { JSONLogHandler(label: $0, sink: sink) }
                     for index in 0..<perTask {
                         let padding = String(repeating: "x", count: (index * 37) % 3000)
-                        logger.info("line", metadata: ["task": "\(task)", "index": "\(index)", "padding": "\(padding)"])
+                        logger.info(
+                            "line", metadata: ["task": "\(task)", "index": "\(index)", "padding": "\(padding)"])
                     }
                 }
             }

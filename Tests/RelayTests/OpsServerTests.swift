@@ -1,3 +1,5 @@
+import Foundation
+import Logging
 import Relay
 import Testing
 
@@ -30,6 +32,7 @@ import Testing
             #expect(ready.status == 200)
             #expect(try ready.json()["status"] as? String == "ready")
             #expect(try ready.json()["assigned_partitions"] as? Int == 3)
+            #expect(try ready.json()["systemic_failure"] is NSNull)
 
             harness.health.systemicFailure("401 bad_signature")
             let failing = try await OpsHarness.get("\(base)/readyz")
@@ -64,6 +67,25 @@ import Testing
             #expect(try await OpsHarness.get("\(url)/healthz").status == 200)
         }
         // `with` returned, so `run()` returned after cancellation; the port no longer answers.
-        await #expect(throws: (any Error).self) { try await OpsHarness.get("\(base)/healthz") }
+        let port = try #require(base.split(separator: ":").last.flatMap { Int($0) })
+        #expect(!OpsHarness.acceptsConnections(port: port))
+    }
+
+    @Test func runThrowsWhenThePortIsTaken() async throws {
+        try await OpsHarness().with { (base: String) async throws in
+            let port = try #require(base.split(separator: ":").last.flatMap { Int($0) })
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            let second = OpsServer(
+                host: "127.0.0.1",
+                port: port,
+                health: RelayHealth(),
+                telemetry: RelayTelemetry(),
+                logger: Logger(label: "ops-test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                onListening: { continuation.yield($0) }
+            )
+            await #expect(throws: (any Error).self) { try await second.run() }
+            continuation.finish()
+            #expect(await ports.first { _ in true } == nil)
+        }
     }
 }

@@ -92,16 +92,19 @@ import Testing
 
     @Test func goldenFilesDecodeBackToTheSameOutcome() throws {
         for (name, record) in OutcomeFixtures.golden {
-            let bytes = try ContractExamples.bytes(ContractExamples.directory("referral-outcome", "valid").appendingPathComponent(name))
+            let bytes = try ContractExamples.bytes(
+                ContractExamples.directory("referral-outcome", "valid").appendingPathComponent(name))
             let decoded = try JSONDecoder().decode(OutcomeRecord.self, from: Data(bytes))
             #expect(decoded.encoded() == bytes, "\(name)")
-            #expect(decoded.status == record.status && decoded.reward == record.reward && decoded.source == record.source)
+            #expect(
+                decoded.status == record.status && decoded.reward == record.reward && decoded.source == record.source)
         }
     }
 
     @Test func decodingRefusesABrokenRewardRule() throws {
         let bytes = try #require(OutcomeFixtures.golden["registered-advanced.json"]).encoded()
-        let tampered = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"reward\":false", with: "\"reward\":true")
+        let tampered = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+            of: "\"reward\":false", with: "\"reward\":true")
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(OutcomeRecord.self, from: Data(tampered.utf8)) }
     }
 

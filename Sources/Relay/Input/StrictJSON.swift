@@ -182,7 +182,8 @@ enum StrictJSON {
         }
 
         static func isHex(_ b: UInt8) -> Bool {
-            (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "f"))
+            (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+                || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "f"))
         }
     }
 }

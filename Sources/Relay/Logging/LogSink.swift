@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-
-private let systemWrite = Glibc.write
-#elseif canImport(Darwin)
-import Darwin
-
-private let systemWrite = Darwin.write
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+
+    private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+    import Darwin
+
+    private let systemWrite = Darwin.write
+#endif
 
 /// Where finished log lines go: one call per line with the line's bytes (newline included).
 ///

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Formats the wall clock as RFC 3339 in UTC with milliseconds (`2026-11-25T02:12:17.123Z`).

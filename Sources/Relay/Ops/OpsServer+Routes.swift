@@ -40,6 +40,18 @@ extension OpsServer {
             self.draining = snapshot.draining
             self.fatal = snapshot.fatal
         }
+
+        /// Writes absent reasons as `null` rather than leaving the keys out, so the body always
+        /// shows every condition readiness depends on.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.status, forKey: .status)
+            try container.encode(self.joinedGroup, forKey: .joinedGroup)
+            try container.encode(self.assignedPartitions, forKey: .assignedPartitions)
+            try container.encode(self.systemicFailure, forKey: .systemicFailure)
+            try container.encode(self.draining, forKey: .draining)
+            try container.encode(self.fatal, forKey: .fatal)
+        }
     }
 
     /// Registers `/healthz`, `/readyz` and `/metrics`; the router answers 404 to anything else.

@@ -85,7 +85,8 @@ public struct OpsServer: Service {
             configuration: .init(address: .hostname(host, port: self.port), serverName: "referral-relay"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.info("ops server listening", metadata: [OpsLogMetadata.host: "\(host)", OpsLogMetadata.port: "\(port)"])
+                logger.info(
+                    "ops server listening", metadata: [OpsLogMetadata.host: "\(host)", OpsLogMetadata.port: "\(port)"])
                 onListening(port)
             },
             logger: logger

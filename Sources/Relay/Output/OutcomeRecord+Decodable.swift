@@ -31,7 +31,8 @@ extension OutcomeRecord: Decodable {
         status = try c.decode(OutcomeStatus.self, forKey: .status)
         let eventName = try c.decode(String.self, forKey: .event)
         guard let event = ReferralEvent.Kind(rawValue: eventName), event != .reversed else {
-            throw DecodingError.dataCorruptedError(forKey: .event, in: c, debugDescription: "not registered or qualified")
+            throw DecodingError.dataCorruptedError(
+                forKey: .event, in: c, debugDescription: "not registered or qualified")
         }
         self.event = event
         accountID = try c.decode(String.self, forKey: .accountID)

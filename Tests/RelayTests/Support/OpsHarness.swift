@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import Logging
 import NIOCore
 import Relay
@@ -50,6 +51,24 @@ struct OpsHarness {
             group.cancelAll()
             try await group.waitForAll()
         }
+    }
+
+    /// Whether anything accepts a TCP connection on 127.0.0.1:`port` (a plain `connect(2)`: a
+    /// closed port is refused at once, where an HTTP client would retry until its deadline).
+    static func acceptsConnections(port: Int) -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return false }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return result == 0
     }
 
     /// `GET url` over a fresh client (no pooled connection hides a closed listener).

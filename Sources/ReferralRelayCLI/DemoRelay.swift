@@ -1,0 +1,60 @@
+import Logging
+import Relay
+import ServiceLifecycle
+import Synchronization
+
+/// The relay as the demo runs it: a ``RelayService`` alone in its own `ServiceGroup`, so the
+/// demo can shut it down gracefully (as SIGTERM would) while the broker and sandbox live on
+/// for the checks.
+final class DemoRelay: Sendable {
+    /// How far the relay got.
+    struct Status: Sendable {
+        /// The ops server's port, once listening.
+        var opsPort: Int?
+        /// Whether `run()` has returned or thrown.
+        var finished = false
+        /// What it threw, if it did.
+        var failure: String?
+    }
+
+    /// The status behind a lock, shared with the ops-listening callback.
+    private final class StatusBox: Sendable {
+        let mutex = Mutex(Status())
+
+        func withLock<T>(_ body: (inout Status) -> T) -> T { self.mutex.withLock { body(&$0) } }
+    }
+
+    private let group: ServiceGroup
+    private let state = StatusBox()
+
+    /// Creates the service (not started).
+    init(configuration: RelayConfiguration, logger: Logger) {
+        let state = self.state
+        let service = RelayService(configuration: configuration, logger: logger) { port in
+            state.withLock { $0.opsPort = port }
+        }
+        self.group = ServiceGroup(
+            configuration: .init(services: [.init(service: service)], logger: logger))
+    }
+
+    /// How far the relay got.
+    var status: Status { self.state.withLock { $0 } }
+
+    /// Runs the relay until ``shutdown()`` (or until it fails); never throws, records the failure.
+    func run() async {
+        do {
+            try await self.group.run()
+            self.state.withLock { $0.finished = true }
+        } catch {
+            self.state.withLock {
+                $0.finished = true
+                $0.failure = "\(error)"
+            }
+        }
+    }
+
+    /// Starts the graceful shutdown: stop intake, drain, commit, leave the group.
+    func shutdown() async {
+        await self.group.triggerGracefulShutdown()
+    }
+}

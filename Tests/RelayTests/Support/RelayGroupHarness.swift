@@ -1,0 +1,136 @@
+import Foundation
+import Kafka
+import Logging
+import ReferralKit
+import ReferralSandbox
+import Relay
+import ServiceLifecycle
+
+/// In-process fixtures for whole-relay tests: an embedded broker with the four topics, relays
+/// built from ``RelayConfiguration`` in code, and readers for what a user checks (outcomes,
+/// committed offsets).
+enum RelayGroupHarness {
+    static let logger = Logger(label: "relay-group-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+    static let topics = RelayConfiguration.Topics()
+
+    /// A cluster with both input topics (`partitions` each), outcomes and dead letters.
+    static func cluster(partitions: Int) async throws -> MockCluster {
+        let cluster = try MockCluster(brokers: 1, logger: logger)
+        try await cluster.createTopic(topics.accountCreated, partitions: partitions)
+        try await cluster.createTopic(topics.milestoneReached, partitions: partitions)
+        try await cluster.createTopic(topics.outcomes, partitions: 2)
+        try await cluster.createTopic(topics.dlq, partitions: 1)
+        return cluster
+    }
+
+    /// A relay configuration for the embedded broker and a sandbox; fast commits, short
+    /// backoffs, and a session timeout the mock can rebalance within a test's time.
+    static func configuration(
+        cluster: MockCluster,
+        group: String,
+        sandbox: SandboxAddress,
+        secret: ReferralSecret,
+        maxInFlight: Int = 32
+    ) -> RelayConfiguration {
+        RelayConfiguration(
+            kafka: .init(
+                brokers: [cluster.bootstrapServers],
+                groupID: group,
+                properties: [
+                    "session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "fetch.wait.max.ms": "50",
+                ]
+            ),
+            mmolove: .init(
+                endpoint: sandbox.baseURL + "/api/referral/events",
+                credentials: ReferralCredentials(serverID: "srv_group", secret: secret)
+            ),
+            delivery: .init(
+                maxInFlight: maxInFlight,
+                initialBackoff: .milliseconds(20),
+                maxBackoff: .milliseconds(200),
+                qualifiedWait: .seconds(30)
+            ),
+            opsPort: 0,
+            opsHost: "127.0.0.1",
+            commitInterval: .milliseconds(200)
+        )
+    }
+
+    /// Produces one account-created and one qualifying milestone per account.
+    static func seed(_ producer: KafkaProducer, accounts: [String]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for account in accounts {
+                group.addTask {
+                    let created = #"{"account_id":"\#(account)","mmref":"mmref_\#(account)"}"#
+                    let milestone = #"{"account_id":"\#(account)","milestone":"level_10","mmref":"mmref_\#(account)"}"#
+                    _ = try await producer.send(
+                        KafkaProducerRecord(
+                            topic: topics.accountCreated, key: Array(account.utf8), value: Array(created.utf8)))
+                    _ = try await producer.send(
+                        KafkaProducerRecord(
+                            topic: topics.milestoneReached, key: Array(account.utf8), value: Array(milestone.utf8)))
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Reads the outcome topic from the beginning until `until` holds or `timeout` passes.
+    static func outcomes(
+        _ cluster: MockCluster,
+        timeout: Duration,
+        until done: @escaping @Sendable ([OutcomeRecord]) -> Bool
+    ) async throws -> [OutcomeRecord] {
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: [cluster.bootstrapServers], groupID: "reader-\(UUID().uuidString)")
+        configuration.properties["fetch.wait.max.ms"] = "50"
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        try await consumer.assign([
+            KafkaTopicPartition(topic: topics.outcomes, partition: 0): KafkaOffset.beginning,
+            KafkaTopicPartition(topic: topics.outcomes, partition: 1): KafkaOffset.beginning,
+        ])
+        var records: [OutcomeRecord] = []
+        let deadline = ContinuousClock.now + timeout
+        let reader = Task {
+            var collected: [OutcomeRecord] = []
+            for try await event in consumer.events {
+                if case .message(let message) = event {
+                    collected.append(try JSONDecoder().decode(OutcomeRecord.self, from: Data(message.value)))
+                    if done(collected) { break }
+                }
+            }
+            return collected
+        }
+        let timer = Task {
+            try await Task.sleep(until: deadline)
+            reader.cancel()
+        }
+        records = (try? await reader.value) ?? records
+        timer.cancel()
+        await consumer.close()
+        return records
+    }
+
+    /// The group's committed offset and the high watermark of every input partition.
+    static func commitPositions(
+        _ cluster: MockCluster,
+        group: String,
+        partitions: Int
+    ) async throws -> [KafkaTopicPartition: (committed: Int64, high: Int64)] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: group),
+            logger: logger
+        )
+        let all = [topics.accountCreated, topics.milestoneReached].flatMap { topic in
+            (0..<Int32(partitions)).map { KafkaTopicPartition(topic: topic, partition: $0) }
+        }
+        let committed = try await consumer.committed(all)
+        var positions: [KafkaTopicPartition: (Int64, Int64)] = [:]
+        for partition in all {
+            let marks = try await consumer.watermarks(topic: partition.topic, partition: partition.partition)
+            positions[partition] = (committed[partition] ?? -1, marks.high)
+        }
+        await consumer.close()
+        return positions
+    }
+}
