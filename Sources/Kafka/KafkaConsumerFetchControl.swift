@@ -94,12 +94,16 @@ final class KafkaConsumerFetchControl: Sendable {
         }
 
         /// The caller resumed `partitions`; assigned ones stay paused until back-pressure ends.
+        /// Partitions the caller never paused are left alone: librdkafka 2.0.2 answers a resume
+        /// of a fetching partition by restarting it from the committed offset, which delivers
+        /// the records since then a second time.
         mutating func callerResume(_ partitions: [KafkaTopicPartition]) -> Action {
+            let paused = partitions.filter { callerPaused.contains($0) }
             callerPaused.subtract(partitions)
-            guard backPressure else { return Action(resume: partitions) }
-            let held = Set(partitions).intersection(assigned)
+            guard backPressure else { return Action(resume: paused) }
+            let held = Set(paused).intersection(assigned)
             backPressurePaused.formUnion(held)
-            return Action(resume: partitions.filter { !held.contains($0) })
+            return Action(resume: paused.filter { !held.contains($0) })
         }
 
         static func sorted(_ partitions: Set<KafkaTopicPartition>) -> [KafkaTopicPartition] {

@@ -30,6 +30,17 @@ import Testing
         #expect(state.callerResume([Self.tp(2)]) == .init(resume: [Self.tp(2)]))
     }
 
+    /// librdkafka 2.0.2 restarts a fetching partition from its committed offset when asked to
+    /// resume it, so a resume of a partition nobody paused must not reach librdkafka.
+    @Test func resumingAPartitionNobodyPausedAsksLibrdkafkaNothing() {
+        var state = State()
+        _ = state.assigned([Self.tp(0), Self.tp(1)], replacing: true)
+        #expect(state.callerResume([Self.tp(0), Self.tp(1)]) == .init())
+        _ = state.callerPause([Self.tp(1)])
+        #expect(state.callerResume([Self.tp(0), Self.tp(1)]) == .init(resume: [Self.tp(1)]))
+        #expect(state.callerResume([Self.tp(1)]) == .init())
+    }
+
     @Test func aReplacingAssignmentResumesWhatLeftWhilePaused() {
         var state = State()
         _ = state.assigned([Self.tp(0), Self.tp(1)], replacing: true)

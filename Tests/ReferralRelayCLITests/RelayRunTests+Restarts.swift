@@ -113,11 +113,7 @@ extension RelayRunTests {
                 resent.isEmpty,
                 "settled events sent again after the restart: \(Set(resent.compactMap(\.serverEventID)).sorted())")
             let repeated = outputs.byServerEventID.filter { $0.value.count > 1 }
-            // Records the first relay never settled may be sent twice by the second one: see
-            // aRestartFromCommittedOffsetsSendsEachNewEventOnce (e2e-1).
-            withKnownIssue("e2e-1: a restart re-fetches from the committed offset", isIntermittent: true) {
-                #expect(repeated.isEmpty, "second outcomes for: \(repeated.keys.sorted())")
-            }
+            #expect(repeated.isEmpty, "second outcomes for: \(repeated.keys.sorted())")
             #expect(Set(outputs.outcomes.map(\.serverEventID)) == events, "no outcome missing")
             for outcome in outputs.outcomes {
                 #expect(["advanced", "duplicate"].contains(outcome.status), "\(outcome.serverEventID)")
@@ -141,8 +137,7 @@ extension RelayRunTests {
 extension RelayRunTests {
     /// A clean restart: the second relay starts from the first one's committed offsets and sends
     /// each new event once — no `duplicate` answer at MMOLove, one outcome per event.
-    @Test(.bug(id: "e2e-1", "resume(_:) of newly assigned partitions re-fetches from the committed offset"))
-    func aRestartFromCommittedOffsetsSendsEachNewEventOnce() async throws {
+    @Test func aRestartFromCommittedOffsetsSendsEachNewEventOnce() async throws {
         try await RelayHarness.run { harness in
             let first = try await harness.startReadyRelay()
             let before = TestAccount.referred("restart-a", count: 10)
@@ -166,17 +161,10 @@ extension RelayRunTests {
             #expect(Set(outputs.outcomes.map(\.serverEventID)) == events, "log: \(second.logPath)")
             let repeated = outputs.byServerEventID.filter { $0.value.count > 1 }.keys.sorted()
             let resent = Set(harness.deliveries.filter { $0.verdict == .duplicate }.compactMap(\.serverEventID))
-            withKnownIssue(
-                """
-                e2e-1: the relay resumes newly assigned partitions (RelayPipeline.assign → flowControlLoop → \
-                KafkaConsumer.resume); librdkafka 2.0.2 then re-fetches from the committed offset and the \
-                records already fetched are delivered twice
-                """,
-                isIntermittent: true
-            ) {
-                #expect(repeated.isEmpty, "second outcomes after a clean restart: \(repeated)")
-                #expect(resent.isEmpty, "events sent twice by the second relay: \(resent.sorted())")
-            }
+            // librdkafka 2.0.2 re-fetched from the committed offset when the relay resumed newly
+            // assigned partitions that were never paused (e2e-1, fixed in the binding and relay).
+            #expect(repeated.isEmpty, "second outcomes after a clean restart: \(repeated)")
+            #expect(resent.isEmpty, "events sent twice by the second relay: \(resent.sorted())")
             #expect(await second.terminate() == 0)
             harness.expectSecretNeverPrinted()
         }

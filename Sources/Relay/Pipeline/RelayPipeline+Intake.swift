@@ -31,8 +31,10 @@ extension RelayPipeline {
         self.health.assigned(partitions: count)
         self.metrics.assignedPartitions(count)
         self.logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
-        // Newly assigned partitions follow the current flow state.
-        self.fetchDesire.yield(paused)
+        // Newly assigned partitions follow the current flow state: pause them when fetching is
+        // paused. Never "resume" them otherwise: a resume of a fetching partition makes
+        // librdkafka 2.0.2 restart it from the committed offset (records delivered twice).
+        if paused { self.fetchDesire.yield(true) }
     }
 
     /// Starts waiting items while the window has room. Under the lock.
