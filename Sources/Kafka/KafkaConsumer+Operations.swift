@@ -1,5 +1,19 @@
 import CRDKafka
 
+/// A committed offset and the metadata committed with it.
+public struct KafkaCommittedOffset: Hashable, Sendable {
+    /// The next offset to read.
+    public var offset: Int64
+    /// The metadata string committed with it, if any.
+    public var metadata: String?
+
+    /// Creates a committed offset.
+    public init(offset: Int64, metadata: String?) {
+        self.offset = offset
+        self.metadata = metadata
+    }
+}
+
 /// Low and high watermark offsets of a partition.
 public struct KafkaWatermarks: Hashable, Sendable {
     /// The oldest offset in the log.
@@ -48,7 +62,8 @@ extension KafkaConsumer {
     /// Commits offsets synchronously (on the consumer's worker thread) and returns once the
     /// group coordinator accepted them.
     ///
-    /// - Parameter offsets: per partition, the **next** offset to read (last settled + 1).
+    /// - Parameters:
+    ///   - offsets: per partition, the **next** offset to read (last settled + 1).
     /// - Throws: ``KafkaError`` for the request or the first partition that failed; `_STATE`
     ///   (not retriable) for a partition the group revoked from this consumer, whose next owner
     ///   now commits it.
@@ -56,9 +71,15 @@ extension KafkaConsumer {
     ///   `REBALANCE_IN_PROGRESS` (``KafkaError/isRetriable``); the embedded broker does so for
     ///   the whole time a group is joining or syncing. Retry; a partition later revoked is then
     ///   re-read from the last successful commit by its next owner.
-    public func commit(_ offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
+    ///   - metadata: per partition, an optional commit metadata string stored with the offset
+    ///     (Kafka keeps up to `offset.metadata.max.bytes`, 4096 by default); read it back with
+    ///     ``committedWithMetadata(_:timeout:)``.
+    public func commit(
+        _ offsets: [KafkaTopicPartition: Int64],
+        metadata: [KafkaTopicPartition: String] = [:]
+    ) async throws(KafkaError) {
         guard !offsets.isEmpty else { return }
-        let entries = offsets.map { ($0.key, $0.value) }
+        let entries = offsets.map { ($0.key, $0.value, metadata[$0.key]) }
         let partitions = Array(offsets.keys)
         try await onWorker { [ownership] handle throws(KafkaError) in
             KafkaThread.preconditionOnModuleThread()
@@ -115,6 +136,27 @@ extension KafkaConsumer {
                 var result: [KafkaTopicPartition: Int64] = [:]
                 for entry in RDKafkaTopicPartitionList.read(list) where entry.offset >= 0 {
                     result[entry.topicPartition] = entry.offset
+                }
+                return result
+            }
+        }
+    }
+
+    /// The committed offsets (next offset to read) of `partitions` with the metadata stored
+    /// alongside; partitions without a commit are absent from the result.
+    public func committedWithMetadata(
+        _ partitions: [KafkaTopicPartition],
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: KafkaCommittedOffset] {
+        let entries = partitions.map { ($0, Int64(0)) }
+        return try await onWorker { handle throws(KafkaError) in
+            KafkaThread.preconditionOnModuleThread()
+            return try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
+                let err = rd_kafka_committed(handle, list, timeout.rdMilliseconds)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "committed") }
+                var result: [KafkaTopicPartition: KafkaCommittedOffset] = [:]
+                for entry in RDKafkaTopicPartitionList.read(list) where entry.offset >= 0 {
+                    result[entry.topicPartition] = KafkaCommittedOffset(offset: entry.offset, metadata: entry.metadata)
                 }
                 return result
             }

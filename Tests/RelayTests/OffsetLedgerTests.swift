@@ -11,16 +11,16 @@ import Testing
         var ledger = OffsetLedger()
         let tickets = (10...14).map { ledger.read(self.partition, offset: $0) }
         #expect(ledger.pendingCommits().isEmpty == false)
-        #expect(ledger.pendingCommits()[self.partition] == 10)
+        #expect(ledger.pendingCommits()[self.partition]?.offset == 10)
         ledger.settle(tickets[1])
         ledger.settle(tickets[3])
-        #expect(ledger.pendingCommits()[self.partition] == 10, "offset 10 is not settled yet")
+        #expect(ledger.pendingCommits()[self.partition]?.offset == 10, "offset 10 is not settled yet")
         ledger.settle(tickets[0])
-        #expect(ledger.pendingCommits()[self.partition] == 12, "10 and 11 settled, 12 not")
+        #expect(ledger.pendingCommits()[self.partition]?.offset == 12, "10 and 11 settled, 12 not")
         ledger.settle(tickets[2])
         ledger.settle(tickets[4])
-        #expect(ledger.pendingCommits()[self.partition] == 15, "all settled: commit the next offset")
-        ledger.committed([self.partition: 15])
+        #expect(ledger.pendingCommits()[self.partition]?.offset == 15, "all settled: commit the next offset")
+        ledger.committed([self.partition: PendingCommit(offset: 15)])
         #expect(ledger.pendingCommits().isEmpty)
         #expect(ledger.commitLags[self.partition] == 0)
     }
@@ -40,9 +40,9 @@ import Testing
         ledger.remove([self.partition])
         let fresh = ledger.read(self.partition, offset: 5)
         ledger.settle(old)
-        #expect(ledger.pendingCommits()[self.partition] == 5, "the old epoch's settlement must not count")
+        #expect(ledger.pendingCommits()[self.partition]?.offset == 5, "the old epoch's settlement must not count")
         ledger.settle(fresh)
-        #expect(ledger.pendingCommits()[self.partition] == 6)
+        #expect(ledger.pendingCommits()[self.partition]?.offset == 6)
     }
 
     @Test func aRewindStartsANewEpochAndNeverCommitsBackwards() {
@@ -72,5 +72,48 @@ import Testing
         #expect(progress.committable == 0)
         progress.settle(0)
         #expect(progress.committable == 5_000)
+    }
+
+    @Test func aHeldRecordCommitsTheSettledOffsetsBeyondItAsMetadata() {
+        var ledger = OffsetLedger()
+        let tickets = (100...110).map { ledger.read(self.partition, offset: $0) }
+        for index in [1, 2, 3, 9] { ledger.settle(tickets[index]) }
+        let pending = ledger.pendingCommits()[self.partition]
+        #expect(pending == PendingCommit(offset: 100, metadata: "rr1:1-3,9"))
+        ledger.committed(ledger.pendingCommits())
+        #expect(ledger.pendingCommits().isEmpty, "nothing changed since the commit")
+        ledger.settle(tickets[5])
+        #expect(
+            ledger.pendingCommits()[self.partition] == PendingCommit(offset: 100, metadata: "rr1:1-3,5,9"),
+            "the offset is held, but the metadata changed: commit again")
+    }
+
+    @Test func theNextOwnerSkipsWhatAnEarlierOneSettled() {
+        var ledger = OffsetLedger()
+        ledger.prime(self.partition, committed: KafkaCommittedOffset(offset: 100, metadata: "rr1:1-3,9"))
+        let held = ledger.read(self.partition, offset: 100)
+        #expect(!ledger.wasSettledEarlier(held))
+        let settledEarlier = (101...103).map { ledger.read(self.partition, offset: $0) }
+        #expect(settledEarlier.allSatisfy { ledger.wasSettledEarlier($0) })
+        for ticket in settledEarlier { ledger.settle(ticket) }
+        // Offset 109 is not read yet but stays in the metadata, so a second restart skips it
+        // too: the position is what the broker holds already, nothing to commit.
+        #expect(ledger.pendingCommits().isEmpty)
+        ledger.settle(held)
+        #expect(ledger.pendingCommits()[self.partition] == PendingCommit(offset: 104, metadata: "rr1:5"))
+    }
+
+    @Test func metadataRoundTripsAndStaysUnderKafkasLimit() {
+        let settled: [Int64] = [5, 6, 7, 9, 12, 13]
+        let text = SettledOffsetsMetadata.encode(committed: 4, settled: settled)
+        #expect(text == "rr1:1-3,5,8-9")
+        #expect(SettledOffsetsMetadata.decode(committed: 4, metadata: text) == Set(settled))
+        let scattered = (1...5_000).map { Int64($0 * 2) }
+        let long = SettledOffsetsMetadata.encode(committed: 0, settled: scattered) ?? ""
+        #expect(long.utf8.count <= SettledOffsetsMetadata.maximumLength)
+        #expect(SettledOffsetsMetadata.decode(committed: 0, metadata: long).isSubset(of: Set(scattered)))
+        #expect(SettledOffsetsMetadata.decode(committed: 0, metadata: "someone else's").isEmpty)
+        #expect(SettledOffsetsMetadata.decode(committed: 0, metadata: "rr1:3-x").isEmpty)
+        #expect(SettledOffsetsMetadata.decode(committed: 0, metadata: "rr1:0").isEmpty)
     }
 }

@@ -31,6 +31,9 @@ public final class RelayMetrics: Sendable {
         public static let systemicFailure = "relay_systemic_failure"
         /// Partitions currently assigned to this member.
         public static let assignedPartitions = "relay_assigned_partitions"
+        /// Records settled by this group before a restart or rebalance (commit metadata), so not
+        /// processed again (`topic`).
+        public static let settledEarlier = "relay_records_settled_earlier_total"
         /// Offset commits (`result`: ok, failed).
         public static let commits = "relay_commits_total"
     }
@@ -95,6 +98,11 @@ public final class RelayMetrics: Sendable {
     /// Partitions assigned now.
     public func assignedPartitions(_ count: Int) {
         self.gauge(Name.assignedPartitions, []).record(count)
+    }
+
+    /// One record skipped because this group settled it before (commit metadata).
+    public func settledEarlier(topic: String) {
+        self.counter(Name.settledEarlier, [("topic", topic)]).increment()
     }
 
     /// One offset commit finished.

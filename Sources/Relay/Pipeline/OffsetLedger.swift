@@ -12,6 +12,14 @@ struct OffsetTicket: Sendable, Hashable {
     var epoch: UInt64
 }
 
+/// One partition's commit: the next offset and the settled offsets beyond it, as metadata.
+struct PendingCommit: Sendable, Hashable {
+    /// The next offset to read.
+    var offset: Int64
+    /// ``SettledOffsetsMetadata`` of the offsets settled past `offset`, if any.
+    var metadata: String? = nil
+}
+
 /// Per-partition progress of everything this member read: what is settled, what may be
 /// committed, what was committed. Not thread-safe: ``RelayPipeline`` holds it under its lock.
 struct OffsetLedger: Sendable {
@@ -48,19 +56,37 @@ struct OffsetLedger: Sendable {
         self.entries[ticket.partition] = entry
     }
 
-    /// The offsets to commit now (next offset per partition), limited to `partitions` when given.
-    func pendingCommits(in partitions: Set<KafkaTopicPartition>? = nil) -> [KafkaTopicPartition: Int64] {
-        var offsets: [KafkaTopicPartition: Int64] = [:]
+    /// Starts a partition's progress (a new epoch) from what the broker holds for the group:
+    /// its committed offset and the offsets an earlier member settled beyond it.
+    mutating func prime(_ partition: KafkaTopicPartition, committed: KafkaCommittedOffset) {
+        var entry = Entry(epoch: self.nextEpoch)
+        self.nextEpoch += 1
+        entry.progress.prime(committed: committed.offset, metadata: committed.metadata)
+        self.entries[partition] = entry
+    }
+
+    /// Whether an earlier member already settled this record (it is settled, not processed).
+    func wasSettledEarlier(_ ticket: OffsetTicket) -> Bool {
+        guard let entry = self.entries[ticket.partition], entry.epoch == ticket.epoch else { return false }
+        return entry.progress.wasSettledEarlier(ticket.offset)
+    }
+
+    /// What to commit now per partition (next offset and the settled-beyond metadata), limited
+    /// to `partitions` when given.
+    func pendingCommits(in partitions: Set<KafkaTopicPartition>? = nil) -> [KafkaTopicPartition: PendingCommit] {
+        var commits: [KafkaTopicPartition: PendingCommit] = [:]
         for (partition, entry) in self.entries where partitions?.contains(partition) ?? true {
-            if let offset = entry.progress.pendingCommit { offsets[partition] = offset }
+            if let pending = entry.progress.pendingCommit {
+                commits[partition] = PendingCommit(offset: pending.offset, metadata: pending.metadata)
+            }
         }
-        return offsets
+        return commits
     }
 
     /// Records acknowledged commits.
-    mutating func committed(_ offsets: [KafkaTopicPartition: Int64]) {
-        for (partition, offset) in offsets {
-            self.entries[partition]?.progress.committed(offset)
+    mutating func committed(_ commits: [KafkaTopicPartition: PendingCommit]) {
+        for (partition, commit) in commits {
+            self.entries[partition]?.progress.committed(commit.offset, metadata: commit.metadata)
         }
     }
 

@@ -15,6 +15,22 @@ struct PartitionProgress: Sendable {
     private(set) var lastRead: Int64?
     /// The next offset committed to the broker by this member, if any.
     private(set) var committed: Int64?
+    /// The metadata committed with ``committed``.
+    private(set) var committedMetadata: String?
+    /// Offsets not yet read that an earlier member settled (from the commit metadata): they are
+    /// settled as soon as they are read.
+    private var settledEarlier: Set<Int64> = []
+
+    /// Primes a fresh progress with what the broker holds: the committed offset and the offsets
+    /// settled beyond it (see ``SettledOffsetsMetadata``).
+    mutating func prime(committed: Int64, metadata: String?) {
+        self.committed = committed
+        self.committedMetadata = metadata
+        self.settledEarlier = SettledOffsetsMetadata.decode(committed: committed, metadata: metadata)
+    }
+
+    /// Whether `offset` was settled by an earlier member (it must not be processed again).
+    func wasSettledEarlier(_ offset: Int64) -> Bool { self.settledEarlier.contains(offset) }
 
     /// Records `offset` as read (not settled).
     ///
@@ -49,11 +65,28 @@ struct PartitionProgress: Sendable {
         return self.lastRead.map { $0 + 1 }
     }
 
-    /// The committable offset when it is past what was last committed.
-    var pendingCommit: Int64? {
+    /// The offset and metadata to commit when either changed since the last commit (the
+    /// metadata changes while a held record keeps the offset in place).
+    var pendingCommit: (offset: Int64, metadata: String?)? {
         guard let committable else { return nil }
-        if let committed, committed >= committable { return nil }
-        return committable
+        if let committed, committed > committable { return nil }
+        let metadata = self.metadata(for: committable)
+        if committed == committable, metadata == self.committedMetadata { return nil }
+        return (committable, metadata)
+    }
+
+    /// The settled offsets past `committable`: settled in the window, plus earlier members'
+    /// settled offsets not read yet.
+    private func metadata(for committable: Int64) -> String? {
+        var settledBeyond: [Int64] = []
+        if self.head < self.offsets.count {
+            for index in self.head..<self.offsets.count where self.settled[index] {
+                settledBeyond.append(self.offsets[index])
+            }
+        }
+        let lastRead = self.lastRead ?? Int64.min
+        settledBeyond.append(contentsOf: self.settledEarlier.lazy.filter { $0 > lastRead })
+        return SettledOffsetsMetadata.encode(committed: committable, settled: settledBeyond)
     }
 
     /// Read but not settled, counting from the first unsettled offset.
@@ -65,10 +98,14 @@ struct PartitionProgress: Sendable {
         return max(0, lastRead + 1 - start)
     }
 
-    /// Records that the broker acknowledged a commit of `offset` (never moves backwards).
-    mutating func committed(_ offset: Int64) {
-        if let committed, committed >= offset { return }
+    /// Records that the broker acknowledged a commit of `offset` with `metadata` (never moves
+    /// backwards).
+    mutating func committed(_ offset: Int64, metadata: String? = nil) {
+        if let committed, committed > offset { return }
         self.committed = offset
+        self.committedMetadata = metadata
+        // Earlier members' settled offsets at or below the commit are history now.
+        if !self.settledEarlier.isEmpty { self.settledEarlier = self.settledEarlier.filter { $0 >= offset } }
     }
 
     private func index(of offset: Int64) -> Int? {

@@ -5,8 +5,16 @@ extension RelayPipeline {
     func intake(_ message: KafkaConsumerMessage) {
         self.metrics.consumed(topic: message.topic)
         let decision = self.mapper.decide(message)
+        var settledEarlier = false
         let flow = self.state.withLock { state -> Bool? in
             let ticket = state.ledger.read(message.topicPartition, offset: message.offset)
+            if state.ledger.wasSettledEarlier(ticket) {
+                // Settled by this group before the last restart or rebalance (commit metadata):
+                // its outcome is already published; doing it again would only duplicate it.
+                settledEarlier = true
+                state.ledger.settle(ticket)
+                return nil
+            }
             if case .skip = decision {
                 state.ledger.settle(ticket)
                 return nil
@@ -16,16 +24,28 @@ extension RelayPipeline {
             self.dispatch(&state)
             return self.flowChange(&state)
         }
-        if case .skip(let reason) = decision {
+        if settledEarlier {
+            self.metrics.settledEarlier(topic: message.topic)
+        } else if case .skip(let reason) = decision {
             self.metrics.skipped(topic: message.topic, reason: reason)
         }
         if let flow { self.fetchDesire.yield(flow) }
     }
 
-    /// Records a (cooperative, incremental) assignment.
-    func assign(_ partitions: [KafkaTopicPartition]) {
+    /// Records a (cooperative, incremental) assignment, priming each partition's ledger with the
+    /// group's committed offset and the offsets settled beyond it (commit metadata). Runs before
+    /// any record of these partitions is taken (the intake loop is sequential).
+    func assign(_ partitions: [KafkaTopicPartition]) async {
+        var committed: [KafkaTopicPartition: KafkaCommittedOffset] = [:]
+        do {
+            committed = try await self.consumer.committedWithMetadata(partitions)
+        } catch {
+            // Without it, records settled past the commit are redone: duplicates, never losses.
+            self.logger.warning("reading committed offsets failed", metadata: ["error": "\(error)"])
+        }
         let (count, paused) = self.state.withLock { state in
             state.assigned.formUnion(partitions)
+            for (partition, offset) in committed { state.ledger.prime(partition, committed: offset) }
             return (state.assigned.count, state.paused)
         }
         self.health.assigned(partitions: count)

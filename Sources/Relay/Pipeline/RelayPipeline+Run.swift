@@ -59,7 +59,7 @@ extension RelayPipeline {
             case .message(let message):
                 self.intake(message)
             case .assigned(let partitions):
-                self.assign(partitions)
+                await self.assign(partitions)
             case .revoked(let revocation):
                 await self.revoke(revocation)
             }

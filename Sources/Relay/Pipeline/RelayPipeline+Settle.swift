@@ -63,12 +63,13 @@ extension RelayPipeline {
     @discardableResult
     func commitSettled(in partitions: Set<KafkaTopicPartition>?) async -> Bool {
         await self.commitLock.withLock {
-            let offsets = self.state.withLock { $0.ledger.pendingCommits(in: partitions) }
+            let commits = self.state.withLock { $0.ledger.pendingCommits(in: partitions) }
             var ok = true
-            if !offsets.isEmpty {
+            if !commits.isEmpty {
+                let offsets = commits.mapValues(\.offset)
                 do {
-                    try await self.consumer.commit(offsets)
-                    self.state.withLock { $0.ledger.committed(offsets) }
+                    try await self.consumer.commit(offsets, metadata: commits.compactMapValues(\.metadata))
+                    self.state.withLock { $0.ledger.committed(commits) }
                     self.metrics.committed(ok: true)
                     self.logger.debug("committed", metadata: ["offsets": "\(offsets.map { "\($0.key)=\($0.value)" })"])
                 } catch {

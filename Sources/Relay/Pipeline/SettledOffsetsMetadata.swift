@@ -1,0 +1,55 @@
+/// The commit metadata that carries the offsets settled beyond a partition's committed offset,
+/// so a restart (or the next owner) skips them instead of sending them again.
+///
+/// A committed offset must stop at the first unsettled record, so a record held for long (a
+/// `qualified` waiting for its `registered`, a systemic hold) would make every later, already
+/// settled record of its partition be redone after a restart. Kafka stores a metadata string
+/// with each committed offset (up to `offset.metadata.max.bytes`, 4096 by default); like
+/// Confluent's parallel consumer, the relay writes the settled offsets past the commit there.
+///
+/// Format: `rr1:` then comma-separated ranges of offsets relative to the committed offset,
+/// e.g. committed 100 with 102, 103, 104 and 110 settled → `rr1:2-4,10`. The encoding stops
+/// before ``maximumLength``; offsets left out are redone (safe: MMOLove answers `duplicate`).
+enum SettledOffsetsMetadata {
+    /// The format's prefix (and version).
+    static let prefix = "rr1:"
+    /// Kept under Kafka's default 4096-byte limit, with room to spare.
+    static let maximumLength = 3_000
+
+    /// Encodes `offsets` (all greater than `committed`) relative to `committed`; `nil` when empty.
+    static func encode(committed: Int64, settled offsets: [Int64]) -> String? {
+        let sorted = offsets.filter { $0 > committed }.sorted()
+        guard !sorted.isEmpty else { return nil }
+        var text = self.prefix
+        var index = 0
+        while index < sorted.count {
+            var end = index
+            while end + 1 < sorted.count, sorted[end + 1] == sorted[end] + 1 { end += 1 }
+            let start = sorted[index] - committed
+            let range = end > index ? "\(start)-\(sorted[end] - committed)" : "\(start)"
+            let piece = (text.count > self.prefix.count ? "," : "") + range
+            if text.count + piece.count > self.maximumLength { break }
+            text += piece
+            index = end + 1
+        }
+        return text.count > self.prefix.count ? text : nil
+    }
+
+    /// Decodes the settled offsets of `metadata` committed with `committed`; anything
+    /// unparseable (another tool's metadata) yields none.
+    static func decode(committed: Int64, metadata: String?) -> Set<Int64> {
+        guard let metadata, metadata.hasPrefix(self.prefix) else { return [] }
+        var offsets = Set<Int64>()
+        for piece in metadata.dropFirst(self.prefix.count).split(separator: ",") {
+            let bounds = piece.split(separator: "-", maxSplits: 1).compactMap { Int64($0) }
+            guard let first = bounds.first, first > 0, bounds.count == piece.split(separator: "-").count else {
+                return []
+            }
+            let last = bounds.count == 2 ? bounds[1] : first
+            // A range larger than the metadata could describe is corrupt, not a reason to allocate.
+            guard last >= first, last - first < 1_000_000 else { return [] }
+            for delta in first...last { offsets.insert(committed + delta) }
+        }
+        return offsets
+    }
+}
