@@ -127,19 +127,7 @@ extension KafkaConsumer {
         _ partitions: [KafkaTopicPartition],
         timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
-        let entries = partitions.map { ($0, Int64(0)) }
-        return try await onWorker { handle throws(KafkaError) in
-            KafkaThread.preconditionOnModuleThread()
-            return try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
-                let err = rd_kafka_committed(handle, list, timeout.rdMilliseconds)
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "committed") }
-                var result: [KafkaTopicPartition: Int64] = [:]
-                for entry in RDKafkaTopicPartitionList.read(list) where entry.offset >= 0 {
-                    result[entry.topicPartition] = entry.offset
-                }
-                return result
-            }
-        }
+        try await self.committedWithMetadata(partitions, timeout: timeout).mapValues(\.offset)
     }
 
     /// The committed offsets (next offset to read) of `partitions` with the metadata stored
