@@ -5,56 +5,86 @@ extension RelayPipeline {
     func intake(_ message: KafkaConsumerMessage) {
         self.metrics.consumed(topic: message.topic)
         let decision = self.mapper.decide(message)
-        let flow = self.state.withLock { state -> Bool? in
+        let flow = self.state.withLock { state -> Bool in
             let ticket = state.ledger.read(message.topicPartition, offset: message.offset)
             if case .skip = decision {
                 state.ledger.settle(ticket)
-                return nil
+                return false
             }
-            guard !state.stopping else { return nil }
-            state.backlog.append(Item(message: message, decision: decision, ticket: ticket))
+            guard !state.stopping else { return false }
+            let item = Item(message: message, decision: decision, ticket: ticket, sequence: state.nextSequence)
+            state.nextSequence += 1
+            if item.mayWait {
+                state.dependents.append(item)
+                state.dependentSources.insert(message.topicPartition)
+            } else {
+                state.backlog.append(item)
+            }
             self.dispatch(&state)
             return self.flowChange(&state)
         }
         if case .skip(let reason) = decision {
             self.metrics.skipped(topic: message.topic, reason: reason)
         }
-        if let flow { self.fetchDesire.yield(flow) }
+        if flow { self.fetchDesire.yield() }
     }
 
     /// Records a (cooperative, incremental) assignment.
     func assign(_ partitions: [KafkaTopicPartition]) {
-        let (count, paused) = self.state.withLock { state in
+        let count = self.state.withLock { state in
             state.assigned.formUnion(partitions)
-            return (state.assigned.count, state.paused)
+            return state.assigned.count
         }
         self.health.assigned(partitions: count)
         self.metrics.assignedPartitions(count)
         self.logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
-        // Newly assigned partitions follow the current flow state.
-        self.fetchDesire.yield(paused)
+        // Newly assigned partitions follow the current flow state (paused at once if fetching is).
+        self.fetchDesire.yield()
     }
 
     /// Starts waiting items while the window has room. Under the lock.
     func dispatch(_ state: inout State) {
-        while !state.stopping, state.running.count < self.maxInFlight, let item = state.backlog.popFirst() {
+        while !state.stopping, let item = self.nextItem(&state) {
             let task = Task { await self.process(item) }
             state.running[item.ticket] = task
+            if !item.mayWait { state.independentRunning += 1 }
         }
         self.metrics.inFlight(state.running.count)
     }
 
-    /// Whether fetching must now pause (`true`) or resume (`false`); `nil` for no change. Under the lock.
-    func flowChange(_ state: inout State) -> Bool? {
-        if !state.paused, state.backlog.count >= self.pauseThreshold {
-            state.paused = true
-            return true
+    /// The oldest waiting item allowed to start now, taken off its backlog. Under the lock.
+    ///
+    /// A window full of `qualified` events waiting (422) for their `registered` would hold
+    /// those very `registered` events in the backlog until the wait runs out, and every one
+    /// would end `rejected`. So a record that never waits for others may start even when the
+    /// window is full, as long as no such record is running: the window overshoots by at
+    /// most one, and the `registered` events keep going through.
+    func nextItem(_ state: inout State) -> Item? {
+        let open = state.running.count < self.maxInFlight
+        let independent = open || state.independentRunning == 0 ? state.backlog.first : nil
+        let dependent = open ? state.dependents.first : nil
+        switch (independent, dependent) {
+        case (let independent?, let dependent?):
+            return independent.sequence < dependent.sequence ? state.backlog.popFirst() : state.dependents.popFirst()
+        case (.some, nil): return state.backlog.popFirst()
+        case (nil, .some): return state.dependents.popFirst()
+        case (nil, nil): return nil
         }
-        if state.paused, state.backlog.count <= self.resumeThreshold {
-            state.paused = false
-            return false
-        }
-        return nil
+    }
+
+    /// Updates which fetching is paused from the backlogs' sizes; `true` when it changed. Under
+    /// the lock.
+    func flowChange(_ state: inout State) -> Bool {
+        let all = Self.hold(state.pausedAll, waiting: state.backlog.count, self.pauseThreshold, self.resumeThreshold)
+        let dependents = Self.hold(
+            state.pausedDependents, waiting: state.dependents.count, self.pauseThreshold, self.resumeThreshold)
+        defer { (state.pausedAll, state.pausedDependents) = (all, dependents) }
+        return all != state.pausedAll || dependents != state.pausedDependents
+    }
+
+    /// Hysteresis: hold from `pause` waiting records until down to `resume`.
+    private static func hold(_ holding: Bool, waiting: Int, _ pause: Int, _ resume: Int) -> Bool {
+        holding ? waiting > resume : waiting >= pause
     }
 
     /// Delivers or dead-letters one item, then settles it (or leaves it unsettled when cancelled).
@@ -83,17 +113,18 @@ extension RelayPipeline {
                 self.fail(error)
             }
         }
-        self.finish(item.ticket, settled: settled)
+        self.finish(item, settled: settled)
     }
 
     /// Frees the item's slot, settles it when done, and starts the next waiting items.
-    func finish(_ ticket: OffsetTicket, settled: Bool) {
-        let flow = self.state.withLock { state -> Bool? in
-            state.running[ticket] = nil
-            if settled { state.ledger.settle(ticket) }
+    func finish(_ item: Item, settled: Bool) {
+        let flow = self.state.withLock { state -> Bool in
+            state.running[item.ticket] = nil
+            if !item.mayWait { state.independentRunning -= 1 }
+            if settled { state.ledger.settle(item.ticket) }
             self.dispatch(&state)
             return self.flowChange(&state)
         }
-        if let flow { self.fetchDesire.yield(flow) }
+        if flow { self.fetchDesire.yield() }
     }
 }

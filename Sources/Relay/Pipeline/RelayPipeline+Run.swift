@@ -66,20 +66,34 @@ extension RelayPipeline {
         }
     }
 
-    /// Applies pause/resume requests in order (they are produced under the lock, applied here).
+    /// Makes the consumer's paused partitions follow ``State/pausedPartitions``.
+    ///
+    /// Level-triggered (each signal reads the state as it is now), so signals sent outside the
+    /// lock cannot be applied out of order. Only partitions this loop paused are resumed:
+    /// librdkafka 2.0.2 rewinds a partition that is resumed while not paused.
     private func flowControlLoop() async {
-        for await paused in self.fetchDesires {
-            let partitions = self.state.withLock { Array($0.assigned) }
-            guard !partitions.isEmpty else { continue }
-            do {
-                if paused {
-                    try await self.consumer.pause(partitions)
-                    self.logger.debug("in-flight window full; fetching paused")
-                } else {
-                    try await self.consumer.resume(partitions)
+        var paused: Set<KafkaTopicPartition> = []
+        for await _ in self.fetchDesires {
+            let wanted = self.state.withLock { $0.pausedPartitions }
+            let pause = wanted.subtracting(paused)
+            let resume = paused.subtracting(wanted)
+            if !pause.isEmpty {
+                paused.formUnion(pause)
+                do {
+                    try await self.consumer.pause(Array(pause))
+                    self.logger.debug("in-flight window full; fetching paused", metadata: ["count": "\(pause.count)"])
+                } catch {
+                    self.logger.warning("pause failed", metadata: ["error": "\(error)"])
                 }
-            } catch {
-                self.logger.warning("pause/resume failed", metadata: ["error": "\(error)"])
+            }
+            if !resume.isEmpty {
+                // A revoked partition is resumed too: it must not stay paused if it comes back.
+                paused.subtract(resume)
+                do {
+                    try await self.consumer.resume(Array(resume))
+                } catch {
+                    self.logger.warning("resume failed", metadata: ["error": "\(error)"])
+                }
             }
         }
     }
