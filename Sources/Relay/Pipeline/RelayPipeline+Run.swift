@@ -12,18 +12,31 @@ extension RelayPipeline {
             "relay consuming",
             metadata: ["topics": "\(self.topics.accountCreated),\(self.topics.milestoneReached)"]
         )
-        let intake = Task { try await self.intakeLoop() }
+        let (stops, stop) = AsyncStream.makeStream(of: Void.self)
+        // Graceful shutdown does not end the intake loop: it keeps serving rebalances until the
+        // consumer closes (records are no longer taken once draining). A partition revoked while
+        // draining is then committed and released in order. Unserved, the revocation held the
+        // poll thread for the whole revocation timeout, the member fell out of the group's
+        // generation, and its final commit was refused for every partition.
+        let intake = Task {
+            defer { stop.yield() }
+            do {
+                try await self.intakeLoop()
+            } catch is CancellationError {
+            } catch {
+                self.fail(error)
+            }
+        }
         self.state.withLock { $0.intake = intake }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.flowControlLoop() }
             group.addTask { await self.commitLoop() }
             await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
-                    if case .failure(let error) = await intake.result, !(error is CancellationError) {
-                        self.fail(error)
-                    }
+                    // Until graceful shutdown, or the intake ended (fatal error, cancellation).
+                    for await _ in stops { break }
                 } onGracefulShutdown: {
-                    intake.cancel()
+                    stop.yield()
                 }
             } onCancel: {
                 intake.cancel()
@@ -34,6 +47,8 @@ extension RelayPipeline {
         }
         await self.commitAtShutdown()
         await self.consumer.close()
+        intake.cancel()
+        await intake.value
         await self.producer.close(timeout: .seconds(10))
         self.logger.info("relay stopped")
         if let failure = self.state.withLock({ $0.failure }) {
@@ -43,7 +58,7 @@ extension RelayPipeline {
 
     /// Records a fatal failure and stops intake; ``run()`` then drains and rethrows it.
     func fail(_ error: any Error) {
-        let intake = self.state.withLock { state -> Task<Void, any Error>? in
+        let intake = self.state.withLock { state -> Task<Void, Never>? in
             if state.failure == nil { state.failure = error }
             return state.intake
         }

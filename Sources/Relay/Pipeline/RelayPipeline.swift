@@ -53,7 +53,7 @@ public final class RelayPipeline: Sendable {
         /// The partitions that delivered records to ``dependents``.
         var dependentSources: Set<KafkaTopicPartition> = []
         var stopping = false
-        var intake: Task<Void, any Error>?
+        var intake: Task<Void, Never>?
         var failure: (any Error & Sendable)?
 
         /// Records waiting for a slot.
