@@ -12,18 +12,31 @@ extension RelayPipeline {
             "relay consuming",
             metadata: ["topics": "\(self.topics.accountCreated),\(self.topics.milestoneReached)"]
         )
-        let intake = Task { try await self.intakeLoop() }
+        let (stops, stop) = AsyncStream.makeStream(of: Void.self)
+        // Graceful shutdown does not end the intake loop: it keeps serving rebalances until the
+        // consumer closes (records are no longer taken once draining). A partition revoked while
+        // draining is then committed and released in order. Unserved, the revocation held the
+        // poll thread for the whole revocation timeout, the member fell out of the group's
+        // generation, and its final commit was refused for every partition.
+        let intake = Task {
+            defer { stop.yield() }
+            do {
+                try await self.intakeLoop()
+            } catch is CancellationError {
+            } catch {
+                self.fail(error)
+            }
+        }
         self.state.withLock { $0.intake = intake }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.flowControlLoop() }
             group.addTask { await self.commitLoop() }
             await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
-                    if case .failure(let error) = await intake.result, !(error is CancellationError) {
-                        self.fail(error)
-                    }
+                    // Until graceful shutdown, or the intake ended (fatal error, cancellation).
+                    for await _ in stops { break }
                 } onGracefulShutdown: {
-                    intake.cancel()
+                    stop.yield()
                 }
             } onCancel: {
                 intake.cancel()
@@ -34,6 +47,8 @@ extension RelayPipeline {
         }
         await self.commitAtShutdown()
         await self.consumer.close()
+        intake.cancel()
+        await intake.value
         await self.producer.close(timeout: .seconds(10))
         self.logger.info("relay stopped")
         if let failure = self.state.withLock({ $0.failure }) {
@@ -43,7 +58,7 @@ extension RelayPipeline {
 
     /// Records a fatal failure and stops intake; ``run()`` then drains and rethrows it.
     func fail(_ error: any Error) {
-        let intake = self.state.withLock { state -> Task<Void, any Error>? in
+        let intake = self.state.withLock { state -> Task<Void, Never>? in
             if state.failure == nil { state.failure = error }
             return state.intake
         }
@@ -66,20 +81,34 @@ extension RelayPipeline {
         }
     }
 
-    /// Applies pause/resume requests in order (they are produced under the lock, applied here).
+    /// Makes the consumer's paused partitions follow ``State/pausedPartitions``.
+    ///
+    /// Level-triggered (each signal reads the state as it is now), so signals sent outside the
+    /// lock cannot be applied out of order. Only partitions this loop paused are resumed:
+    /// librdkafka 2.0.2 rewinds a partition that is resumed while not paused.
     private func flowControlLoop() async {
-        for await paused in self.fetchDesires {
-            let partitions = self.state.withLock { Array($0.assigned) }
-            guard !partitions.isEmpty else { continue }
-            do {
-                if paused {
-                    try await self.consumer.pause(partitions)
-                    self.logger.debug("in-flight window full; fetching paused")
-                } else {
-                    try await self.consumer.resume(partitions)
+        var paused: Set<KafkaTopicPartition> = []
+        for await _ in self.fetchDesires {
+            let wanted = self.state.withLock { $0.pausedPartitions }
+            let pause = wanted.subtracting(paused)
+            let resume = paused.subtracting(wanted)
+            if !pause.isEmpty {
+                paused.formUnion(pause)
+                do {
+                    try await self.consumer.pause(Array(pause))
+                    self.logger.debug("in-flight window full; fetching paused", metadata: ["count": "\(pause.count)"])
+                } catch {
+                    self.logger.warning("pause failed", metadata: ["error": "\(error)"])
                 }
-            } catch {
-                self.logger.warning("pause/resume failed", metadata: ["error": "\(error)"])
+            }
+            if !resume.isEmpty {
+                // A revoked partition is resumed too: it must not stay paused if it comes back.
+                paused.subtract(resume)
+                do {
+                    try await self.consumer.resume(Array(resume))
+                } catch {
+                    self.logger.warning("resume failed", metadata: ["error": "\(error)"])
+                }
             }
         }
     }

@@ -4,13 +4,16 @@ extension RelayPipeline {
     /// Settles and commits what a revocation takes away, then lets the consumer release it.
     func revoke(_ revocation: KafkaRevocation) async {
         let partitions = Set(revocation.partitions)
-        let flow = self.state.withLock { state -> Bool? in
+        self.state.withLock { state in
             // Waiting records of these partitions are the next owner's: uncommitted, redelivered.
             state.backlog.removeAll { partitions.contains($0.ticket.partition) }
+            state.dependents.removeAll { partitions.contains($0.ticket.partition) }
+            state.dependentSources.subtract(partitions)
             state.assigned.subtract(partitions)
-            return self.flowChange(&state)
+            _ = self.flowChange(&state)
         }
-        if let flow { self.fetchDesire.yield(flow) }
+        // Revoked partitions leave the paused set either way.
+        self.fetchDesire.yield()
         if !revocation.isLost {
             await self.waitUntilIdle(partitions, timeout: self.revocationDrain)
         }
@@ -36,8 +39,9 @@ extension RelayPipeline {
         self.health.draining()
         let waiting = self.state.withLock { state -> Int in
             state.stopping = true
-            let waiting = state.backlog.count
+            let waiting = state.waiting
             state.backlog.removeAll { _ in true }
+            state.dependents.removeAll { _ in true }
             return waiting
         }
         let inFlight = self.state.withLock { $0.running.count }

@@ -22,18 +22,49 @@ public final class RelayPipeline: Sendable {
         var message: KafkaConsumerMessage
         var decision: RelayDecision
         var ticket: OffsetTicket
+        /// Intake order, to start the two backlogs' records oldest first.
+        var sequence: UInt64
+
+        /// Whether the delivery may wait for another record of its account: a `qualified` (or
+        /// `reversed`) answered 422 waits for the account's `registered`.
+        var mayWait: Bool {
+            if case .deliver(let request) = self.decision { return request.kind != .registered }
+            return false
+        }
     }
 
     /// Everything the pipeline mutates, under one lock (no awaits inside).
     struct State: Sendable {
         var ledger = OffsetLedger()
+        /// Records waiting for a slot that never wait for others once started.
         var backlog = WorkQueue<Item>()
+        /// Records waiting for a slot whose delivery may wait for another (see ``Item/mayWait``).
+        var dependents = WorkQueue<Item>()
+        var nextSequence: UInt64 = 0
         var running: [OffsetTicket: Task<Void, Never>] = [:]
+        /// Running records that are not ``Item/mayWait``.
+        var independentRunning = 0
         var assigned: Set<KafkaTopicPartition> = []
-        var paused = false
+        /// Fetching paused for every assigned partition: ``backlog`` is full.
+        var pausedAll = false
+        /// Fetching paused for ``dependentSources``: ``dependents`` is full. The other
+        /// partitions keep going, since they carry the `registered` events those wait for.
+        var pausedDependents = false
+        /// The partitions that delivered records to ``dependents``.
+        var dependentSources: Set<KafkaTopicPartition> = []
         var stopping = false
-        var intake: Task<Void, any Error>?
+        var intake: Task<Void, Never>?
         var failure: (any Error & Sendable)?
+
+        /// Records waiting for a slot.
+        var waiting: Int { self.backlog.count + self.dependents.count }
+
+        /// The assigned partitions whose fetching should be paused now.
+        var pausedPartitions: Set<KafkaTopicPartition> {
+            if self.pausedAll { return self.assigned }
+            if self.pausedDependents { return self.assigned.intersection(self.dependentSources) }
+            return []
+        }
     }
 
     let consumer: KafkaConsumer
@@ -53,8 +84,9 @@ public final class RelayPipeline: Sendable {
     let revocationDrain: Duration
     let state = Mutex(State())
     let commitLock = AsyncLock()
-    let fetchDesires: AsyncStream<Bool>
-    let fetchDesire: AsyncStream<Bool>.Continuation
+    /// Signals that the partitions to pause (``State/pausedPartitions``) may have changed.
+    let fetchDesires: AsyncStream<Void>
+    let fetchDesire: AsyncStream<Void>.Continuation
 
     /// Creates the pipeline over an existing consumer and producer, which it then owns: ``run()``
     /// subscribes, and closes both at the end.
@@ -101,11 +133,13 @@ public final class RelayPipeline: Sendable {
         self.commitInterval = configuration.commitInterval
         self.drainTimeout = configuration.drainTimeout
         self.revocationDrain = revocationDrain
-        (self.fetchDesires, self.fetchDesire) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .unbounded)
+        (self.fetchDesires, self.fetchDesire) = AsyncStream.makeStream(
+            of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Backlog size at which fetching pauses: a whole window is waiting behind a full window.
+    /// Backlog size (of either backlog) at which fetching pauses: a whole window is waiting
+    /// behind a full window.
     var pauseThreshold: Int { self.maxInFlight }
-    /// Backlog size at which fetching resumes.
+    /// Backlog size (of either backlog) at which fetching resumes.
     var resumeThreshold: Int { self.maxInFlight / 2 }
 }

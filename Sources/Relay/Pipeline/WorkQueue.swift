@@ -8,6 +8,9 @@ struct WorkQueue<Element: Sendable>: Sendable {
     /// Whether none are waiting.
     var isEmpty: Bool { self.count == 0 }
 
+    /// The head, if any.
+    var first: Element? { self.head < self.elements.count ? self.elements[self.head] : nil }
+
     /// Appends at the tail.
     mutating func append(_ element: Element) {
         self.elements.append(element)
