@@ -92,7 +92,15 @@ public struct RelayService: Service {
         )
         // The ops server must outlive the drain (probes and metrics during shutdown), so it runs
         // detached from the graceful-shutdown signal and is cancelled once the pipeline is done.
-        let opsTask = Task.detached { try await ops.run() }
+        let opsTask = Task.detached {
+            do {
+                try await ops.run()
+            } catch where !(error is CancellationError) && !Task.isCancelled {
+                // Without its probes Kubernetes cannot tell a healthy relay from a stuck one:
+                // a port that cannot be bound stops the relay (exit 1) instead of running blind.
+                pipeline.fail(error)
+            }
+        }
         defer { opsTask.cancel() }
         self.logger.info("relay starting", metadata: ["configuration": "\(configuration.redactedSummary)"])
         try await pipeline.run()
