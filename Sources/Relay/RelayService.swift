@@ -95,7 +95,7 @@ public struct RelayService: Service {
         let opsTask = Task.detached {
             do {
                 try await ops.run()
-            } catch where !(error is CancellationError) && !Task.isCancelled {
+            } catch  where !(error is CancellationError) && !Task.isCancelled {
                 // Without its probes Kubernetes cannot tell a healthy relay from a stuck one:
                 // a port that cannot be bound stops the relay (exit 1) instead of running blind.
                 pipeline.fail(error)
