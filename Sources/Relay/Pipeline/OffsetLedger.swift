@@ -95,6 +95,11 @@ struct OffsetLedger: Sendable {
         for partition in partitions { self.entries[partition] = nil }
     }
 
+    /// Records read from the partition's oldest unsettled one on (0 when all are settled).
+    func window(_ partition: KafkaTopicPartition) -> Int64 {
+        self.entries[partition]?.progress.window ?? 0
+    }
+
     /// Records read but not committed, per partition.
     var commitLags: [KafkaTopicPartition: Int64] {
         self.entries.mapValues { $0.progress.commitLag }

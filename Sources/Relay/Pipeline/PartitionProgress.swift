@@ -89,6 +89,12 @@ struct PartitionProgress: Sendable {
         return SettledOffsetsMetadata.encode(committed: committable, settled: settledBeyond)
     }
 
+    /// Records read from the first unsettled offset on (0 when all are settled).
+    var window: Int64 {
+        guard self.head < self.offsets.count, let lastRead else { return 0 }
+        return lastRead + 1 - self.offsets[self.head]
+    }
+
     /// Read but not settled, counting from the first unsettled offset.
     var unsettled: Int { self.settled[self.head...].lazy.filter { !$0 }.count }
 

@@ -8,18 +8,19 @@ extension RelayPipeline {
         var settledEarlier = false
         let flow = self.state.withLock { state -> Bool in
             let ticket = state.ledger.read(message.topicPartition, offset: message.offset)
+            let overlong = self.windowChange(&state, message.topicPartition)
             if state.ledger.wasSettledEarlier(ticket) {
                 // Settled by this group before the last restart or rebalance (commit metadata):
                 // its outcome is already published; doing it again would only duplicate it.
                 settledEarlier = true
                 state.ledger.settle(ticket)
-                return false
+                return self.windowChange(&state, message.topicPartition) || overlong
             }
             if case .skip = decision {
                 state.ledger.settle(ticket)
-                return false
+                return self.windowChange(&state, message.topicPartition) || overlong
             }
-            guard !state.stopping else { return false }
+            guard !state.stopping else { return overlong }
             let item = Item(message: message, decision: decision, ticket: ticket, sequence: state.nextSequence)
             state.nextSequence += 1
             if item.mayWait {
@@ -29,7 +30,7 @@ extension RelayPipeline {
                 state.backlog.append(item)
             }
             self.dispatch(&state)
-            return self.flowChange(&state)
+            return self.flowChange(&state) || overlong
         }
         if settledEarlier {
             self.metrics.settledEarlier(topic: message.topic)
@@ -104,6 +105,24 @@ extension RelayPipeline {
         return all != state.pausedAll || dependents != state.pausedDependents
     }
 
+    /// Pauses a partition read too far past its oldest unsettled record, resumes it at half;
+    /// `true` when that changed. Under the lock.
+    func windowChange(_ state: inout State, _ partition: KafkaTopicPartition) -> Bool {
+        let window = state.ledger.window(partition)
+        let holding = state.overlongPartitions.contains(partition)
+        let hold = holding ? window > self.ledgerWindowLimit / 2 : window >= self.ledgerWindowLimit
+        guard hold != holding else { return false }
+        if hold {
+            state.overlongPartitions.insert(partition)
+            self.logger.warning(
+                "a held record keeps this partition's commit back; fetching it pauses",
+                metadata: ["partition": "\(partition)", "records_past_it": "\(window)"])
+        } else {
+            state.overlongPartitions.remove(partition)
+        }
+        return true
+    }
+
     /// Hysteresis: hold from `pause` waiting records until down to `resume`.
     private static func hold(_ holding: Bool, waiting: Int, _ pause: Int, _ resume: Int) -> Bool {
         holding ? waiting > resume : waiting >= pause
@@ -143,9 +162,13 @@ extension RelayPipeline {
         let flow = self.state.withLock { state -> Bool in
             state.running[item.ticket] = nil
             if !item.mayWait { state.independentRunning -= 1 }
-            if settled { state.ledger.settle(item.ticket) }
+            var overlong = false
+            if settled {
+                state.ledger.settle(item.ticket)
+                overlong = self.windowChange(&state, item.ticket.partition)
+            }
             self.dispatch(&state)
-            return self.flowChange(&state)
+            return self.flowChange(&state) || overlong
         }
         if flow { self.fetchDesire.yield() }
     }

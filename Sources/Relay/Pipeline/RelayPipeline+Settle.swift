@@ -9,6 +9,7 @@ extension RelayPipeline {
             state.backlog.removeAll { partitions.contains($0.ticket.partition) }
             state.dependents.removeAll { partitions.contains($0.ticket.partition) }
             state.dependentSources.subtract(partitions)
+            state.overlongPartitions.subtract(partitions)
             state.assigned.subtract(partitions)
             _ = self.flowChange(&state)
         }

@@ -52,6 +52,10 @@ public final class RelayPipeline: Sendable {
         var pausedDependents = false
         /// The partitions that delivered records to ``dependents``.
         var dependentSources: Set<KafkaTopicPartition> = []
+        /// Partitions paused because too many records were read past their oldest unsettled
+        /// one (a record held for long while the partition keeps flowing): the ledger keeps an
+        /// entry per such record, so without this its memory would grow for as long as the hold.
+        var overlongPartitions: Set<KafkaTopicPartition> = []
         var stopping = false
         var intake: Task<Void, Never>?
         var failure: (any Error & Sendable)?
@@ -62,8 +66,9 @@ public final class RelayPipeline: Sendable {
         /// The assigned partitions whose fetching should be paused now.
         var pausedPartitions: Set<KafkaTopicPartition> {
             if self.pausedAll { return self.assigned }
-            if self.pausedDependents { return self.assigned.intersection(self.dependentSources) }
-            return []
+            let overlong = self.assigned.intersection(self.overlongPartitions)
+            if self.pausedDependents { return self.assigned.intersection(self.dependentSources).union(overlong) }
+            return overlong
         }
     }
 
@@ -82,6 +87,9 @@ public final class RelayPipeline: Sendable {
     /// How long a revocation waits for its partitions' in-flight work before abandoning it;
     /// below the consumer's revocation timeout so the commit still lands before the release.
     let revocationDrain: Duration
+    /// Records read past a partition's oldest unsettled one before fetching it pauses (resumes
+    /// at half); bounds the ledger at about 9 bytes per record.
+    let ledgerWindowLimit: Int64
     let state = Mutex(State())
     let commitLock = AsyncLock()
     /// Signals that the partitions to pause (``State/pausedPartitions``) may have changed.
@@ -99,6 +107,8 @@ public final class RelayPipeline: Sendable {
     ///   - metrics: The relay's metrics.
     ///   - health: Readiness and liveness state.
     ///   - revocationDrain: Bound on waiting for a revoked partition's in-flight work.
+    ///   - ledgerWindowLimit: Records read past a partition's oldest unsettled one before its
+    ///     fetching pauses.
     ///   - logger: Where pipeline logs go.
     public init(
         configuration: RelayConfiguration,
@@ -108,8 +118,10 @@ public final class RelayPipeline: Sendable {
         metrics: RelayMetrics,
         health: RelayHealth,
         revocationDrain: Duration = .seconds(7),
+        ledgerWindowLimit: Int64 = 100_000,
         logger: Logger
     ) {
+        self.ledgerWindowLimit = max(1, ledgerWindowLimit)
         self.consumer = consumer
         self.producer = producer
         self.topics = configuration.kafka.topics

@@ -1,0 +1,110 @@
+import AsyncHTTPClient
+import Foundation
+import Kafka
+import Logging
+import ReferralKit
+import ReferralSandbox
+import Relay
+import Testing
+
+@testable import Relay
+
+/// One record held for long (a `qualified` whose `registered` never comes) keeps its
+/// partition's commit back while the partition keeps flowing; the ledger keeps an entry per
+/// record read past it, so fetching that partition pauses at the ledger window limit instead
+/// of letting memory grow for as long as the hold lasts.
+@Suite(.timeLimit(.minutes(1)))
+struct RelayLedgerBoundTests {
+    @Test func aHeldRecordPausesItsPartitionAtTheLedgerLimit() async throws {
+        let bounded = try await Self.consumedBehindAHeldRecord(ledgerWindowLimit: 50)
+        let unbounded = try await Self.consumedBehindAHeldRecord(ledgerWindowLimit: 100_000)
+        print("ledger bound: \(bounded) records read behind a held record with limit 50, \(unbounded) without")
+        // The consumer's own buffer (1,024 records) still drains after the pause.
+        #expect(bounded < 1_200, "fetching went on past the limit: \(bounded) records read")
+        #expect(unbounded == 3_001, "control: without the limit every record is read")
+    }
+
+    /// Runs a pipeline over one held milestone followed by 3,000 records to skip and returns
+    /// how many records it read within a few seconds.
+    static func consumedBehindAHeldRecord(ledgerWindowLimit: Int64) async throws -> Int {
+        let cluster = try await RelayGroupHarness.cluster(partitions: 1)
+        let secret = ReferralSecret("ledger-bound-\(UUID().uuidString)")
+        let (addresses, listening) = AsyncStream.makeStream(of: SandboxAddress.self)
+        let sandbox = SandboxServer(
+            configuration: SandboxConfiguration(port: 0, servers: [.init(id: "srv_group", secrets: [secret])])
+        ) { address in
+            listening.yield(address)
+            listening.finish()
+        }
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await sandbox.run() }
+            defer { tasks.cancelAll() }
+            var iterator = addresses.makeAsyncIterator()
+            let address = try #require(await iterator.next())
+            let configuration = RelayGroupHarness.configuration(
+                cluster: cluster, group: "ledger-\(UUID().uuidString)", sandbox: address, secret: secret)
+
+            let producer = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]),
+                logger: RelayGroupHarness.logger
+            )
+            let topic = RelayGroupHarness.topics.milestoneReached
+            let held = #"{"account_id":"acct-held","milestone":"level_10","mmref":"mmref_held"}"#
+            _ = try await producer.send(KafkaProducerRecord(topic: topic, value: Array(held.utf8)))
+            try await withThrowingTaskGroup(of: Void.self) { sends in
+                for index in 0..<3_000 {
+                    sends.addTask {
+                        let value = #"{"account_id":"acct-\#(index)","milestone":"level_10","mmref":null}"#
+                        _ = try await producer.send(KafkaProducerRecord(topic: topic, value: Array(value.utf8)))
+                    }
+                }
+                try await sends.waitForAll()
+            }
+            await producer.close()
+
+            let telemetry = RelayTelemetry()
+            let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+            let health = RelayHealth()
+            let metrics = RelayMetrics(factory: telemetry.factory)
+            let pipeline = RelayPipeline(
+                configuration: configuration,
+                consumer: try KafkaConsumer(
+                    configuration: configuration.consumerConfiguration(clientID: "ledger-test"),
+                    logger: RelayGroupHarness.logger),
+                producer: try KafkaProducer(
+                    configuration: configuration.producerConfiguration(clientID: "ledger-test"),
+                    logger: RelayGroupHarness.logger),
+                deliverer: try Deliverer(
+                    mmolove: configuration.mmolove, delivery: configuration.delivery, httpClient: httpClient,
+                    metrics: metrics, health: health, logger: RelayGroupHarness.logger),
+                metrics: metrics,
+                health: health,
+                ledgerWindowLimit: ledgerWindowLimit,
+                logger: RelayGroupHarness.logger
+            )
+            let running = Task { try await pipeline.run() }
+            // Joining the mock's group takes ~3 s; then reading 3,000 small records is quick.
+            let deadline = ContinuousClock.now + .seconds(12)
+            var consumed = 0
+            var stableSince = ContinuousClock.now
+            while ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(250))
+                let now = Self.consumed(telemetry)
+                if now != consumed { (consumed, stableSince) = (now, ContinuousClock.now) }
+                if consumed > 0, ContinuousClock.now - stableSince > .seconds(2) { break }
+            }
+            running.cancel()
+            _ = try? await running.value
+            try await httpClient.shutdown()
+            return consumed
+        }
+    }
+
+    /// `relay_records_consumed_total` summed over topics.
+    static func consumed(_ telemetry: RelayTelemetry) -> Int {
+        telemetry.exposition().split(separator: "\n")
+            .filter { $0.hasPrefix(RelayMetrics.Name.consumed + "{") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+            .reduce(0) { $0 + Int($1) }
+    }
+}
