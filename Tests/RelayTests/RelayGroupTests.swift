@@ -21,19 +21,7 @@ struct RelayGroupTests {
         let accounts = (0..<120).map { String(format: "acct-%04d", $0) }
         var faults = SandboxFaults.none
         faults.latencyMilliseconds = 15
-        let (addresses, listening) = AsyncStream.makeStream(of: SandboxAddress.self)
-        let sandbox = SandboxServer(
-            configuration: SandboxConfiguration(
-                port: 0, servers: [.init(id: "srv_group", secrets: [secret])], faults: faults)
-        ) { address in
-            listening.yield(address)
-            listening.finish()
-        }
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await sandbox.run() }
-            defer { tasks.cancelAll() }
-            var iterator = addresses.makeAsyncIterator()
-            let address = try #require(await iterator.next())
+        try await RelayGroupHarness.withSandbox(secret: secret, faults: faults) { sandbox, address, tasks in
             let configuration = RelayGroupHarness.configuration(
                 cluster: cluster, group: group, sandbox: address, secret: secret, maxInFlight: 8)
 

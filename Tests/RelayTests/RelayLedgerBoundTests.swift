@@ -19,8 +19,9 @@ struct RelayLedgerBoundTests {
         let bounded = try await Self.consumedBehindAHeldRecord(ledgerWindowLimit: 50)
         let unbounded = try await Self.consumedBehindAHeldRecord(ledgerWindowLimit: 100_000)
         print("ledger bound: \(bounded) records read behind a held record with limit 50, \(unbounded) without")
-        // The consumer's own buffer (1,024 records) still drains after the pause.
-        #expect(bounded < 1_200, "fetching went on past the limit: \(bounded) records read")
+        // After the pause the consumer's own buffer (1,024 records) and a fetch already in flight
+        // still drain: 1,070–1,216 measured; all 3,001 would mean no pause.
+        #expect(bounded < 2_000, "fetching went on past the limit: \(bounded) records read")
         #expect(unbounded == 3_001, "control: without the limit every record is read")
     }
 
@@ -29,18 +30,7 @@ struct RelayLedgerBoundTests {
     static func consumedBehindAHeldRecord(ledgerWindowLimit: Int64) async throws -> Int {
         let cluster = try await RelayGroupHarness.cluster(partitions: 1)
         let secret = ReferralSecret("ledger-bound-\(UUID().uuidString)")
-        let (addresses, listening) = AsyncStream.makeStream(of: SandboxAddress.self)
-        let sandbox = SandboxServer(
-            configuration: SandboxConfiguration(port: 0, servers: [.init(id: "srv_group", secrets: [secret])])
-        ) { address in
-            listening.yield(address)
-            listening.finish()
-        }
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await sandbox.run() }
-            defer { tasks.cancelAll() }
-            var iterator = addresses.makeAsyncIterator()
-            let address = try #require(await iterator.next())
+        return try await RelayGroupHarness.withSandbox(secret: secret) { sandbox, address, tasks in
             let configuration = RelayGroupHarness.configuration(
                 cluster: cluster, group: "ledger-\(UUID().uuidString)", sandbox: address, secret: secret)
 

@@ -19,19 +19,7 @@ struct RelayShutdownRebalanceTests {
         let group = "relay-shutdown-\(UUID().uuidString)"
         var faults = SandboxFaults.none
         faults.latencyMilliseconds = 6_000
-        let (addresses, listening) = AsyncStream.makeStream(of: SandboxAddress.self)
-        let sandbox = SandboxServer(
-            configuration: SandboxConfiguration(
-                port: 0, servers: [.init(id: "srv_group", secrets: [secret])], faults: faults)
-        ) { address in
-            listening.yield(address)
-            listening.finish()
-        }
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await sandbox.run() }
-            defer { tasks.cancelAll() }
-            var iterator = addresses.makeAsyncIterator()
-            let address = try #require(await iterator.next())
+        try await RelayGroupHarness.withSandbox(secret: secret, faults: faults) { sandbox, address, tasks in
             // Slow work on every partition that outlasts the consumer's 10 s revocation timeout
             // (each `qualified` is refused until its wait of 14 s is over), no periodic commit:
             // everything this member settles is committed at shutdown or not at all.

@@ -18,18 +18,7 @@ struct RelayWindowOrderingTests {
         let secret = ReferralSecret("window-test-secret-\(UUID().uuidString)")
         let group = "relay-window-\(UUID().uuidString)"
         let accounts = (0..<8).map { String(format: "acct-%04d", $0) }
-        let (addresses, listening) = AsyncStream.makeStream(of: SandboxAddress.self)
-        let sandbox = SandboxServer(
-            configuration: SandboxConfiguration(port: 0, servers: [.init(id: "srv_group", secrets: [secret])])
-        ) { address in
-            listening.yield(address)
-            listening.finish()
-        }
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await sandbox.run() }
-            defer { tasks.cancelAll() }
-            var iterator = addresses.makeAsyncIterator()
-            let address = try #require(await iterator.next())
+        try await RelayGroupHarness.withSandbox(secret: secret) { sandbox, address, tasks in
             // A window of 4 and twice as many milestones arriving before their accounts.
             var configuration = RelayGroupHarness.configuration(
                 cluster: cluster, group: group, sandbox: address, secret: secret, maxInFlight: 4)

@@ -23,6 +23,30 @@ enum RelayGroupHarness {
         return cluster
     }
 
+    /// Runs `body` with an in-process sandbox serving `srv_group` (with `secret`) on loopback
+    /// port 0, inside a task group the body may add relays to; everything is cancelled after it.
+    static func withSandbox<Result: Sendable>(
+        secret: ReferralSecret,
+        faults: SandboxFaults = .none,
+        _ body: (SandboxServer, SandboxAddress, inout ThrowingTaskGroup<Void, any Error>) async throws -> Result
+    ) async throws -> Result {
+        let (addresses, listening) = AsyncStream.makeStream(of: SandboxAddress.self)
+        let sandbox = SandboxServer(
+            configuration: SandboxConfiguration(
+                port: 0, servers: [.init(id: "srv_group", secrets: [secret])], faults: faults)
+        ) { address in
+            listening.yield(address)
+            listening.finish()
+        }
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { tasks in
+            tasks.addTask { try await sandbox.run() }
+            defer { tasks.cancelAll() }
+            var iterator = addresses.makeAsyncIterator()
+            guard let address = await iterator.next() else { throw CancellationError() }
+            return try await body(sandbox, address, &tasks)
+        }
+    }
+
     /// A relay configuration for the embedded broker and a sandbox; fast commits, short
     /// backoffs, and a session timeout the mock can rebalance within a test's time.
     static func configuration(
