@@ -84,17 +84,8 @@ final class RelayHarness {
             faults: faults,
             seed: 7
         )
-        let (addresses, continuation) = AsyncStream.makeStream(of: SandboxAddress.self)
-        let server = SandboxServer(configuration: configuration) { address in
-            continuation.yield(address)
-            continuation.finish()
-        }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            var iterator = addresses.makeAsyncIterator()
-            guard let address = await iterator.next() else {
-                throw SandboxError(.bindFailed, reason: "sandbox stopped before listening")
-            }
+        // Stopped gracefully after the body: cancelling a server that still has clients traps in NIO.
+        return try await SandboxServer.withRunning(configuration: configuration) { server, address in
             let harness = try RelayHarness(
                 cluster: cluster,
                 producer: producer,
@@ -103,7 +94,6 @@ final class RelayHarness {
                 secret: secret,
                 directory: directory
             )
-            defer { group.cancelAll() }
             do {
                 let result = try await body(harness)
                 await harness.stopRelays()

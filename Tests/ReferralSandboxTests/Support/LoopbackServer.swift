@@ -1,4 +1,6 @@
 import Hummingbird
+import Logging
+import ServiceLifecycle
 import Testing
 
 /// Runs a throwaway Hummingbird router on 127.0.0.1 with a port picked by the kernel, for client
@@ -17,12 +19,21 @@ enum LoopbackServer {
                 continuation.finish()
             }
         )
+        // Stopped with a graceful shutdown: cancelling a server that still has clients traps in NIO.
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [application], logger: Logger(label: "loopback", factory: { _ in SwiftLogNoOpLogHandler() })))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.run() }
+            group.addTask { try await services.run() }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
-            try await body("http://127.0.0.1:\(port)")
-            group.cancelAll()
+            do {
+                try await body("http://127.0.0.1:\(port)")
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+            await services.triggerGracefulShutdown()
         }
     }
 }

@@ -39,23 +39,9 @@ enum SandboxHarness {
         clock: ReferralClock = .system,
         _ body: (SandboxAddress, SandboxServer) async throws -> Result
     ) async throws -> Result {
-        let (addresses, continuation) = AsyncStream.makeStream(of: SandboxAddress.self)
-        let server = SandboxServer(
-            configuration: configuration,
-            clock: clock
-        ) { address in
-            continuation.yield(address)
-            continuation.finish()
-        }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            var iterator = addresses.makeAsyncIterator()
-            guard let address = await iterator.next() else {
-                throw SandboxError(.bindFailed, reason: "sandbox stopped before listening")
-            }
-            let result = try await body(address, server)
-            group.cancelAll()
-            return result
+        // Stopped gracefully after the body: cancelling a server that still has clients traps in NIO.
+        try await SandboxServer.withRunning(configuration: configuration, clock: clock) { server, address in
+            try await body(address, server)
         }
     }
 

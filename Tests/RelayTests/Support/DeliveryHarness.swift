@@ -69,16 +69,9 @@ struct DeliveryHarness {
         random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         _ body: (DeliveryHarness) async throws -> Result
     ) async throws -> Result {
-        let (addresses, continuation) = AsyncStream.makeStream(of: SandboxAddress.self)
-        let server = SandboxServer(configuration: Self.sandboxConfiguration(faults: faults)) { address in
-            continuation.yield(address)
-            continuation.finish()
-        }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            defer { group.cancelAll() }
-            var iterator = addresses.makeAsyncIterator()
-            let address = try #require(await iterator.next())
+        // Stopped gracefully after the body: cancelling a server that still has clients traps in NIO.
+        return try await SandboxServer.withRunning(configuration: Self.sandboxConfiguration(faults: faults)) {
+            server, address in
             let registry = PrometheusCollectorRegistry()
             let health = RelayHealth()
             let deliverer = try Deliverer(

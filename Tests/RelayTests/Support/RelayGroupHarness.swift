@@ -30,20 +30,14 @@ enum RelayGroupHarness {
         faults: SandboxFaults = .none,
         _ body: (SandboxServer, SandboxAddress, inout ThrowingTaskGroup<Void, any Error>) async throws -> Result
     ) async throws -> Result {
-        let (addresses, listening) = AsyncStream.makeStream(of: SandboxAddress.self)
-        let sandbox = SandboxServer(
-            configuration: SandboxConfiguration(
-                port: 0, servers: [.init(id: "srv_group", secrets: [secret])], faults: faults)
-        ) { address in
-            listening.yield(address)
-            listening.finish()
-        }
-        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { tasks in
-            tasks.addTask { try await sandbox.run() }
-            defer { tasks.cancelAll() }
-            var iterator = addresses.makeAsyncIterator()
-            guard let address = await iterator.next() else { throw CancellationError() }
-            return try await body(sandbox, address, &tasks)
+        let configuration = SandboxConfiguration(
+            port: 0, servers: [.init(id: "srv_group", secrets: [secret])], faults: faults)
+        // Stopped gracefully after the body: cancelling a server that still has clients traps in NIO.
+        return try await SandboxServer.withRunning(configuration: configuration) { sandbox, address in
+            try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { tasks in
+                defer { tasks.cancelAll() }
+                return try await body(sandbox, address, &tasks)
+            }
         }
     }
 
