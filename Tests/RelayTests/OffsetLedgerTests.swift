@@ -55,14 +55,14 @@ import Testing
         #expect(ledger.pendingCommits().isEmpty, "offset 4 is behind the committed 8: nothing to commit")
     }
 
-    @Test func memoryStaysBoundedByTheUnsettledWindow() {
+    @Test func aLongRunOfSettledRecordsCommitsToItsEnd() {
         var progress = PartitionProgress()
         for offset in Int64(0)..<100_000 {
             _ = progress.read(offset)
             progress.settle(offset)
         }
         #expect(progress.committable == 100_000)
-        #expect(progress.unsettled == 0)
+        #expect(progress.window == 0)
     }
 
     @Test func settlingOutOfOrderAcrossManyOffsets() {

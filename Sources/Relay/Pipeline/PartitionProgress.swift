@@ -75,18 +75,14 @@ struct PartitionProgress: Sendable {
         return (committable, metadata)
     }
 
-    /// The settled offsets past `committable`: settled in the window, plus earlier members'
-    /// settled offsets not read yet.
+    /// The settled offsets past `committable`: settled in the window, then earlier members'
+    /// settled offsets not read yet (all ascending), encoded until the metadata is full.
     private func metadata(for committable: Int64) -> String? {
-        var settledBeyond: [Int64] = []
-        if self.head < self.offsets.count {
-            for index in self.head..<self.offsets.count where self.settled[index] {
-                settledBeyond.append(self.offsets[index])
-            }
-        }
+        let window = (self.head..<self.offsets.count).lazy.filter { self.settled[$0] }.map { self.offsets[$0] }
         let lastRead = self.lastRead ?? Int64.min
-        settledBeyond.append(contentsOf: self.settledEarlier.lazy.filter { $0 > lastRead })
-        return SettledOffsetsMetadata.encode(committed: committable, settled: settledBeyond)
+        let notYetRead = self.settledEarlier.filter { $0 > lastRead }.sorted()
+        return SettledOffsetsMetadata.encode(
+            committed: committable, settled: [AnySequence(window), AnySequence(notYetRead)].joined())
     }
 
     /// Records read from the first unsettled offset on (0 when all are settled).
@@ -94,9 +90,6 @@ struct PartitionProgress: Sendable {
         guard self.head < self.offsets.count, let lastRead else { return 0 }
         return lastRead + 1 - self.offsets[self.head]
     }
-
-    /// Read but not settled, counting from the first unsettled offset.
-    var unsettled: Int { self.settled[self.head...].lazy.filter { !$0 }.count }
 
     /// Records read but not committed (the commit lag of this member).
     var commitLag: Int64 {

@@ -16,22 +16,32 @@ enum SettledOffsetsMetadata {
     /// Kept under Kafka's default 4096-byte limit, with room to spare.
     static let maximumLength = 3_000
 
-    /// Encodes `offsets` (all greater than `committed`) relative to `committed`; `nil` when empty.
-    static func encode(committed: Int64, settled offsets: [Int64]) -> String? {
-        let sorted = offsets.filter { $0 > committed }.sorted()
-        guard !sorted.isEmpty else { return nil }
+    /// Encodes `offsets` (ascending, all greater than `committed`) relative to `committed`;
+    /// `nil` when empty. Stops reading `offsets` once the text is full, so a long window costs
+    /// no more than what fits.
+    static func encode(committed: Int64, settled offsets: some Sequence<Int64>) -> String? {
         var text = self.prefix
-        var index = 0
-        while index < sorted.count {
-            var end = index
-            while end + 1 < sorted.count, sorted[end + 1] == sorted[end] + 1 { end += 1 }
-            let start = sorted[index] - committed
-            let range = end > index ? "\(start)-\(sorted[end] - committed)" : "\(start)"
-            let piece = (text.count > self.prefix.count ? "," : "") + range
-            if text.count + piece.count > self.maximumLength { break }
+        var range: (first: Int64, last: Int64)?
+        /// Appends the pending range; `false` when it no longer fits.
+        func flush() -> Bool {
+            guard let (first, last) = range else { return true }
+            let start = first - committed
+            let piece =
+                (text.count > self.prefix.count ? "," : "")
+                + (last > first ? "\(start)-\(last - committed)" : "\(start)")
+            guard text.count + piece.count <= self.maximumLength else { return false }
             text += piece
-            index = end + 1
+            return true
         }
+        for offset in offsets where offset > committed {
+            if let current = range, offset == current.last + 1 {
+                range = (current.first, offset)
+                continue
+            }
+            guard flush() else { break }
+            range = (offset, offset)
+        }
+        _ = flush()
         return text.count > self.prefix.count ? text : nil
     }
 
