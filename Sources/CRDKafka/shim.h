@@ -4,6 +4,13 @@
 // rdkafka_mock.h needs the types from rdkafka.h, so the order matters.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <sys/eventfd.h>
+
+/// A non-blocking, close-on-exec `eventfd` (the consumer poll thread's doorbell); Glibc's Swift
+/// module does not carry `<sys/eventfd.h>`. Returns -1 on failure.
+static inline int crdkafka_eventfd(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
 
 /// Produces one message through `rd_kafka_produceva` (the variadic `rd_kafka_producev` and its
 /// `RD_KAFKA_V_*` macros are not imported into Swift). Key, value and headers are copied by

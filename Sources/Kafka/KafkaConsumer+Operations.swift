@@ -38,13 +38,20 @@ extension KafkaConsumer {
     /// Replaces the current assignment. No ``KafkaConsumerEvent/assigned(_:)`` event is sent.
     public func assign(_ partitions: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
         let entries = partitions.sorted { $0.key.description < $1.key.description }.map { ($0.key, $0.value) }
-        try await onWorker { [ownership, fetchControl] handle throws(KafkaError) in
-            try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
-                let err = rd_kafka_assign(handle, list)
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "assign") }
+        // On the poll thread, which owns the partition queues: each is split before librdkafka
+        // starts fetching it.
+        try await pollJobs.run { [client, ownership, queues, holds] () throws(KafkaError) in
+            try client.withHandle { handle throws(KafkaError) in
+                let previous = queues.partitions
+                queues.removeAll()
+                queues.split(entries.map(\.0), handle)
+                try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
+                    let err = rd_kafka_assign(handle, list)
+                    guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "assign") }
+                }
+                _ = holds.release(previous.filter { partition in !entries.contains { $0.0 == partition } })
+                ownership.assigned(entries.map(\.0))
             }
-            ownership.assigned(entries.map(\.0))
-            fetchControl.assigned(entries.map(\.0), replacing: true, handle)
         }
     }
 
@@ -151,20 +158,18 @@ extension KafkaConsumer {
         }
     }
 
-    /// Stops fetching `partitions` (records already buffered are still delivered). They stay
-    /// paused until ``resume(_:)``, whatever the consumer's own back-pressure pauses do.
+    /// Holds `partitions`: none of their records is delivered until ``resume(_:)``; records
+    /// already in ``events`` still are. librdkafka keeps fetching a held partition until its
+    /// prefetch limit (`queued.min.messages`, `queued.max.messages.kbytes`) is reached, then
+    /// stops; nothing is discarded, so lifting the hold continues exactly where delivery stopped.
+    /// Holds end when a partition leaves the assignment.
     public func pause(_ partitions: [KafkaTopicPartition]) async throws(KafkaError) {
-        try await onWorker { [fetchControl] handle throws(KafkaError) in
-            try fetchControl.callerPause(partitions, handle)
-        }
+        holds.hold(partitions)
     }
 
-    /// Resumes fetching `partitions` from where delivery stopped. While the event buffer is
-    /// full (back-pressure), assigned partitions resume only once the reader made room.
+    /// Lifts the hold of `partitions`: delivery continues after the last record delivered.
     public func resume(_ partitions: [KafkaTopicPartition]) async throws(KafkaError) {
-        try await onWorker { [fetchControl] handle throws(KafkaError) in
-            try fetchControl.callerResume(partitions, handle)
-        }
+        if holds.release(partitions) { wakeup.signal() }
     }
 
     /// Moves the fetch position of an assigned partition; buffered records of it are dropped.
@@ -214,6 +219,19 @@ extension KafkaConsumer {
             }
             return KafkaWatermarks(low: low, high: high)
         }
+    }
+
+    /// The partition's end offset (high watermark) as librdkafka last saw it in a fetch
+    /// response, without asking the broker; `nil` when not known yet. Cheap and non-blocking,
+    /// so it may be called from any thread.
+    public func cachedHighWatermark(_ partition: KafkaTopicPartition) -> Int64? {
+        client.withHandleIgnoringClosed { handle -> Int64? in
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let err = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+            return high
+        } ?? nil
     }
 
     /// Runs `body` with the handle on the consumer's worker thread.

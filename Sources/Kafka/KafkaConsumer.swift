@@ -5,13 +5,14 @@ import ServiceLifecycle
 /// A Kafka consumer over librdkafka: consumer-group subscription (cooperative-sticky by
 /// default) or manual assignment, records and rebalances delivered through ``events``.
 ///
-/// Threads: the consumer owns a poll thread (runs `rd_kafka_consumer_poll`, the rebalance
-/// callback and seeks, and finally closes and destroys the handle) and a worker thread (runs
-/// every other call: commits, queries, pause/resume, assignment). Async methods suspend until
-/// the thread answers; nothing blocks the cooperative pool.
+/// Threads: the consumer owns a poll thread (serves the consumer queue with
+/// `rd_kafka_consumer_poll`, runs the rebalance callback, reads each assigned partition's own
+/// queue round robin, runs seeks and manual assignments, and finally closes and destroys the
+/// handle) and a worker thread (commits and queries). Async methods suspend until the thread
+/// answers; nothing blocks the cooperative pool.
 ///
-/// - Important: Shutdown order: stop intake, drain, ``commit(_:)``, then ``close()``, which
-///   leaves the group. Revocations during close are completed at once.
+/// - Important: Shutdown order: stop intake, drain, ``commit(_:metadata:)``, then ``close()``,
+///   which leaves the group. Revocations during close are completed at once.
 public final class KafkaConsumer: Sendable, Service {
     /// Records and rebalance events, in order per partition (a revocation overtakes buffered
     /// records, see ``KafkaConsumerEvent/revoked(_:)``). One reader.
@@ -24,8 +25,12 @@ public final class KafkaConsumer: Sendable, Service {
     let buffer: KafkaConsumerEventBuffer
     /// Refuses commits for partitions the group revoked from this consumer.
     let ownership: KafkaConsumerOwnership
-    /// Caller and back-pressure pauses.
-    let fetchControl: KafkaConsumerFetchControl
+    /// Partitions the caller asked not to be delivered for now.
+    let holds: KafkaConsumerHolds
+    /// One queue per assigned partition (poll thread only).
+    let queues: RDKafkaPartitionQueues
+    /// The poll thread's doorbell.
+    let wakeup: RDKafkaWakeup
     let lifecycle: RDKafkaPollLifecycle
     let pollJobs: RDKafkaPollJobs
     let logger: Logger
@@ -36,9 +41,11 @@ public final class KafkaConsumer: Sendable, Service {
     ///
     /// - Throws: ``KafkaError`` naming a rejected configuration property.
     public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws(KafkaError) {
-        let buffer = KafkaConsumerEventBuffer(capacity: configuration.bufferCapacity)
+        let wakeup = RDKafkaWakeup()
+        let buffer = KafkaConsumerEventBuffer(capacity: configuration.bufferCapacity) { wakeup.signal() }
         let ownership = KafkaConsumerOwnership()
-        let fetchControl = KafkaConsumerFetchControl()
+        let holds = KafkaConsumerHolds()
+        let queues = RDKafkaPartitionQueues(batch: configuration.partitionBatch, wakeup: wakeup)
         let (statistics, statisticsSink) = AsyncStream.makeStream(
             of: KafkaStatistics.self,
             bufferingPolicy: .bufferingNewest(8)
@@ -49,7 +56,8 @@ public final class KafkaConsumer: Sendable, Service {
             rebalance: RDKafkaRebalanceHandler(
                 buffer: buffer,
                 ownership: ownership,
-                fetchControl: fetchControl,
+                holds: holds,
+                queues: queues,
                 revocationTimeout: configuration.revocationTimeout,
                 logger: logger
             ),
@@ -57,19 +65,28 @@ public final class KafkaConsumer: Sendable, Service {
         )
         let client = try RDKafkaClient.make(kind: .consumer, properties: configuration.rdProperties, context: context)
         // Serve rebalance, commit, error and statistics callbacks from rd_kafka_consumer_poll.
-        try client.withHandle { handle throws(KafkaError) in
+        let consumerQueue = try client.withHandle { handle throws(KafkaError) -> OpaquePointer? in
             let err = rd_kafka_poll_set_consumer(handle)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "rd_kafka_poll_set_consumer") }
+            // Ring the poll thread when a rebalance, error or log line arrives.
+            let queue = rd_kafka_queue_get_consumer(handle)
+            if let queue {
+                var payload = RDKafkaWakeup.payload
+                rd_kafka_queue_io_event_enable(queue, wakeup.fd, &payload, 8)
+            }
+            return queue
         }
         let worker = KafkaThread(name: "kafka-consumer-worker")
-        let lifecycle = RDKafkaPollLifecycle()
-        let pollJobs = RDKafkaPollJobs()
+        let lifecycle = RDKafkaPollLifecycle(wakeup: wakeup)
+        let pollJobs = RDKafkaPollJobs(wakeup: wakeup)
         self.pollJobs = pollJobs
         self.client = client
         self.worker = worker
         self.buffer = buffer
         self.ownership = ownership
-        self.fetchControl = fetchControl
+        self.holds = holds
+        self.queues = queues
+        self.wakeup = wakeup
         self.lifecycle = lifecycle
         self.logger = logger
         // The probe shares the group id but must never commit for it, whatever the
@@ -80,16 +97,20 @@ public final class KafkaConsumer: Sendable, Service {
             ]
         self.events = KafkaConsumerEvents(buffer: buffer)
         self.statistics = statistics
+        let loop = RDKafkaConsumerPollLoop(
+            client: client,
+            buffer: buffer,
+            holds: holds,
+            queues: queues,
+            consumerQueue: consumerQueue.map(RDKafkaHandleBox.init(pointer:)),
+            wakeup: wakeup,
+            worker: worker,
+            jobs: pollJobs,
+            lifecycle: lifecycle,
+            logger: logger
+        )
         KafkaThread.detach(name: "kafka-consumer-poll") {
-            Self.pollLoop(
-                client: client,
-                buffer: buffer,
-                fetchControl: fetchControl,
-                worker: worker,
-                jobs: pollJobs,
-                lifecycle: lifecycle,
-                logger: logger
-            )
+            loop.run()
             statisticsSink.finish()
         }
     }
@@ -124,78 +145,4 @@ public final class KafkaConsumer: Sendable, Service {
 
     /// The fatal error librdkafka raised, if any; the consumer must then be recreated.
     public var fatalError: KafkaError? { client.context.fatalError }
-
-    /// The poll thread: polls all the time (fetching only while the buffer has room) and serves
-    /// callbacks, then closes and destroys.
-    ///
-    /// While the buffer is full, every assigned partition is paused in librdkafka and polling
-    /// goes on: rebalances are served and the member stays within `max.poll.interval.ms`
-    /// however long the reader stalls. A record polled while paused (fetched before the pause)
-    /// is still buffered, so nothing is lost or reordered; librdkafka 2.0.2 discards what it
-    /// had pre-fetched for a paused partition, so in practice none arrives (see
-    /// ``KafkaConsumerEventBuffer``).
-    private static func pollLoop(
-        client: RDKafkaClient,
-        buffer: KafkaConsumerEventBuffer,
-        fetchControl: KafkaConsumerFetchControl,
-        worker: KafkaThread,
-        jobs: RDKafkaPollJobs,
-        lifecycle: RDKafkaPollLifecycle,
-        logger: Logger
-    ) {
-        while !lifecycle.isStopRequested {
-            jobs.runPending()
-            let wasHolding = fetchControl.isBackPressureActive
-            let holding = buffer.shouldHoldFetching(holding: wasHolding)
-            if holding != wasHolding {
-                _ = client.withHandleIgnoringClosed { handle in
-                    if holding {
-                        fetchControl.beginBackPressure(handle)
-                    } else {
-                        fetchControl.endBackPressure(handle)
-                    }
-                }
-            }
-            // While holding, poll briefly so fetching resumes soon after the reader made room.
-            let timeout: Int32 = holding ? 10 : 100
-            guard let message = try? client.withHandle({ rd_kafka_consumer_poll($0, timeout) }) else { continue }
-            defer { rd_kafka_message_destroy(message) }
-            let err = message.pointee.err
-            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                buffer.push(.message(KafkaConsumerMessage(message)))
-            } else if err == RD_KAFKA_RESP_ERR__FATAL {
-                // Consumers get fatal errors as error messages rather than through error_cb.
-                var reason = [CChar](repeating: 0, count: 512)
-                let original = client.withHandleIgnoringClosed { rd_kafka_fatal_error($0, &reason, reason.count) }
-                let detail = reason.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-                var error = KafkaError.from(original ?? err, "Fatal error: \(detail)")
-                error.isFatal = true
-                client.context.recordFatal(error)
-            } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                logger.warning(
-                    "Consumer error",
-                    metadata: [
-                        "kafka.code": "\(KafkaError.Code(err).name)",
-                        "kafka.topic": "\(message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "")",
-                    ]
-                )
-            }
-        }
-        buffer.beginClosing()
-        _ = try? client.withHandle { handle in
-            let err = rd_kafka_consumer_close(handle)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                logger.warning("Consumer close failed", metadata: ["kafka.code": "\(KafkaError.Code(err).name)"])
-            }
-        }
-        jobs.close()
-        worker.stopAndJoin()
-        buffer.finish()
-        // Closed as far as callers are concerned: the group was left and nothing uses the
-        // handle any more. Destroying it joins librdkafka's threads, which must not hold up
-        // an orderly shutdown.
-        lifecycle.markClosed()
-        client.destroy(consumerClosed: true)
-        logger.debug("Consumer destroyed")
-    }
 }

@@ -39,16 +39,23 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var autoOffsetReset: AutoOffsetReset = .earliest
     /// `statistics.interval.ms`; `nil` (default) disables ``KafkaConsumer/statistics``.
     public var statisticsInterval: Duration? = nil
-    /// Records buffered between the poll thread and ``KafkaConsumer/events`` before the
-    /// consumer pauses fetching (it keeps polling, so rebalances are served and a stalled
-    /// reader does not cost the group membership); fetching resumes once the reader has taken
-    /// half. Each such pause discards what librdkafka had pre-fetched, which is fetched again
-    /// on resume. Default 1024.
+    /// Records buffered between the poll thread and ``KafkaConsumer/events``. When it is full
+    /// the poll thread stops taking records from librdkafka (it keeps serving rebalances, so a
+    /// stalled reader does not cost the group membership) until the reader has taken half.
+    /// Default 1024.
     public var bufferCapacity: Int = 1024
-    /// librdkafka's own prefetch limit (`queued.max.messages.kbytes`), for the whole consumer.
-    /// With ``bufferCapacity`` it bounds the memory held for unread records. Default 16 MiB
-    /// (librdkafka's is 64 MiB).
-    public var prefetchLimitKilobytes: Int = 16_384
+    /// Records the poll thread takes from one partition before it turns to the next, so that
+    /// partitions are read side by side. Default 64.
+    public var partitionBatch: Int = 64
+    /// Records librdkafka prefetches per partition before it stops fetching it
+    /// (`queued.min.messages`; each partition has its own queue, see ``KafkaConsumer``).
+    /// With ``prefetchLimitKilobytes`` and ``bufferCapacity`` it bounds the memory held for
+    /// unread records: a backlog stays on the broker. Default 2,000 (librdkafka's is 100,000).
+    public var prefetchRecordsPerPartition: Int = 2_000
+    /// Kilobytes librdkafka prefetches per partition before it stops fetching it
+    /// (`queued.max.messages.kbytes`). A fetch in flight may add up to
+    /// `max.partition.fetch.bytes` (1 MiB) more. Default 2 MiB (librdkafka's is 64 MiB).
+    public var prefetchLimitKilobytes: Int = 2_048
     /// How long a revocation waits for ``KafkaRevocation/complete()`` before the partitions
     /// are released anyway (commits for them are refused from then on). Also bounds the wait
     /// for commits still running for them at release. Default 10 s.
@@ -77,6 +84,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
             ("enable.partition.eof", "false"),
+            ("queued.min.messages", "\(prefetchRecordsPerPartition)"),
             ("queued.max.messages.kbytes", "\(prefetchLimitKilobytes)"),
         ]
         if let statisticsInterval {

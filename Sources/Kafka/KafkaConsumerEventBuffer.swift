@@ -3,23 +3,25 @@ import Synchronization
 /// The bounded hand-off between a consumer's poll thread and the async code reading
 /// ``KafkaConsumer/events``.
 ///
-/// Records count against ``capacity``. When it is reached the poll thread pauses fetching
-/// (``KafkaConsumerFetchControl``) but keeps polling, until the reader has taken half of them
-/// (``shouldHoldFetching(holding:)``). Records `rd_kafka_consumer_poll` still returns while
-/// fetching is paused are accepted beyond capacity: dropping them would lose them (librdkafka
-/// resumes after the last record it handed out). The overshoot is bounded by what librdkafka
-/// had already fetched for the partitions (`queued.max.messages.kbytes`); with 2.0.2 it is
-/// none, as pausing purges the partition's pre-fetched records (version barrier). So memory
-/// stays bounded however slow the reader is. Rebalance events are always accepted. The state
-/// is a value-type machine inside a `Mutex`; continuations are resumed after the lock is
-/// released.
+/// Records count against ``capacity``: the poll thread takes only as many records from
+/// librdkafka's partition queues as there is ``room()`` for, so what is not taken stays in
+/// librdkafka, which stops fetching a partition once its prefetch limit is reached. When the
+/// buffer is full the poll thread sleeps until the reader has taken half of it (the reader
+/// rings `onRoom` once, not once per record). Records that do not come from a partition queue
+/// (a partition not split, see ``RDKafkaPartitionQueues``) are accepted beyond capacity:
+/// dropping them would lose them. So memory stays bounded however slow the reader is.
+/// Rebalance events are always accepted. The state is a value-type machine inside a `Mutex`;
+/// continuations are resumed after the lock is released.
 final class KafkaConsumerEventBuffer: Sendable {
     let capacity: Int
     private let state: Mutex<State>
+    /// Rung (outside the lock) when the reader made room after the poll thread found none.
+    private let onRoom: @Sendable () -> Void
 
-    init(capacity: Int) {
+    init(capacity: Int, onRoom: @escaping @Sendable () -> Void = {}) {
         self.capacity = max(1, capacity)
         self.state = Mutex(State())
+        self.onRoom = onRoom
     }
 
     struct State {
@@ -35,6 +37,8 @@ final class KafkaConsumerEventBuffer: Sendable {
         var closing = false
         /// The revocation the poll thread is waiting on, completed at once if closing begins.
         var pendingRevocation: KafkaRevocation?
+        /// The poll thread found no room and waits for the reader to take half.
+        var waitingForRoom = false
 
         mutating func popFirst() -> KafkaConsumerEvent? {
             guard head < queue.count else { return nil }
@@ -101,21 +105,32 @@ final class KafkaConsumerEventBuffer: Sendable {
 
     // MARK: Poll thread side
 
-    /// Whether the poll thread should keep fetching paused (back-pressure): from when the
-    /// records reach ``capacity`` until the reader has taken half of them.
-    ///
-    /// - Parameter holding: whether fetching is paused now.
-    func shouldHoldFetching(holding: Bool) -> Bool {
+    /// How many records the poll thread may hand over now. When there is no room, the reader
+    /// rings `onRoom` once it has taken half of the buffer.
+    func room() -> Int {
         state.withLock { state in
-            if state.finished { return false }
-            return holding ? state.messageCount > capacity / 2 : state.messageCount >= capacity
+            if state.finished { return 0 }
+            let room = capacity - state.messageCount
+            if room <= 0 { state.waitingForRoom = true }
+            return max(0, room)
         }
     }
 
-    /// Hands an event to the reader (records polled while fetching is paused may exceed capacity).
+    /// Hands an event to the reader (beyond capacity if need be: see the type's note).
     func push(_ event: KafkaConsumerEvent) {
         let waiter = state.withLock { $0.enqueue(event) }
         waiter?.resume(returning: event)
+    }
+
+    /// Hands records to the reader in one go (the first straight to a waiting reader).
+    func push(_ events: [KafkaConsumerEvent]) {
+        guard let first = events.first else { return }
+        let waiter = state.withLock { state in
+            let waiter = state.enqueue(first)
+            for event in events.dropFirst() { _ = state.enqueue(event) }
+            return waiter
+        }
+        waiter?.resume(returning: first)
     }
 
     /// Drops buffered records of `partitions`, then delivers the revocation event ahead of the
@@ -188,8 +203,15 @@ final class KafkaConsumerEventBuffer: Sendable {
                     case fail(any Error)
                     case wait
                 }
+                var ring = false
                 let action = state.withLock { state -> Action in
-                    if let event = state.popFirst() { return .resume(event) }
+                    if let event = state.popFirst() {
+                        if state.waitingForRoom, state.messageCount <= capacity / 2 {
+                            state.waitingForRoom = false
+                            ring = true
+                        }
+                        return .resume(event)
+                    }
                     if state.finished {
                         if let failure = state.failure { return .fail(failure) }
                         return .resume(nil)
@@ -201,6 +223,7 @@ final class KafkaConsumerEventBuffer: Sendable {
                     state.waiter = continuation
                     return .wait
                 }
+                if ring { onRoom() }
                 switch action {
                 case .resume(let event):
                     continuation.resume(returning: event)

@@ -68,23 +68,27 @@ import Testing
         #expect(seen == ["revoked[2]", "m1@3", "m1@4", "m1@5"])
     }
 
-    @Test func fetchingIsHeldFromCapacityUntilTheReaderTookHalf() async throws {
-        let buffer = KafkaConsumerEventBuffer(capacity: 4)
-        for offset in 0..<4 {
-            #expect(!buffer.shouldHoldFetching(holding: false))
-            buffer.push(Self.message(0, Int64(offset)))
-        }
-        #expect(buffer.shouldHoldFetching(holding: false))
-        // A record polled after the pause is kept, beyond capacity.
+    @Test func roomRunsOutAtCapacityAndTheReaderRingsOnceItTookHalf() async throws {
+        let rings = Mutex(0)
+        let buffer = KafkaConsumerEventBuffer(capacity: 4) { rings.withLock { $0 += 1 } }
+        #expect(buffer.room() == 4)
+        buffer.push((0..<3).map { Self.message(0, Int64($0)) })
+        #expect(buffer.room() == 1)
+        buffer.push(Self.message(0, 3))
+        #expect(buffer.room() == 0)
+        // A record that did not come from a partition queue is kept, beyond capacity.
         buffer.push(Self.message(0, 4))
         #expect(buffer.bufferedMessageCount == 5)
         for _ in 0..<2 { _ = try await buffer.next() }
-        #expect(buffer.shouldHoldFetching(holding: true))  // 3 > 4 / 2
+        #expect(rings.withLock { $0 } == 0, "3 > 4 / 2: no ring yet")
         _ = try await buffer.next()
-        #expect(!buffer.shouldHoldFetching(holding: true))  // 2: room again
+        #expect(rings.withLock { $0 } == 1, "down to half: the poll thread is rung")
+        _ = try await buffer.next()
+        #expect(rings.withLock { $0 } == 1, "rung once, not once per record")
+        #expect(buffer.room() == 3)
         #expect(buffer.peakBufferedMessageCount == 5)
         buffer.finish()
-        #expect(!buffer.shouldHoldFetching(holding: true))
+        #expect(buffer.room() == 0)
     }
 
     @Test func closingSkipsTheRevocationWaitAndFinishEndsTheSequence() async throws {

@@ -9,7 +9,7 @@ import Testing
 
     @Test func commitsOnlyTheSettledPrefix() {
         var ledger = OffsetLedger()
-        let tickets = (10...14).map { ledger.read(self.partition, offset: $0) }
+        let tickets = (10...14).map { ledger.readTicket(self.partition, offset: $0) }
         #expect(ledger.pendingCommits().isEmpty == false)
         #expect(ledger.pendingCommits()[self.partition]?.offset == 10)
         ledger.settle(tickets[1])
@@ -27,7 +27,7 @@ import Testing
 
     @Test func commitLagCountsReadButUncommittedRecords() {
         var ledger = OffsetLedger()
-        let tickets = (0..<4).map { ledger.read(self.partition, offset: Int64($0)) }
+        let tickets = (0..<4).map { ledger.readTicket(self.partition, offset: Int64($0)) }
         #expect(ledger.commitLags[self.partition] == 4)
         ledger.settle(tickets[0])
         ledger.committed(ledger.pendingCommits())
@@ -36,23 +36,24 @@ import Testing
 
     @Test func aStaleTicketOfARevokedPartitionIsIgnored() {
         var ledger = OffsetLedger()
-        let old = ledger.read(self.partition, offset: 5)
+        let old = ledger.readTicket(self.partition, offset: 5)
         ledger.remove([self.partition])
-        let fresh = ledger.read(self.partition, offset: 5)
+        let fresh = ledger.readTicket(self.partition, offset: 5)
         ledger.settle(old)
         #expect(ledger.pendingCommits()[self.partition]?.offset == 5, "the old epoch's settlement must not count")
         ledger.settle(fresh)
         #expect(ledger.pendingCommits()[self.partition]?.offset == 6)
     }
 
-    @Test func aRewindStartsANewEpochAndNeverCommitsBackwards() {
+    @Test func aRecordDeliveredAgainInsideAnEpochIsRefused() {
         var ledger = OffsetLedger()
-        let first = ledger.read(self.partition, offset: 7)
+        let first = ledger.readTicket(self.partition, offset: 7)
+        #expect(ledger.read(self.partition, offset: 7) == nil, "the same offset again")
+        #expect(ledger.read(self.partition, offset: 3) == nil, "an earlier offset")
         ledger.settle(first)
-        ledger.committed(ledger.pendingCommits())
-        let rewound = ledger.read(self.partition, offset: 3)
-        ledger.settle(rewound)
-        #expect(ledger.pendingCommits().isEmpty, "offset 4 is behind the committed 8: nothing to commit")
+        #expect(ledger.pendingCommits()[self.partition]?.offset == 8)
+        #expect(ledger.read(self.partition, offset: 8) != nil)
+        #expect(ledger.nextOffset(self.partition) == 9)
     }
 
     @Test func aLongRunOfSettledRecordsCommitsToItsEnd() {
@@ -76,7 +77,7 @@ import Testing
 
     @Test func aHeldRecordCommitsTheSettledOffsetsBeyondItAsMetadata() {
         var ledger = OffsetLedger()
-        let tickets = (100...110).map { ledger.read(self.partition, offset: $0) }
+        let tickets = (100...110).map { ledger.readTicket(self.partition, offset: $0) }
         for index in [1, 2, 3, 9] { ledger.settle(tickets[index]) }
         let pending = ledger.pendingCommits()[self.partition]
         #expect(pending == PendingCommit(offset: 100, metadata: "rr1:1-3,9"))
@@ -91,9 +92,9 @@ import Testing
     @Test func theNextOwnerSkipsWhatAnEarlierOneSettled() {
         var ledger = OffsetLedger()
         ledger.prime(self.partition, committed: KafkaCommittedOffset(offset: 100, metadata: "rr1:1-3,9"))
-        let held = ledger.read(self.partition, offset: 100)
+        let held = ledger.readTicket(self.partition, offset: 100)
         #expect(!ledger.wasSettledEarlier(held))
-        let settledEarlier = (101...103).map { ledger.read(self.partition, offset: $0) }
+        let settledEarlier = (101...103).map { ledger.readTicket(self.partition, offset: $0) }
         #expect(settledEarlier.allSatisfy { ledger.wasSettledEarlier($0) })
         for ticket in settledEarlier { ledger.settle(ticket) }
         // Offset 109 is not read yet but stays in the metadata, so a second restart skips it
@@ -115,5 +116,16 @@ import Testing
         #expect(SettledOffsetsMetadata.decode(committed: 0, metadata: "someone else's").isEmpty)
         #expect(SettledOffsetsMetadata.decode(committed: 0, metadata: "rr1:3-x").isEmpty)
         #expect(SettledOffsetsMetadata.decode(committed: 0, metadata: "rr1:0").isEmpty)
+    }
+}
+
+extension OffsetLedger {
+    /// A read the test knows is new.
+    mutating func readTicket(_ partition: KafkaTopicPartition, offset: Int64) -> OffsetTicket {
+        guard let ticket = self.read(partition, offset: offset) else {
+            Issue.record("offset \(offset) refused as delivered again")
+            return OffsetTicket(partition: partition, offset: offset, epoch: 0)
+        }
+        return ticket
     }
 }

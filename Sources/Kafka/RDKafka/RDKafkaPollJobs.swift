@@ -10,14 +10,23 @@ final class RDKafkaPollJobs: KafkaJobQueue {
     }
 
     private let state = Mutex(State())
+    /// Rung when a job is queued, so a sleeping poll thread runs it at once.
+    private let wakeup: RDKafkaWakeup?
+
+    /// Creates the queue; `wakeup` is the poll thread's doorbell, if it sleeps on one.
+    init(wakeup: RDKafkaWakeup? = nil) {
+        self.wakeup = wakeup
+    }
 
     /// Enqueues a job; `false` once the poll thread has finished.
     func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
-        state.withLock { state in
+        let accepted = state.withLock { state in
             guard !state.closed else { return false }
             state.jobs.append(job)
             return true
         }
+        if accepted { wakeup?.signal() }
+        return accepted
     }
 
     /// Runs the queued jobs (poll thread only).

@@ -10,6 +10,13 @@ final class RDKafkaPollLifecycle: Sendable {
 
     private let state = Mutex(State())
     private let stop = Atomic<Bool>(false)
+    /// Rung on a stop request, so a sleeping poll thread notices at once.
+    private let wakeup: RDKafkaWakeup?
+
+    /// Creates the handshake; `wakeup` is the poll thread's doorbell, if it sleeps on one.
+    init(wakeup: RDKafkaWakeup? = nil) {
+        self.wakeup = wakeup
+    }
 
     /// Checked by the poll thread on every turn.
     var isStopRequested: Bool { stop.load(ordering: .acquiring) }
@@ -18,6 +25,7 @@ final class RDKafkaPollLifecycle: Sendable {
     func requestStop() {
         state.withLock { $0.stopRequested = true }
         stop.store(true, ordering: .releasing)
+        wakeup?.signal()
     }
 
     /// Called by the poll thread last of all: wakes everyone waiting in ``waitUntilClosed()``.

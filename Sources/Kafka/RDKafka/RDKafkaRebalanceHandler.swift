@@ -3,27 +3,31 @@ import Logging
 
 /// Serves consumer-group rebalances on the poll thread (from `rd_kafka_conf_set_rebalance_cb`).
 ///
-/// Assignments are applied, then announced. Revocations are announced first, with buffered
+/// Assignments are applied (each partition taken onto its own queue first, see
+/// ``RDKafkaPartitionQueues``), then announced. Revocations are announced first, with buffered
 /// records of the revoked partitions dropped, and the poll thread waits (bounded) for the
 /// reader to settle and commit before the partitions are released. Uses incremental
 /// (un)assign for the cooperative protocol and full assign otherwise.
 final class RDKafkaRebalanceHandler: Sendable {
     let buffer: KafkaConsumerEventBuffer
     let ownership: KafkaConsumerOwnership
-    let fetchControl: KafkaConsumerFetchControl
+    let holds: KafkaConsumerHolds
+    let queues: RDKafkaPartitionQueues
     let revocationTimeout: Duration
     let logger: Logger
 
     init(
         buffer: KafkaConsumerEventBuffer,
         ownership: KafkaConsumerOwnership,
-        fetchControl: KafkaConsumerFetchControl,
+        holds: KafkaConsumerHolds,
+        queues: RDKafkaPartitionQueues,
         revocationTimeout: Duration,
         logger: Logger
     ) {
         self.buffer = buffer
         self.ownership = ownership
-        self.fetchControl = fetchControl
+        self.holds = holds
+        self.queues = queues
         self.revocationTimeout = revocationTimeout
         self.logger = logger
     }
@@ -42,6 +46,13 @@ final class RDKafkaRebalanceHandler: Sendable {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             logger.info("Partitions assigned", metadata: ["kafka.partitions": "\(topicPartitions)"])
             ownership.assigned(topicPartitions)
+            if !cooperative {
+                // An eager assignment replaces the whole previous one.
+                queues.removeAll()
+            }
+            // Before the assignment starts fetching, or librdkafka forwards the partition's
+            // queue into the consumer queue.
+            queues.split(topicPartitions, rk)
             if cooperative {
                 if let error = rd_kafka_incremental_assign(rk, partitions) {
                     logger.error(
@@ -54,8 +65,6 @@ final class RDKafkaRebalanceHandler: Sendable {
                     logger.error("Assign failed", metadata: ["kafka.code": "\(KafkaError.Code(result).name)"])
                 }
             }
-            // Paused at once while the buffer is full (back-pressure).
-            fetchControl.assigned(topicPartitions, replacing: !cooperative, rk)
             // The cooperative protocol also reports empty increments: not worth an event.
             if !topicPartitions.isEmpty { buffer.push(.assigned(topicPartitions)) }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
@@ -85,15 +94,16 @@ final class RDKafkaRebalanceHandler: Sendable {
                         "Incremental unassign failed",
                         metadata: ["kafka.error": "\(KafkaError.consuming(error, "unassign"))"])
                 }
-                fetchControl.unassigned(topicPartitions, rk)
+                queues.remove(topicPartitions)
             } else {
                 rd_kafka_assign(rk, nil)
-                fetchControl.assigned([], replacing: true, rk)
+                queues.removeAll()
             }
+            _ = holds.release(topicPartitions)
         default:
             logger.error("Rebalance error", metadata: ["kafka.code": "\(KafkaError.Code(err).name)"])
             rd_kafka_assign(rk, nil)
-            fetchControl.assigned([], replacing: true, rk)
+            queues.removeAll()
         }
     }
 }

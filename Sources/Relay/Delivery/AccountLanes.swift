@@ -152,9 +152,18 @@ public final class AccountLanes: Sendable {
     ///   - account: An account the caller holds.
     ///   - kind: The caller's event kind (for the queue order when it comes back).
     ///   - duration: The longest pause.
+    ///   - leaving: Called once the account is let go of (the caller gives up its window slot).
+    ///   - entering: Awaited when the pause ends, before the account is held again (the caller
+    ///     gets a window slot back first, so it never holds an account while it waits for one).
     /// - Throws: `CancellationError` when cancelled while paused or waiting; the account is then
     ///   not held.
-    public func pause(_ account: String, kind: ReferralEvent.Kind, for duration: Duration) async throws {
+    public func pause(
+        _ account: String,
+        kind: ReferralEvent.Kind,
+        for duration: Duration,
+        leaving: @Sendable () -> Void = {},
+        entering: @Sendable () async throws -> Void = {}
+    ) async throws {
         let id = self.state.withLock { state in
             state.nextWaiterID &+= 1
             return state.nextWaiterID
@@ -163,6 +172,7 @@ public final class AccountLanes: Sendable {
         // the account at once cannot be missed.
         self.state.withLock { $0.sleepers[account, default: [:]][id] = .pending }
         self.release(account)
+        leaving()
         defer {
             self.state.withLock { state in
                 state.sleepers[account]?[id] = nil
@@ -176,6 +186,7 @@ public final class AccountLanes: Sendable {
             defer { group.cancelAll() }
             try await group.next()
         }
+        try await entering()
         try await self.acquire(account, kind: kind)
     }
 

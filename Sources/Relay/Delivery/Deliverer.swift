@@ -83,9 +83,13 @@ public final class Deliverer: Sendable {
 
     /// Delivers `request` until it is settled (any status of ``OutcomeStatus``).
     ///
+    /// - Parameters:
+    ///   - request: The event.
+    ///   - slot: Its place in the in-flight window, given back while a `qualified` waits for
+    ///     its `registered` (see ``DeliverySlot``).
     /// - Throws: `CancellationError` only, when the task is cancelled (shutdown deadline or a
     ///   revoked partition): the event is then not settled and will be redelivered.
-    public func deliver(_ request: DeliveryRequest) async throws -> DeliveryResult {
+    public func deliver(_ request: DeliveryRequest, slot: DeliverySlot = .none) async throws -> DeliveryResult {
         let client: ReferralClient
         let encoded: EncodedReferralEvent
         switch self.prepare(request) {
@@ -106,7 +110,11 @@ public final class Deliverer: Sendable {
             let answer = try await self.attempt(encoded, with: client, kind: request.kind)
             self.systemic.observe(answer)
             let fraction = self.random.withLock { generator in Double.random(in: 0...1, using: &generator) }
-            switch attempts.decide(answer, now: .now, date: Date(), fraction: fraction) {
+            // Asked only on a 422: whether the awaited `registered` may still be read.
+            let pending = answer.isInvalidTransition && slot.registeredMayStillArrive()
+            switch attempts.decide(
+                answer, now: .now, date: Date(), fraction: fraction, registeredMayStillArrive: pending)
+            {
             case .settle(let result):
                 logger.debug(
                     "referral event settled",
@@ -126,10 +134,12 @@ public final class Deliverer: Sendable {
                         DeliveryLogMetadata.delay: "\(delay)",
                     ])
                 if releasingLane {
-                    // A `qualified` waiting for its `registered` must not block that very
-                    // `registered`; it comes back early once one has gone through.
+                    // A `qualified` waiting for its `registered` must block neither that very
+                    // `registered` (the lane) nor any other event (the window slot); it comes
+                    // back early once a `registered` of its account has gone through.
                     holdsLane = false
-                    try await self.lanes.pause(request.accountID, kind: request.kind, for: delay)
+                    try await self.lanes.pause(
+                        request.accountID, kind: request.kind, for: delay, leaving: slot.leave, entering: slot.enter)
                     holdsLane = true
                 } else {
                     try await Task.sleep(for: delay)

@@ -16,6 +16,12 @@ enum DeliveryAnswer: Sendable {
         }
     }
 
+    /// Whether MMOLove answered 422 (the transition is not allowed yet).
+    var isInvalidTransition: Bool {
+        if case .invalidTransition = self.classification { return true }
+        return false
+    }
+
     /// The classification (status 0 is retryable).
     var classification: ReferralResponse {
         switch self {
@@ -84,12 +90,15 @@ struct DeliveryAttempts: Sendable {
     ///   - now: The monotonic time of the answer (measures the 422 wait).
     ///   - date: The wall time of the answer (the result's `completedAt`).
     ///   - fraction: A uniformly random value in `0...1` (the jitter).
+    ///   - registeredMayStillArrive: On a 422, whether input not read yet may still bring the
+    ///     awaited `registered`: the wait then does not run out.
     /// - Returns: Settle or repeat.
     mutating func decide(
         _ answer: DeliveryAnswer,
         now: ContinuousClock.Instant,
         date: Date,
-        fraction: Double
+        fraction: Double,
+        registeredMayStillArrive: Bool = false
     ) -> Decision {
         switch answer.classification {
         case .advanced(let referralID, let state):
@@ -105,7 +114,8 @@ struct DeliveryAttempts: Sendable {
         case .rejected(let status, let error):
             return .settle(self.result(.rejected, answer, date, error: error ?? "HTTP \(status)"))
         case .invalidTransition(let error):
-            return self.invalidTransition(answer, error: error, now: now, date: date, fraction: fraction)
+            return self.invalidTransition(
+                answer, error: error, now: now, date: date, fraction: fraction, pending: registeredMayStillArrive)
         case .systemic:
             // Held without limit: counting these toward maxAttempts would turn a wrong secret
             // into a stream of `failed` outcomes, which is what the hold exists to prevent.
@@ -131,7 +141,8 @@ struct DeliveryAttempts: Sendable {
         error: String?,
         now: ContinuousClock.Instant,
         date: Date,
-        fraction: Double
+        fraction: Double,
+        pending: Bool
     ) -> Decision {
         let mmoloveError = error ?? "HTTP 422"
         // A `registered` is never waited for by anything: 422 on it is final (e.g. the token
@@ -139,8 +150,10 @@ struct DeliveryAttempts: Sendable {
         guard self.kind != .registered else {
             return .settle(self.result(.rejected, answer, date, error: mmoloveError))
         }
-        let first = self.firstInvalidTransition ?? now
-        self.firstInvalidTransition = first
+        // The wait counts from the first 422 after which nothing this instance has still to
+        // read could bring the `registered`: a backlog read slowly must not end in rejections.
+        let first = pending ? now : (self.firstInvalidTransition ?? now)
+        self.firstInvalidTransition = pending ? nil : first
         let remaining = self.qualifiedWait - first.duration(to: now)
         guard remaining > .zero else {
             let error = "registered never landed within the qualified wait of \(self.qualifiedWait): \(mmoloveError)"

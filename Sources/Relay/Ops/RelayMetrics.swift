@@ -34,6 +34,8 @@ public final class RelayMetrics: Sendable {
         /// Records settled by this group before a restart or rebalance (commit metadata), so not
         /// processed again (`topic`).
         public static let settledEarlier = "relay_records_settled_earlier_total"
+        /// Records the consumer delivered a second time inside one assignment, ignored (`topic`).
+        public static let redelivered = "relay_records_redelivered_total"
         /// Offset commits (`result`: ok, failed).
         public static let commits = "relay_commits_total"
     }
@@ -103,6 +105,11 @@ public final class RelayMetrics: Sendable {
     /// One record skipped because this group settled it before (commit metadata).
     public func settledEarlier(topic: String) {
         self.counter(Name.settledEarlier, [("topic", topic)]).increment()
+    }
+
+    /// One record delivered a second time by the consumer, ignored.
+    public func redelivered(topic: String) {
+        self.counter(Name.redelivered, [("topic", topic)]).increment()
     }
 
     /// One offset commit finished.

@@ -31,22 +31,26 @@ struct OffsetLedger: Sendable {
     private var entries: [KafkaTopicPartition: Entry] = [:]
     private var nextEpoch: UInt64 = 1
 
-    /// Records a read and returns its ticket. A rewind (an offset not after the last read one,
-    /// e.g. after a seek) starts a new epoch for the partition: earlier unsettled records of it
-    /// will be read again, so their tickets must not count.
-    mutating func read(_ partition: KafkaTopicPartition, offset: Int64) -> OffsetTicket {
-        if var entry = self.entries[partition], entry.progress.read(offset) {
-            self.entries[partition] = entry
-            return OffsetTicket(partition: partition, offset: offset, epoch: entry.epoch)
-        }
-        var entry = Entry(epoch: self.nextEpoch)
-        self.nextEpoch += 1
-        if let previous = self.entries[partition]?.progress.committed {
-            entry.progress.committed(previous)
-        }
-        _ = entry.progress.read(offset)
+    /// Records a read and returns its ticket; `nil` for an offset not after the last one read
+    /// in this epoch: the client delivered a record a second time (its first copy is already
+    /// waiting, in flight or settled, and settles it), so it must not be worked on again.
+    mutating func read(_ partition: KafkaTopicPartition, offset: Int64) -> OffsetTicket? {
+        var entry = self.entries[partition] ?? self.newEntry()
+        guard entry.progress.read(offset) else { return nil }
         self.entries[partition] = entry
         return OffsetTicket(partition: partition, offset: offset, epoch: entry.epoch)
+    }
+
+    private mutating func newEntry() -> Entry {
+        defer { self.nextEpoch += 1 }
+        return Entry(epoch: self.nextEpoch)
+    }
+
+    /// The next offset this member will read from `partition`: after the last one read, else
+    /// the committed one; `nil` when neither is known.
+    func nextOffset(_ partition: KafkaTopicPartition) -> Int64? {
+        guard let progress = self.entries[partition]?.progress else { return nil }
+        return progress.lastRead.map { $0 + 1 } ?? progress.committed
     }
 
     /// Settles a ticket; stale tickets (revoked partition, older epoch) are ignored.
@@ -59,8 +63,7 @@ struct OffsetLedger: Sendable {
     /// Starts a partition's progress (a new epoch) from what the broker holds for the group:
     /// its committed offset and the offsets an earlier member settled beyond it.
     mutating func prime(_ partition: KafkaTopicPartition, committed: KafkaCommittedOffset) {
-        var entry = Entry(epoch: self.nextEpoch)
-        self.nextEpoch += 1
+        var entry = self.newEntry()
         entry.progress.prime(committed: committed.offset, metadata: committed.metadata)
         self.entries[partition] = entry
     }

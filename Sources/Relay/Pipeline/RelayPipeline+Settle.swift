@@ -4,17 +4,8 @@ extension RelayPipeline {
     /// Settles and commits what a revocation takes away, then lets the consumer release it.
     func revoke(_ revocation: KafkaRevocation) async {
         let partitions = Set(revocation.partitions)
-        self.state.withLock { state in
-            // Waiting records of these partitions are the next owner's: uncommitted, redelivered.
-            state.backlog.removeAll { partitions.contains($0.ticket.partition) }
-            state.dependents.removeAll { partitions.contains($0.ticket.partition) }
-            state.dependentSources.subtract(partitions)
-            state.overlongPartitions.subtract(partitions)
-            state.assigned.subtract(partitions)
-            _ = self.flowChange(&state)
-        }
-        // Revoked partitions leave the paused set either way.
-        self.fetchDesire.yield()
+        // Waiting records of these partitions are the next owner's: uncommitted, redelivered.
+        self.update { ((), $0.revoke(partitions)) }
         if !revocation.isLost {
             await self.waitUntilIdle(partitions, timeout: self.revocationDrain)
         }
@@ -22,10 +13,12 @@ extension RelayPipeline {
         if !revocation.isLost {
             _ = await self.commitSettled(in: partitions)
         }
-        let count = self.state.withLock { state in
-            state.ledger.remove(partitions)
-            return state.assigned.count
+        let (count, workers) = self.state.withLock { state in
+            state.scheduler.remove(partitions)
+            let workers = partitions.compactMap { state.workers.removeValue(forKey: $0) }
+            return (state.scheduler.assigned.count, workers)
         }
+        for worker in workers { worker.finish() }
         self.health.assigned(partitions: count)
         self.metrics.assignedPartitions(count)
         self.logger.info(
@@ -35,23 +28,26 @@ extension RelayPipeline {
         revocation.complete()
     }
 
-    /// Stops intake and gives in-flight work ``drainTimeout`` to settle; the rest is abandoned.
+    /// Stops intake and gives started work ``drainTimeout`` to settle; the rest is abandoned.
+    /// The workers then end, and with them the tasks of every record.
     func drain() async {
         self.health.draining()
-        let waiting = self.state.withLock { state -> Int in
-            state.stopping = true
-            let waiting = state.waiting
-            state.backlog.removeAll { _ in true }
-            state.dependents.removeAll { _ in true }
-            return waiting
+        let (dropped, started) = self.update { scheduler in
+            let (dropped, actions) = scheduler.drain()
+            return ((dropped, scheduler.started.count), actions)
         }
-        let inFlight = self.state.withLock { $0.running.count }
         self.logger.info(
             "draining",
-            metadata: ["in_flight": "\(inFlight)", "dropped_waiting": "\(waiting)", "timeout": "\(self.drainTimeout)"]
+            metadata: ["in_flight": "\(started)", "dropped_waiting": "\(dropped)", "timeout": "\(self.drainTimeout)"]
         )
         await self.waitUntilIdle(nil, timeout: self.drainTimeout)
         await self.abandon(nil)
+        let workers = self.state.withLock { state in
+            defer { state.workers = [:] }
+            return Array(state.workers.values)
+        }
+        for worker in workers { worker.finish() }
+        self.spawn.finish()
     }
 
     /// The last commit: retried for a few seconds, since a rebalance may be refusing commits.
@@ -68,13 +64,13 @@ extension RelayPipeline {
     @discardableResult
     func commitSettled(in partitions: Set<KafkaTopicPartition>?) async -> Bool {
         await self.commitLock.withLock {
-            let commits = self.state.withLock { $0.ledger.pendingCommits(in: partitions) }
+            let commits = self.state.withLock { $0.scheduler.ledger.pendingCommits(in: partitions) }
             var ok = true
             if !commits.isEmpty {
                 let offsets = commits.mapValues(\.offset)
                 do {
                     try await self.consumer.commit(offsets, metadata: commits.compactMapValues(\.metadata))
-                    self.state.withLock { $0.ledger.committed(commits) }
+                    self.state.withLock { $0.scheduler.committed(commits) }
                     self.metrics.committed(ok: true)
                     self.logger.debug("committed", metadata: ["offsets": "\(offsets.map { "\($0.key)=\($0.value)" })"])
                 } catch {
@@ -86,36 +82,23 @@ extension RelayPipeline {
                     )
                 }
             }
-            for (partition, lag) in self.state.withLock({ $0.ledger.commitLags }) {
+            for (partition, lag) in self.state.withLock({ $0.scheduler.ledger.commitLags }) {
                 self.metrics.commitLag(topic: partition.topic, partition: partition.partition, lag: lag)
             }
             return ok
         }
     }
 
-    /// Waits until no work of `partitions` (all when `nil`) is in flight, or `timeout` passes.
-    func waitUntilIdle(_ partitions: Set<KafkaTopicPartition>?, timeout: Duration) async {
-        let deadline = ContinuousClock.now + timeout
-        // A cancelled caller (the whole relay cancelled) abandons at once instead of spinning.
-        while ContinuousClock.now < deadline, !Task.isCancelled {
-            let busy = self.state.withLock { state in
-                state.running.keys.contains { partitions?.contains($0.partition) ?? true }
-            }
-            if !busy { return }
-            // Polling keeps this simple; 10 ms is nothing next to an HTTP round trip.
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-    }
-
-    /// Cancels in-flight work of `partitions` (all when `nil`) and waits briefly for it to end
+    /// Cancels started work of `partitions` (all when `nil`) and waits briefly for it to end
     /// unsettled.
     func abandon(_ partitions: Set<KafkaTopicPartition>?) async {
-        let tasks = self.state.withLock { state in
-            state.running.filter { partitions?.contains($0.key.partition) ?? true }.map(\.value)
+        let (busy, workers) = self.state.withLock { state in
+            let workers = state.workers.filter { partitions?.contains($0.key) ?? true }.map(\.value)
+            return (state.scheduler.isBusy(partitions), workers)
         }
-        guard !tasks.isEmpty else { return }
-        self.logger.warning("abandoning in-flight work; it will be redelivered", metadata: ["count": "\(tasks.count)"])
-        for task in tasks { task.cancel() }
+        guard busy else { return }
+        self.logger.warning("abandoning in-flight work; it will be redelivered")
+        for worker in workers { worker.abandon() }
         await self.waitUntilIdle(partitions, timeout: .seconds(5))
     }
 }

@@ -4,72 +4,45 @@ import Synchronization
 
 /// The relay's core loop: reads both input topics through one consumer-group member, decides
 /// each record (``RelayInputMapper``), delivers referral events with many accounts in flight at
-/// once (bounded by a global window; intake pauses fetching when it is full), publishes
-/// outcomes and dead letters, and commits each partition only up to its settled prefix.
+/// once, publishes outcomes and dead letters, and commits each partition only up to its
+/// settled prefix.
 ///
 /// Every consumed record ends in exactly one of: settled as skipped (counted), settled behind a
 /// broker-acknowledged outcome (and dead letter when rejected or failed), settled behind a
 /// dead letter (malformed), or unsettled and therefore uncommitted (redelivered later).
 ///
+/// Which record runs when is decided by ``RelayScheduler``, a value under this type's lock;
+/// its transitions return actions that are carried out after the lock is released (start a
+/// record's task in its ``PartitionWorker``, resume a waiter, change the held partitions).
 /// Commits happen every ``RelayConfiguration/commitInterval``, when partitions are revoked
-/// (after their in-flight work settles, bounded) and at shutdown. On graceful shutdown intake
-/// stops, waiting records are dropped (uncommitted), in-flight work gets
+/// (after their work settles, bounded) and at shutdown. On graceful shutdown intake stops,
+/// waiting records are dropped (uncommitted), started work gets
 /// ``RelayConfiguration/drainTimeout`` to settle and is then abandoned, the settled prefix is
 /// committed, and the member leaves the group.
 public final class RelayPipeline: Sendable {
-    /// A record waiting for, or holding, a slot in the in-flight window.
-    struct Item: Sendable {
-        var message: KafkaConsumerMessage
-        var decision: RelayDecision
-        var ticket: OffsetTicket
-        /// Intake order, to start the two backlogs' records oldest first.
-        var sequence: UInt64
+    /// Everything the pipeline mutates, under one lock (no awaits inside, no effects inside).
+    struct State: Sendable {
+        var scheduler: RelayScheduler
+        /// One per assigned partition.
+        var workers: [KafkaTopicPartition: PartitionWorker] = [:]
+        /// Parked deliveries waiting for a window slot again.
+        var slotWaiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+        /// Callers waiting until some partitions have no started work.
+        var idleWaiters: [UInt64: IdleWaiter] = [:]
+        var nextWaiter: UInt64 = 0
+        var failure: (any Error & Sendable)?
 
-        /// Whether the delivery may wait for another record of its account: a `qualified` (or
-        /// `reversed`) answered 422 waits for the account's `registered`.
-        var mayWait: Bool {
-            if case .deliver(let request) = self.decision { return request.kind != .registered }
-            return false
+        mutating func newWaiter() -> UInt64 {
+            self.nextWaiter &+= 1
+            return self.nextWaiter
         }
     }
 
-    /// Everything the pipeline mutates, under one lock (no awaits inside).
-    struct State: Sendable {
-        var ledger = OffsetLedger()
-        /// Records waiting for a slot that never wait for others once started.
-        var backlog = WorkQueue<Item>()
-        /// Records waiting for a slot whose delivery may wait for another (see ``Item/mayWait``).
-        var dependents = WorkQueue<Item>()
-        var nextSequence: UInt64 = 0
-        var running: [OffsetTicket: Task<Void, Never>] = [:]
-        /// Running records that are not ``Item/mayWait``.
-        var independentRunning = 0
-        var assigned: Set<KafkaTopicPartition> = []
-        /// Fetching paused for every assigned partition: ``backlog`` is full.
-        var pausedAll = false
-        /// Fetching paused for ``dependentSources``: ``dependents`` is full. The other
-        /// partitions keep going, since they carry the `registered` events those wait for.
-        var pausedDependents = false
-        /// The partitions that delivered records to ``dependents``.
-        var dependentSources: Set<KafkaTopicPartition> = []
-        /// Partitions paused because too many records were read past their oldest unsettled
-        /// one (a record held for long while the partition keeps flowing): the ledger keeps an
-        /// entry per such record, so without this its memory would grow for as long as the hold.
-        var overlongPartitions: Set<KafkaTopicPartition> = []
-        var stopping = false
-        var intake: Task<Void, Never>?
-        var failure: (any Error & Sendable)?
-
-        /// Records waiting for a slot.
-        var waiting: Int { self.backlog.count + self.dependents.count }
-
-        /// The assigned partitions whose fetching should be paused now.
-        var pausedPartitions: Set<KafkaTopicPartition> {
-            if self.pausedAll { return self.assigned }
-            let overlong = self.assigned.intersection(self.overlongPartitions)
-            if self.pausedDependents { return self.assigned.intersection(self.dependentSources).union(overlong) }
-            return overlong
-        }
+    /// An idle wait, registered before its continuation exists so a wake-up is never lost.
+    enum IdleWaiter: Sendable {
+        case pending
+        case done
+        case waiting(CheckedContinuation<Void, Never>)
     }
 
     let consumer: KafkaConsumer
@@ -81,20 +54,22 @@ public final class RelayPipeline: Sendable {
     let health: RelayHealth
     let logger: Logger
     let topics: RelayConfiguration.Topics
-    let maxInFlight: Int
     let commitInterval: Duration
     let drainTimeout: Duration
-    /// How long a revocation waits for its partitions' in-flight work before abandoning it;
+    /// How long a revocation waits for its partitions' started work before abandoning it;
     /// below the consumer's revocation timeout so the commit still lands before the release.
     let revocationDrain: Duration
-    /// Records read past a partition's oldest unsettled one before fetching it pauses (resumes
-    /// at half); bounds the ledger at about 9 bytes per record.
-    let ledgerWindowLimit: Int64
-    let state = Mutex(State())
+    let state: Mutex<State>
     let commitLock = AsyncLock()
-    /// Signals that the partitions to pause (``State/pausedPartitions``) may have changed.
+    /// Signals that the held partitions (``RelayScheduler/heldPartitions``) may have changed.
     let fetchDesires: AsyncStream<Void>
     let fetchDesire: AsyncStream<Void>.Continuation
+    /// Partition workers to run (children of ``run()``).
+    let spawns: AsyncStream<PartitionWorker>
+    let spawn: AsyncStream<PartitionWorker>.Continuation
+    /// Ends the intake: graceful shutdown, a fatal error, or the consumer closing.
+    let stops: AsyncStream<Void>
+    let stop: AsyncStream<Void>.Continuation
 
     /// Creates the pipeline over an existing consumer and producer, which it then owns: ``run()``
     /// subscribes, and closes both at the end.
@@ -106,9 +81,9 @@ public final class RelayPipeline: Sendable {
     ///   - deliverer: Sends referral events to MMOLove.
     ///   - metrics: The relay's metrics.
     ///   - health: Readiness and liveness state.
-    ///   - revocationDrain: Bound on waiting for a revoked partition's in-flight work.
+    ///   - revocationDrain: Bound on waiting for a revoked partition's started work.
     ///   - ledgerWindowLimit: Records read past a partition's oldest unsettled one before its
-    ///     fetching pauses.
+    ///     reading is held.
     ///   - logger: Where pipeline logs go.
     public init(
         configuration: RelayConfiguration,
@@ -121,7 +96,15 @@ public final class RelayPipeline: Sendable {
         ledgerWindowLimit: Int64 = 100_000,
         logger: Logger
     ) {
-        self.ledgerWindowLimit = max(1, ledgerWindowLimit)
+        let maxInFlight = max(1, configuration.delivery.maxInFlight)
+        let limits = RelayScheduler.Limits(
+            maxInFlight: maxInFlight,
+            // Parked deliveries cost a task each and no slot: allow many before holding input.
+            parkedLimit: max(1_024, 16 * maxInFlight),
+            ledgerWindowLimit: ledgerWindowLimit
+        )
+        self.state = Mutex(
+            State(scheduler: RelayScheduler(limits: limits, dependencyTopic: configuration.kafka.topics.accountCreated)))
         self.consumer = consumer
         self.producer = producer
         self.topics = configuration.kafka.topics
@@ -141,17 +124,12 @@ public final class RelayPipeline: Sendable {
         self.metrics = metrics
         self.health = health
         self.logger = logger
-        self.maxInFlight = max(1, configuration.delivery.maxInFlight)
         self.commitInterval = configuration.commitInterval
         self.drainTimeout = configuration.drainTimeout
         self.revocationDrain = revocationDrain
         (self.fetchDesires, self.fetchDesire) = AsyncStream.makeStream(
             of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (self.spawns, self.spawn) = AsyncStream.makeStream(of: PartitionWorker.self)
+        (self.stops, self.stop) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
-
-    /// Backlog size (of either backlog) at which fetching pauses: a whole window is waiting
-    /// behind a full window.
-    var pauseThreshold: Int { self.maxInFlight }
-    /// Backlog size (of either backlog) at which fetching resumes.
-    var resumeThreshold: Int { self.maxInFlight / 2 }
 }

@@ -1,0 +1,66 @@
+import Kafka
+
+extension RelayPipeline {
+    /// What a scheduler transition asks for, resolved under the lock, carried out after it.
+    struct Effects: Sendable {
+        var starts: [(item: RelayWorkItem, worker: PartitionWorker?)] = []
+        var resumes: [CheckedContinuation<Void, any Error>] = []
+        var idle: [CheckedContinuation<Void, Never>] = []
+        var holdsChanged = false
+        var overlong: [(partition: KafkaTopicPartition, window: Int64)] = []
+        var inFlight = 0
+    }
+
+    /// Runs a scheduler transition under the lock, then carries out what it asked for.
+    @discardableResult
+    func update<Result>(_ transition: (inout RelayScheduler) -> (Result, RelayScheduler.Actions)) -> Result {
+        let (result, effects) = self.state.withLock { state -> (Result, Effects) in
+            let (result, actions) = transition(&state.scheduler)
+            return (result, state.effects(of: actions))
+        }
+        self.perform(effects)
+        return result
+    }
+
+    /// Carries out effects; never under the lock.
+    func perform(_ effects: Effects) {
+        for (item, worker) in effects.starts where worker?.start(item) != true {
+            // Its partition's worker has gone (revoked, shutting down): the record was never
+            // worked on and stays unsettled, to be redelivered.
+            self.update { ((), $0.finish(item.ticket, settled: false)) }
+        }
+        for waiter in effects.resumes { waiter.resume() }
+        for waiter in effects.idle { waiter.resume() }
+        for (partition, window) in effects.overlong {
+            self.logger.warning(
+                "a held record keeps this partition's commit back; reading it pauses",
+                metadata: ["partition": "\(partition)", "records_past_it": "\(window)"])
+        }
+        if effects.holdsChanged { self.fetchDesire.yield() }
+        self.metrics.inFlight(effects.inFlight)
+    }
+}
+
+extension RelayPipeline.State {
+    /// Resolves a transition's actions into effects: workers for started records, the
+    /// continuations of resumed waiters (taken out, so each is resumed exactly once).
+    mutating func effects(of actions: RelayScheduler.Actions) -> RelayPipeline.Effects {
+        var effects = RelayPipeline.Effects()
+        effects.starts = actions.start.map { ($0, self.workers[$0.ticket.partition]) }
+        // A waiter missing here was cancelled meanwhile; its task ends the record itself.
+        effects.resumes = actions.resume.compactMap { self.slotWaiters.removeValue(forKey: $0) }
+        for waiter in actions.idle {
+            switch self.idleWaiters[waiter] {
+            case .waiting(let continuation):
+                self.idleWaiters[waiter] = nil
+                effects.idle.append(continuation)
+            case .pending: self.idleWaiters[waiter] = .done
+            case .done, nil: break
+            }
+        }
+        effects.holdsChanged = actions.holdsChanged
+        effects.overlong = actions.overlong
+        effects.inFlight = self.scheduler.inWindow
+        return effects
+    }
+}

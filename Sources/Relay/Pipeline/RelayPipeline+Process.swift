@@ -1,0 +1,81 @@
+import Kafka
+
+extension RelayPipeline {
+    /// Takes one record: skips settle at once; everything else waits for a window slot.
+    func intake(_ message: KafkaConsumerMessage) {
+        self.metrics.consumed(topic: message.topic)
+        let decision = self.mapper.decide(message)
+        let intake = self.update { $0.receive(message, decision) }
+        switch intake {
+        case .settledEarlier:
+            self.metrics.settledEarlier(topic: message.topic)
+        case .skipped:
+            if case .skip(let reason) = decision { self.metrics.skipped(topic: message.topic, reason: reason) }
+        case .redelivered:
+            self.metrics.redelivered(topic: message.topic)
+            self.logger.debug(
+                "record delivered again by the consumer; ignored",
+                metadata: ["partition": "\(message.topicPartition)", "offset": "\(message.offset)"])
+        case .queued, .dropped:
+            break
+        }
+    }
+
+    /// Records an assignment: a worker per partition, and each partition's ledger primed with
+    /// the group's committed offset and the offsets settled beyond it (commit metadata). Runs
+    /// before any record of these partitions is taken (the intake loop is sequential).
+    func assign(_ partitions: [KafkaTopicPartition]) async {
+        var committed: [KafkaTopicPartition: KafkaCommittedOffset] = [:]
+        do {
+            committed = try await self.consumer.committedWithMetadata(partitions)
+        } catch {
+            // Without it, records settled past the commit are redone: duplicates, never losses.
+            self.logger.warning("reading committed offsets failed", metadata: ["error": "\(error)"])
+        }
+        let (count, workers, effects) = self.state.withLock { state in
+            var workers: [PartitionWorker] = []
+            for partition in partitions where state.workers[partition] == nil {
+                let worker = PartitionWorker()
+                state.workers[partition] = worker
+                workers.append(worker)
+            }
+            let actions = state.scheduler.assign(partitions, committed: committed)
+            return (state.scheduler.assigned.count, workers, state.effects(of: actions))
+        }
+        for worker in workers { self.spawn.yield(worker) }
+        self.perform(effects)
+        self.health.assigned(partitions: count)
+        self.metrics.assignedPartitions(count)
+        self.logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
+    }
+
+    /// Delivers or dead-letters one record, then settles it (or leaves it unsettled when
+    /// cancelled). Runs as a child task of its partition's worker, holding a window slot.
+    func process(_ item: RelayWorkItem) async {
+        var settled = false
+        do {
+            switch item.decision {
+            case .deliver(let request):
+                let result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
+                try await self.publisher.publish(request: request, result: result, source: item.message)
+            case .malformed(let reason):
+                try await self.publisher.publishMalformed(item.message, reason: reason)
+            case .skip:
+                break
+            }
+            settled = true
+        } catch is CancellationError {
+            self.logger.debug(
+                "record abandoned unsettled; it will be redelivered",
+                metadata: ["partition": "\(item.ticket.partition)", "offset": "\(item.ticket.offset)"]
+            )
+        } catch {
+            if Task.isCancelled {
+                self.logger.debug("record abandoned unsettled; it will be redelivered")
+            } else {
+                self.fail(error)
+            }
+        }
+        self.update { ((), $0.finish(item.ticket, settled: settled)) }
+    }
+}

@@ -1,0 +1,130 @@
+import Kafka
+
+extension RelayScheduler {
+    /// Takes a consumed record: settles it at once when there is nothing to do, otherwise
+    /// queues it for a slot (and starts what fits).
+    mutating func receive(_ message: KafkaConsumerMessage, _ decision: RelayDecision) -> (Intake, Actions) {
+        let partition = message.topicPartition
+        guard let ticket = self.ledger.read(partition, offset: message.offset) else {
+            return (.redelivered, Actions())
+        }
+        if let timestamp = message.timestamp?.milliseconds { self.lastReadTimestamp[partition] = timestamp }
+        var actions = Actions()
+        if self.ledger.wasSettledEarlier(ticket) {
+            self.ledger.settle(ticket)
+            self.checkWindow(partition, &actions)
+            return (.settledEarlier, actions)
+        }
+        if case .skip = decision {
+            self.ledger.settle(ticket)
+            self.checkWindow(partition, &actions)
+            return (.skipped, actions)
+        }
+        self.checkWindow(partition, &actions)
+        guard !self.stopping else { return (.dropped, actions) }
+        self.ready.append(RelayWorkItem(message: message, decision: decision, ticket: ticket))
+        self.dispatch(&actions)
+        return (.queued, actions)
+    }
+
+    /// A started record's work ended, settled or not (abandoned: redelivered later).
+    mutating func finish(_ ticket: OffsetTicket, settled: Bool) -> Actions {
+        var actions = Actions()
+        guard let place = self.started.removeValue(forKey: ticket) else { return actions }
+        switch place {
+        case .window: self.inWindow -= 1
+        case .parked: self.parked -= 1
+        case .resuming(let waiter):
+            // Abandoned while queued for a slot.
+            self.resuming.removeAll { $0.waiter == waiter }
+        }
+        self.startedPerPartition[ticket.partition, default: 1] -= 1
+        if self.startedPerPartition[ticket.partition] == 0 { self.startedPerPartition[ticket.partition] = nil }
+        if settled {
+            self.ledger.settle(ticket)
+            self.checkWindow(ticket.partition, &actions)
+        }
+        self.dispatch(&actions)
+        self.checkIdle(&actions)
+        return actions
+    }
+
+    /// A delivery in the window waits for another record: it gives its slot back.
+    mutating func park(_ ticket: OffsetTicket) -> Actions {
+        var actions = Actions()
+        guard self.started[ticket] == .window else { return actions }
+        self.started[ticket] = .parked
+        self.inWindow -= 1
+        self.parked += 1
+        self.parkedSources.insert(ticket.partition)
+        self.dispatch(&actions)
+        return actions
+    }
+
+    /// A parked delivery woke up and needs a slot to go on: `waiter` is resumed once it has
+    /// one (maybe at once, in the returned actions).
+    mutating func unpark(_ ticket: OffsetTicket, waiter: UInt64) -> Actions {
+        var actions = Actions()
+        guard self.started[ticket] == .parked else {
+            // Not parked (finished or revoked meanwhile): let it go on and find out.
+            actions.resume.append(waiter)
+            return actions
+        }
+        self.parked -= 1
+        self.started[ticket] = .resuming(waiter)
+        self.resuming.append((ticket, waiter))
+        self.dispatch(&actions)
+        return actions
+    }
+
+    /// Fills free slots, alternating between woken deliveries and new records when both wait.
+    mutating func dispatch(_ actions: inout Actions) {
+        while self.inWindow < self.limits.maxInFlight, !self.stopping || !self.resuming.isEmpty {
+            let serveResuming = !self.resuming.isEmpty && (self.resumingTurn || self.ready.isEmpty || self.stopping)
+            if serveResuming {
+                let (ticket, waiter) = self.resuming.removeFirst()
+                self.started[ticket] = .window
+                actions.resume.append(waiter)
+            } else if let item = self.ready.popFirst() {
+                self.started[item.ticket] = .window
+                self.startedPerPartition[item.ticket.partition, default: 0] += 1
+                actions.start.append(item)
+            } else {
+                break
+            }
+            self.inWindow += 1
+            self.resumingTurn.toggle()
+        }
+        self.updateHolds(&actions)
+    }
+
+    /// Holds from a full window's worth of waiting records (or parked deliveries) until half.
+    mutating func updateHolds(_ actions: inout Actions) {
+        let all = Self.hold(self.holdingAll, self.ready.count, self.limits.maxInFlight)
+        let parked = Self.hold(self.holdingParkedSources, self.parked, self.limits.parkedLimit)
+        if parked == false, self.parked == 0 { self.parkedSources.removeAll() }
+        if all != self.holdingAll || parked != self.holdingParkedSources { actions.holdsChanged = true }
+        self.holdingAll = all
+        self.holdingParkedSources = parked
+    }
+
+    /// Hysteresis: hold from `limit` until down to half of it.
+    static func hold(_ holding: Bool, _ count: Int, _ limit: Int) -> Bool {
+        holding ? count > limit / 2 : count >= limit
+    }
+
+    /// Holds a partition read too far past its oldest unsettled record; lets it go at half.
+    mutating func checkWindow(_ partition: KafkaTopicPartition, _ actions: inout Actions) {
+        let window = self.ledger.window(partition)
+        let holding = self.overlong.contains(partition)
+        let hold = holding ? window > self.limits.ledgerWindowLimit / 2 : window >= self.limits.ledgerWindowLimit
+        guard hold != holding else { return }
+        if hold {
+            self.overlong.insert(partition)
+            actions.overlong.append((partition, window))
+        } else {
+            self.overlong.remove(partition)
+        }
+        actions.holdsChanged = true
+    }
+}

@@ -1,0 +1,129 @@
+import DequeModule
+import Kafka
+
+/// The relay's scheduling rules as a value: which record starts when, which partitions are
+/// held, when work of a partition is idle. No I/O, no clocks, no tasks: every transition
+/// returns ``RelayScheduler/Actions`` that ``RelayPipeline`` carries out after releasing its
+/// lock, so each rule is tested with plain values (`RelaySchedulerTests`).
+///
+/// The rules:
+/// - **Window.** At most ``Limits/maxInFlight`` deliveries hold a slot. Records wait for one in
+///   intake order (``ready``); the consumer already reads partitions side by side.
+/// - **Parking.** A delivery that must wait for another record (a `qualified` answered 422,
+///   waiting for its account's `registered`) gives its slot back while it waits
+///   (``park(_:)``) and queues for one again when it wakes (``unpark(_:waiter:)``). A window
+///   can therefore never fill with waiting events and starve the `registered` events they wait
+///   for. Woken deliveries and new records take free slots in turn, so neither starves.
+/// - **Holds.** Partitions are held (not read) when a whole window waits in ``ready`` (all of
+///   them), when ``Limits/parkedLimit`` deliveries are parked (only the partitions that fed
+///   them, so the `registered` events keep coming), and when a partition was read
+///   ``Limits/ledgerWindowLimit`` records past its oldest unsettled one (that partition, so the
+///   ledger stays bounded). Each hold ends at half (hysteresis).
+/// - **Settling.** A record is settled in the ledger when its work ends settled; the ledger
+///   commits only settled prefixes (``OffsetLedger``). A record delivered again by the client
+///   inside one assignment (an offset not after the last read one) is ignored: its first copy
+///   settles it.
+struct RelayScheduler: Sendable {
+    /// The bounds the rules work with.
+    struct Limits: Sendable, Hashable {
+        /// Deliveries holding a slot at once.
+        var maxInFlight: Int
+        /// Parked deliveries before the partitions feeding them are held.
+        var parkedLimit: Int
+        /// Records read past a partition's oldest unsettled one before it is held.
+        var ledgerWindowLimit: Int64
+    }
+
+    /// Where a started record is.
+    enum Place: Sendable, Hashable {
+        /// Holding a slot.
+        case window
+        /// Waiting without a slot.
+        case parked
+        /// Woken, queued for a slot (with the waiter to resume).
+        case resuming(UInt64)
+    }
+
+    /// What the owner must do after a transition.
+    struct Actions: Sendable {
+        /// Records to start now (each holds a slot).
+        var start: [RelayWorkItem] = []
+        /// Parked deliveries given their slot back: resume their waiters.
+        var resume: [UInt64] = []
+        /// Idle waiters whose partitions have no work left.
+        var idle: [UInt64] = []
+        /// The held partitions changed: apply ``RelayScheduler/heldPartitions``.
+        var holdsChanged = false
+        /// A partition was read too far past a held record (to log once).
+        var overlong: [(partition: KafkaTopicPartition, window: Int64)] = []
+    }
+
+    /// What became of a consumed record.
+    enum Intake: Sendable, Hashable {
+        /// Waiting for, or holding, a slot.
+        case queued
+        /// Not a referral: settled at once.
+        case skipped
+        /// Settled by this group before the last restart or rebalance (commit metadata).
+        case settledEarlier
+        /// Delivered a second time by the client inside one assignment: ignored.
+        case redelivered
+        /// Draining: not taken (unsettled, so redelivered after the restart).
+        case dropped
+    }
+
+    let limits: Limits
+    /// The topic whose records others may wait for (account-created: `registered`).
+    let dependencyTopic: String
+
+    var ledger = OffsetLedger()
+    /// Records waiting for a slot, in intake order.
+    var ready = Deque<RelayWorkItem>()
+    /// Woken deliveries waiting for a slot, in wake order.
+    var resuming = Deque<(ticket: OffsetTicket, waiter: UInt64)>()
+    /// Every started, unfinished record.
+    var started: [OffsetTicket: Place] = [:]
+    /// Deliveries holding a slot.
+    var inWindow = 0
+    /// Deliveries parked (without a slot, not yet woken).
+    var parked = 0
+    /// Started records per partition (for idle waits).
+    var startedPerPartition: [KafkaTopicPartition: Int] = [:]
+    /// Which queue the next free slot serves when both wait: new records and woken ones alternate.
+    var resumingTurn = false
+    /// Waiters for "no started work of these partitions (all when `nil`)".
+    var idleWaiters: [UInt64: Set<KafkaTopicPartition>?] = [:]
+    var assigned: Set<KafkaTopicPartition> = []
+    /// Read position per partition: the last record's timestamp (milliseconds), if it had one.
+    var lastReadTimestamp: [KafkaTopicPartition: Int64] = [:]
+    /// Held because a whole window waits in ``ready``.
+    var holdingAll = false
+    /// Held because ``Limits/parkedLimit`` deliveries are parked.
+    var holdingParkedSources = false
+    /// Partitions that fed parked deliveries.
+    var parkedSources: Set<KafkaTopicPartition> = []
+    /// Partitions read too far past their oldest unsettled record.
+    var overlong: Set<KafkaTopicPartition> = []
+    /// Draining: records are no longer taken.
+    var stopping = false
+
+    /// Creates an empty scheduler.
+    init(limits: Limits, dependencyTopic: String) {
+        self.limits = Limits(
+            maxInFlight: max(1, limits.maxInFlight),
+            parkedLimit: max(1, limits.parkedLimit),
+            ledgerWindowLimit: max(1, limits.ledgerWindowLimit))
+        self.dependencyTopic = dependencyTopic
+    }
+
+    /// Records waiting for a slot.
+    var waiting: Int { self.ready.count }
+
+    /// The assigned partitions that must not be read now.
+    var heldPartitions: Set<KafkaTopicPartition> {
+        if self.holdingAll { return self.assigned }
+        var held = self.assigned.intersection(self.overlong)
+        if self.holdingParkedSources { held.formUnion(self.assigned.intersection(self.parkedSources)) }
+        return held
+    }
+}
