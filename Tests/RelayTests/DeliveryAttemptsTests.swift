@@ -177,3 +177,41 @@ import Testing
         #expect(rejected.error?.contains("invalid transition") == true)
     }
 }
+
+/// The 422 wait counts progress, not only the clock.
+@Suite struct DeliveryAttemptsProgressTests {
+    let date = Date(timeIntervalSince1970: 1_700_000_000)
+    let start = ContinuousClock.now
+    let refused = DeliveryAnswer.response(
+        SendResult(status: 422, body: Array(#"{"ok":false,"error":"invalid transition"}"#.utf8), retryAfter: nil))
+
+    @Test func theWaitDoesNotRunOutWhileTheRegisteredMayStillBeRead() {
+        var attempts = DeliveryAttempts(
+            kind: .qualified, delivery: RelayConfiguration.Delivery(qualifiedWait: .seconds(10)))
+        // Far past the wait, but the account-created partitions are still behind the event.
+        for minute in 0..<30 {
+            attempts.begin(at: self.date)
+            let decision = attempts.decide(
+                self.refused, now: self.start + .seconds(60 * minute), date: self.date, fraction: 1,
+                registeredMayStillArrive: true)
+            guard case .retry(.invalidTransition, _, releasingLane: true) = decision else {
+                Issue.record("minute \(minute): \(decision)")
+                return
+            }
+        }
+        // Caught up: the wait now counts from this answer on.
+        let caughtUp = self.start + .seconds(1_800)
+        attempts.begin(at: self.date)
+        guard case .retry = attempts.decide(self.refused, now: caughtUp, date: self.date, fraction: 1) else {
+            Issue.record("the wait must start when the input caught up, not at the first 422")
+            return
+        }
+        attempts.begin(at: self.date)
+        let last = attempts.decide(self.refused, now: caughtUp + .seconds(10), date: self.date, fraction: 1)
+        guard case .settle(let result) = last else {
+            Issue.record("the wait must run out 10 s after the input caught up: \(last)")
+            return
+        }
+        #expect(result.status == .rejected)
+    }
+}

@@ -93,7 +93,8 @@ extension RelayScheduler {
                 break
             }
             self.inWindow += 1
-            self.resumingTurn.toggle()
+            // The other queue goes next whenever both have someone waiting.
+            self.resumingTurn = !serveResuming
         }
         self.updateHolds(&actions)
     }
