@@ -104,7 +104,8 @@ public final class RelayPipeline: Sendable {
             ledgerWindowLimit: ledgerWindowLimit
         )
         self.state = Mutex(
-            State(scheduler: RelayScheduler(limits: limits, dependencyTopic: configuration.kafka.topics.accountCreated)))
+            State(scheduler: RelayScheduler(limits: limits, dependencyTopic: configuration.kafka.topics.accountCreated))
+        )
         self.consumer = consumer
         self.producer = producer
         self.topics = configuration.kafka.topics

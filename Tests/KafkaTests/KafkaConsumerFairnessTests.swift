@@ -1,0 +1,82 @@
+import Kafka
+import Testing
+
+@testable import Kafka
+
+/// A backlog spread over several partitions is read side by side: the relay's cold start and
+/// every replay depend on it (a `qualified` waits for a `registered` from another partition,
+/// and a partition read only after the others would make it wait for minutes).
+@Suite struct KafkaConsumerFairnessTests {
+    typealias Support = KafkaTestSupport
+
+    @Test(.timeLimit(.minutes(1)))
+    func aBacklogOnSeveralPartitionsIsReadSideBySide() async throws {
+        let topic = Support.unique("fair")
+        let cluster = try await Support.cluster(topic: topic, partitions: 3)
+        let producer = try Support.producer(cluster)
+        let perPartition = 4_000
+        for partition in Int32(0)..<3 {
+            try await Support.produce(producer, topic: topic, count: perPartition, partition: partition)
+        }
+        let consumer = try Support.consumer(cluster, group: Support.unique("group"))
+        try await consumer.assign(
+            Dictionary(
+                uniqueKeysWithValues: (Int32(0)..<3).map {
+                    (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning)
+                }))
+        // The first tenth of the backlog already comes from every partition in about equal parts.
+        let first = try await Support.readMessages(consumer, count: 1_200)
+        for partition in Int32(0)..<3 {
+            let share = first.filter { $0.partition == partition }.count
+            #expect(share >= 250, "partition \(partition) had \(share) of the first 1,200 records")
+        }
+        // Nothing lost, nothing repeated, each partition in order.
+        let rest = try await Support.readMessages(consumer, count: 3 * perPartition - 1_200)
+        for partition in Int32(0)..<3 {
+            let offsets = (first + rest).filter { $0.partition == partition }.map(\.offset)
+            #expect(offsets == Array(0..<Int64(perPartition)))
+        }
+        await consumer.close()
+        await producer.close()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func holdingAndReleasingPartitionsNeverRepeatsOrSkipsARecord() async throws {
+        let topic = Support.unique("hold")
+        let cluster = try await Support.cluster(topic: topic, partitions: 2)
+        let producer = try Support.producer(cluster)
+        let perPartition = 3_000
+        for partition in Int32(0)..<2 {
+            try await Support.produce(producer, topic: topic, count: perPartition, partition: partition)
+        }
+        var configuration = Support.consumerConfiguration(cluster, group: Support.unique("group"))
+        configuration.bufferCapacity = 32
+        let consumer = try KafkaConsumer(configuration: configuration, logger: Support.logger)
+        let partitions = (Int32(0)..<2).map { KafkaTopicPartition(topic: topic, partition: $0) }
+        try await consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
+        var seen: [Int32: [Int64]] = [:]
+        var held = false
+        for round in 0..<(2 * perPartition) {
+            // Hold and release one partition every few records, as the relay's flow control does.
+            if round % 7 == 0 {
+                if held {
+                    try await consumer.resume([partitions[0]])
+                } else {
+                    try await consumer.pause([partitions[0]])
+                }
+                held.toggle()
+            }
+            if held, seen[1, default: []].count == perPartition {
+                try await consumer.resume([partitions[0]])
+                held = false
+            }
+            let message = try #require(try await Support.readMessages(consumer, count: 1).first)
+            seen[message.partition, default: []].append(message.offset)
+        }
+        for partition in Int32(0)..<2 {
+            #expect(seen[partition] == Array(0..<Int64(perPartition)), "partition \(partition) repeated or skipped")
+        }
+        await consumer.close()
+        await producer.close()
+    }
+}
