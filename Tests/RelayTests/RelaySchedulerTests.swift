@@ -240,4 +240,19 @@ import Testing
         #expect(!scheduler.dependencyBehind(2_000) { _ in nil }, "end unknown: the wait stays bounded")
         #expect(!scheduler.dependencyBehind(nil) { _ in 50 })
     }
+
+    @Test func aRegisteredReadButNotSettledKeepsOlderQualifiedWaiting() {
+        var scheduler = Self.scheduler(maxInFlight: 1)
+        // The window is busy (an outage): a registered read at 1,000 waits for a slot.
+        let (busy, busyDecision) = Self.record(Self.milestones, 0, .qualified, account: "x", timestamp: 900)
+        let blocker = scheduler.receive(busy, busyDecision).1.start[0]
+        let (message, decision) = Self.record(Self.created, 0, .registered, account: "y", timestamp: 1_000)
+        _ = scheduler.receive(message, decision)
+        // Caught up with the end of the partition: only the unsettled registered keeps it alive.
+        #expect(scheduler.dependencyBehind(1_500) { _ in 1 })
+        #expect(!scheduler.dependencyBehind(800) { _ in 1 }, "a newer registered cannot be the awaited one")
+        let started = scheduler.finish(blocker.ticket, settled: true).start[0]
+        _ = scheduler.finish(started.ticket, settled: true)
+        #expect(!scheduler.dependencyBehind(1_500) { _ in 1 }, "settled: nothing left to wait for")
+    }
 }

@@ -18,6 +18,9 @@ extension RelayScheduler {
     /// them from the committed offset) and they are no longer held. Started work goes on until
     /// the owner abandons it; ``remove(_:)`` forgets the partitions after their last commit.
     mutating func revoke(_ partitions: Set<KafkaTopicPartition>) -> Actions {
+        for item in self.ready where partitions.contains(item.ticket.partition) {
+            self.dependencyWork[item.ticket] = nil
+        }
         self.ready.removeAll { partitions.contains($0.ticket.partition) }
         self.assigned.subtract(partitions)
         self.overlong.subtract(partitions)
@@ -40,6 +43,7 @@ extension RelayScheduler {
     mutating func drain() -> (dropped: Int, actions: Actions) {
         self.stopping = true
         let dropped = self.ready.count
+        for item in self.ready { self.dependencyWork[item.ticket] = nil }
         self.ready.removeAll()
         var actions = Actions()
         self.checkIdle(&actions)
@@ -75,11 +79,15 @@ extension RelayScheduler {
         }
     }
 
-    /// Whether a record this instance has not read yet may still bring the `registered` that a
-    /// `qualified` of time `timestamp` waits for: some assigned partition of the dependency
-    /// topic has records left to read (its read position is below `highWatermark`) and its
-    /// last record read is older than `timestamp`. While that holds, the qualified wait does
-    /// not run out: a cold backlog read slowly must not turn into rejections.
+    /// Whether the `registered` that a `qualified` of time `timestamp` waits for may still land
+    /// through this instance, so the qualified wait must not run out yet (a cold backlog read
+    /// slowly, or `registered` events held up by an outage, must not turn into rejections):
+    /// - a `registered` at least as old as the event is read but not settled yet (waiting for
+    ///   a slot, in flight, retrying through an outage); or
+    /// - some assigned partition of the dependency topic has records left to read (its read
+    ///   position is below `highWatermark`) and its last record read is older than the event.
+    ///
+    /// Newer unsettled records do not count, so a live stream cannot keep a wait alive forever.
     ///
     /// - Parameters:
     ///   - timestamp: The waiting record's timestamp (milliseconds); `nil` counts as never behind.
@@ -87,6 +95,7 @@ extension RelayScheduler {
     ///     (a partition whose end is unknown does not extend the wait, so it stays bounded).
     func dependencyBehind(_ timestamp: Int64?, highWatermark: (KafkaTopicPartition) -> Int64?) -> Bool {
         guard let timestamp else { return false }
+        if self.dependencyWork.values.contains(where: { $0 <= timestamp }) { return true }
         for partition in self.assigned where partition.topic == self.dependencyTopic {
             guard let high = highWatermark(partition) else { continue }
             let next = self.ledger.nextOffset(partition) ?? 0

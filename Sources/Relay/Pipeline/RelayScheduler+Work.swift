@@ -22,6 +22,9 @@ extension RelayScheduler {
         }
         self.checkWindow(partition, &actions)
         guard !self.stopping else { return (.dropped, actions) }
+        if partition.topic == self.dependencyTopic {
+            self.dependencyWork[ticket] = message.timestamp?.milliseconds ?? Int64.min
+        }
         self.ready.append(RelayWorkItem(message: message, decision: decision, ticket: ticket))
         self.dispatch(&actions)
         return (.queued, actions)
@@ -31,6 +34,7 @@ extension RelayScheduler {
     mutating func finish(_ ticket: OffsetTicket, settled: Bool) -> Actions {
         var actions = Actions()
         guard let place = self.started.removeValue(forKey: ticket) else { return actions }
+        self.dependencyWork[ticket] = nil
         switch place {
         case .window: self.inWindow -= 1
         case .parked: self.parked -= 1

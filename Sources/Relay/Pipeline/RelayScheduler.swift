@@ -94,6 +94,9 @@ struct RelayScheduler: Sendable {
     /// Waiters for "no started work of these partitions (all when `nil`)".
     var idleWaiters: [UInt64: Set<KafkaTopicPartition>?] = [:]
     var assigned: Set<KafkaTopicPartition> = []
+    /// Unsettled work of the dependency topic (the `registered` events), with each record's
+    /// timestamp: a `qualified` keeps waiting while an older one may still land.
+    var dependencyWork: [OffsetTicket: Int64] = [:]
     /// Read position per partition: the last record's timestamp (milliseconds), if it had one.
     var lastReadTimestamp: [KafkaTopicPartition: Int64] = [:]
     /// Held because a whole window waits in ``ready``.
