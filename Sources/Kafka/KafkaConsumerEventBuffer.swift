@@ -89,6 +89,17 @@ final class KafkaConsumerEventBuffer: Sendable {
             return nil
         }
 
+        /// Pops the head for the reader; `ring` is set when the poll thread waits for room and
+        /// half of the buffer is free now.
+        mutating func popForReader(capacity: Int, ring: inout Bool) -> KafkaConsumerEvent? {
+            guard let event = popFirst() else { return nil }
+            if waitingForRoom, messageCount <= capacity / 2 {
+                waitingForRoom = false
+                ring = true
+            }
+            return event
+        }
+
         mutating func drop(_ partitions: Set<KafkaTopicPartition>) {
             let kept = queue[head...].filter { event in
                 if case .message(let message) = event { return !partitions.contains(message.topicPartition) }
@@ -195,7 +206,13 @@ final class KafkaConsumerEventBuffer: Sendable {
     ///
     /// - Throws: the consumer's fatal ``KafkaError``, or `CancellationError` when cancelled.
     func next() async throws -> KafkaConsumerEvent? {
-        try await withTaskCancellationHandler {
+        // Fast path: a buffered event is returned without suspending the task (a continuation
+        // resumed at once still sends the task through its executor, once per record).
+        var ring = false
+        let buffered = state.withLock { $0.popForReader(capacity: capacity, ring: &ring) }
+        if ring { onRoom() }
+        if let buffered { return buffered }
+        return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation {
                 (continuation: CheckedContinuation<KafkaConsumerEvent?, any Error>) in
                 enum Action {
@@ -205,13 +222,7 @@ final class KafkaConsumerEventBuffer: Sendable {
                 }
                 var ring = false
                 let action = state.withLock { state -> Action in
-                    if let event = state.popFirst() {
-                        if state.waitingForRoom, state.messageCount <= capacity / 2 {
-                            state.waitingForRoom = false
-                            ring = true
-                        }
-                        return .resume(event)
-                    }
+                    if let event = state.popForReader(capacity: capacity, ring: &ring) { return .resume(event) }
                     if state.finished {
                         if let failure = state.failure { return .fail(failure) }
                         return .resume(nil)

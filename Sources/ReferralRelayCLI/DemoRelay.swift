@@ -3,8 +3,8 @@ import Relay
 import ServiceLifecycle
 import Synchronization
 
-/// The relay as the demo runs it: a ``RelayService`` alone in its own `ServiceGroup`, so the
-/// demo can shut it down gracefully (as SIGTERM would) while the broker and sandbox live on
+/// The relay as the demo runs it: the services of `buildRelay` in their own `ServiceGroup`, so
+/// the demo can shut it down gracefully (as SIGTERM would) while the broker and sandbox live on
 /// for the checks.
 final class DemoRelay: Sendable {
     /// How far the relay got.
@@ -27,14 +27,15 @@ final class DemoRelay: Sendable {
     private let group: ServiceGroup
     private let state = StatusBox()
 
-    /// Creates the service (not started).
-    init(configuration: RelayConfiguration, logger: Logger) {
+    /// Creates the services (not started).
+    ///
+    /// - Throws: A Kafka client that cannot be created.
+    init(configuration: RelayConfiguration, logger: Logger) throws {
         let state = self.state
-        let service = RelayService(configuration: configuration, logger: logger) { port in
+        let services = try buildRelay(configuration: configuration, logger: logger) { port in
             state.withLock { $0.opsPort = port }
         }
-        self.group = ServiceGroup(
-            configuration: .init(services: [.init(service: service)], logger: logger))
+        self.group = ServiceGroup(configuration: .init(services: services, logger: logger))
     }
 
     /// How far the relay got.

@@ -31,19 +31,19 @@ struct RunCommand: AsyncParsableCommand {
         }
         RelayLogging.bootstrap(configuration: configuration)
         let logger = Logger(label: "referral-relay")
-        let relay = RelayService(configuration: configuration, logger: logger) { port in
-            // The one line on stdout: scripts and process tests read the ops port from it.
-            FileHandle.standardOutput.write(
-                Data("relay ops listening on http://\(configuration.opsHost):\(port)\n".utf8))
-        }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [relay],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
         do {
+            let services = try buildRelay(configuration: configuration, logger: logger) { port in
+                // The one line on stdout: scripts and process tests read the ops port from it.
+                FileHandle.standardOutput.write(
+                    Data("relay ops listening on http://\(configuration.opsHost):\(port)\n".utf8))
+            }
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: services,
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+            )
             try await group.run()
         } catch {
             logger.critical("relay failed", metadata: ["error": "\(error)"])

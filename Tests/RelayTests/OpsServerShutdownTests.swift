@@ -3,37 +3,35 @@ import Relay
 import ServiceLifecycle
 import Testing
 
-/// The ops server through a shutdown: the probes answer while the relay drains, and stop only
-/// when the server's task is cancelled.
+/// The ops server through a shutdown: listed first among the relay's services, it is told to
+/// stop only after the services behind it (the pipeline's drain) have stopped, so the probes
+/// answer throughout the drain.
 @Suite struct OpsServerShutdownTests {
-    /// Runs the ops server as a service and reports when it has been told to shut down gracefully
-    /// (the same signal the server itself would receive if it followed graceful shutdown).
-    struct ObservedOpsServer: Service {
-        let server: OpsServer
-        let shutdownSeen: AsyncStream<Void>.Continuation
+    /// Stands in for the pipeline: on graceful shutdown it marks the relay draining, reports
+    /// that it started draining, and takes a while to finish.
+    struct DrainingService: Service {
+        let health: RelayHealth
+        let drainStarted: AsyncStream<Void>.Continuation
+        let drainEnds: AsyncStream<Void>
 
         func run() async throws {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await self.server.run() }
-                group.addTask {
-                    try? await gracefulShutdown()
-                    self.shutdownSeen.yield()
-                    self.shutdownSeen.finish()
-                }
-                try await group.waitForAll()
-            }
+            try? await gracefulShutdown()
+            self.health.draining()
+            self.drainStarted.yield()
+            for await _ in self.drainEnds { break }
         }
     }
 
-    @Test func keepsAnsweringAfterGracefulShutdownAndStopsOnCancellation() async throws {
+    @Test func answersThroughTheDrainAndStopsAfterIt() async throws {
         let harness = OpsHarness()
         harness.health.assigned(partitions: 2)
         let (ports, portsContinuation) = AsyncStream.makeStream(of: Int.self)
-        let (shutdowns, shutdownsContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (drainStarts, drainStarted) = AsyncStream.makeStream(of: Void.self)
+        let (drainEnds, drainEnd) = AsyncStream.makeStream(of: Void.self)
         let group = ServiceGroup(
             services: [
-                ObservedOpsServer(
-                    server: harness.makeServer(ports: portsContinuation), shutdownSeen: shutdownsContinuation)
+                harness.makeServer(ports: portsContinuation),
+                DrainingService(health: harness.health, drainStarted: drainStarted, drainEnds: drainEnds),
             ],
             logger: Logger(label: "ops-test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
@@ -44,12 +42,10 @@ import Testing
         let base = "http://127.0.0.1:\(port)"
         #expect(try await OpsHarness.get("\(base)/readyz").status == 200)
 
-        // The relay marks itself draining and its service group begins the graceful shutdown.
-        harness.health.draining()
         await group.triggerGracefulShutdown()
-        var shutdownIterator = shutdowns.makeAsyncIterator()
-        _ = await shutdownIterator.next()
-        // Give a server that (wrongly) followed the signal time to close its listener.
+        var drainIterator = drainStarts.makeAsyncIterator()
+        _ = await drainIterator.next()
+        // Give a server that (wrongly) stopped first time to close its listener.
         try await Task.sleep(for: .milliseconds(300))
 
         #expect(try await OpsHarness.get("\(base)/healthz").status == 200)
@@ -58,8 +54,8 @@ import Testing
         #expect(try readiness.json()["draining"] as? Bool == true)
         #expect(try await OpsHarness.get("\(base)/metrics").status == 200)
 
-        // The relay cancels the server once the pipeline has drained.
-        running.cancel()
+        // The drain ends: now the ops server stops too, and the group with it.
+        drainEnd.yield()
         try await running.value
         #expect(!OpsHarness.acceptsConnections(port: port))
     }

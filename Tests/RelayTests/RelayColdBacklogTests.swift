@@ -61,7 +61,7 @@ struct RelayColdBacklogTests {
             // Shorter than the time the backlog takes: only progress can keep the wait alive.
             configuration.delivery.qualifiedWait = .seconds(2)
             let relay = ServiceGroup(
-                services: [RelayService(configuration: configuration, logger: H.logger)], logger: H.logger)
+                services: try buildRelay(configuration: configuration, logger: H.logger), logger: H.logger)
             tasks.addTask { try await relay.run() }
             let outcomes = try await H.outcomes(cluster, timeout: .seconds(120)) { $0.count >= events }
             let positions = try await Self.eventuallyCommitted(cluster, group: group)

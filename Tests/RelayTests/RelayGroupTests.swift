@@ -33,11 +33,11 @@ struct RelayGroupTests {
             await producer.close()
 
             let first = ServiceGroup(
-                services: [RelayService(configuration: configuration, logger: RelayGroupHarness.logger)],
+                services: try buildRelay(configuration: configuration, logger: RelayGroupHarness.logger),
                 logger: RelayGroupHarness.logger
             )
             let second = ServiceGroup(
-                services: [RelayService(configuration: configuration, logger: RelayGroupHarness.logger)],
+                services: try buildRelay(configuration: configuration, logger: RelayGroupHarness.logger),
                 logger: RelayGroupHarness.logger
             )
             tasks.addTask { try await first.run() }

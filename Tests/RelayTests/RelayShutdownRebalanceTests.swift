@@ -50,7 +50,7 @@ struct RelayShutdownRebalanceTests {
             await producer.close()
 
             let relay = ServiceGroup(
-                services: [RelayService(configuration: configuration, logger: RelayGroupHarness.logger)],
+                services: try buildRelay(configuration: configuration, logger: RelayGroupHarness.logger),
                 logger: RelayGroupHarness.logger
             )
             let relayRun = Task { try await relay.run() }

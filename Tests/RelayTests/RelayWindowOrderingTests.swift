@@ -37,7 +37,7 @@ struct RelayWindowOrderingTests {
             }
 
             let relay = ServiceGroup(
-                services: [RelayService(configuration: configuration, logger: RelayGroupHarness.logger)],
+                services: try buildRelay(configuration: configuration, logger: RelayGroupHarness.logger),
                 logger: RelayGroupHarness.logger
             )
             tasks.addTask { try await relay.run() }

@@ -13,14 +13,13 @@ import ServiceLifecycle
 /// - `GET /metrics`: ``RelayTelemetry/exposition()`` as `text/plain; version=0.0.4`.
 /// - anything else: 404.
 ///
-/// - Important: The server ignores graceful shutdown and stops only when its task is cancelled:
-///   while the relay drains (up to its drain timeout) the probes must keep answering, `/readyz`
-///   with 503 so no new traffic is routed, `/healthz` with 200 so the kubelet does not kill the
-///   pod mid-drain. The relay cancels it after the pipeline has drained.
+/// - Important: While the relay drains (up to its drain timeout) the probes must keep
+///   answering, `/readyz` with 503 so no new traffic is routed, `/healthz` with 200 so the
+///   kubelet does not kill the pod mid-drain. So the ops server comes first in the relay's
+///   services (``buildRelay(configuration:logger:onOpsListening:)``): a `ServiceGroup` shuts its
+///   services down in reverse order, and the server is told to stop only once the pipeline has
+///   drained.
 public struct OpsServer: Service {
-    /// How long open connections get to finish once the server is cancelled.
-    static let stopGrace: Duration = .seconds(1)
-
     let host: String
     let port: Int
     let health: RelayHealth
@@ -53,25 +52,11 @@ public struct OpsServer: Service {
         self.onListening = onListening
     }
 
-    /// Serves until the calling task is cancelled; a graceful shutdown signal does not stop it.
+    /// Serves until graceful shutdown (then finishes the requests in progress) or cancellation.
     ///
     /// - Throws: When binding fails.
     public func run() async throws {
-        var configuration = ServiceGroupConfiguration(
-            services: [self.makeApplication()], gracefulShutdownSignals: [], logger: self.logger)
-        configuration.maximumGracefulShutdownDuration = Self.stopGrace
-        let group = ServiceGroup(configuration: configuration)
-        // Detached so the group does not inherit the caller's graceful shutdown (a ServiceGroup
-        // follows its parent's): only cancellation stops it. It is awaited right here and its
-        // cancellation follows ours, so it never outlives `run()`.
-        let serving = Task.detached { try await group.run() }
-        try await withTaskCancellationHandler {
-            try await serving.value
-        } onCancel: {
-            // Quiesce first so a scrape in progress completes; the group cancels what is still
-            // open after `stopGrace`.
-            Task.detached { await group.triggerGracefulShutdown() }
-        }
+        try await self.makeApplication().run()
     }
 
     private func makeApplication() -> some ApplicationProtocol {

@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import Foundation
+import Kafka
+import Logging
+import ReferralKit
+import ServiceLifecycle
+
+/// Builds the relay as the services of one `ServiceGroup`, in start order: the ops server, the
+/// pooled HTTP client, the pipeline (which owns the Kafka consumer and producer).
+///
+/// A `ServiceGroup` shuts its services down in reverse order, one after the other: on SIGTERM
+/// the pipeline drains, commits and leaves the group first, then the HTTP client closes, and the
+/// ops server stops last, so `/readyz` (503, draining) and `/healthz` answer throughout the
+/// drain. `referral-relay run`, the demo and the tests all run these services.
+///
+/// ```swift
+/// let group = ServiceGroup(configuration: .init(
+///     services: try buildRelay(configuration: configuration, logger: logger),
+///     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+/// try await group.run()
+/// ```
+///
+/// - Parameters:
+///   - configuration: A validated configuration.
+///   - logger: The root logger.
+///   - onOpsListening: Told the bound ops port (port 0 picks a free one).
+/// - Returns: The services, in start order.
+/// - Throws: A Kafka client that cannot be created, or an endpoint that is not http(s).
+public func buildRelay(
+    configuration: RelayConfiguration,
+    logger: Logger,
+    onOpsListening: @escaping @Sendable (Int) -> Void = { _ in }
+) throws -> [any Service] {
+    let telemetry = RelayTelemetry()
+    let metrics = RelayMetrics(factory: telemetry.factory)
+    let health = RelayHealth()
+    let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: relayHTTPConfiguration(configuration))
+    do {
+        let deliverer = try Deliverer(
+            mmolove: configuration.mmolove,
+            delivery: configuration.delivery,
+            httpClient: httpClient,
+            metrics: metrics,
+            health: health,
+            logger: logger
+        )
+        let consumer = try KafkaConsumer(
+            configuration: configuration.consumerConfiguration(clientID: relayClientID), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: configuration.producerConfiguration(clientID: relayClientID), logger: logger)
+        let pipeline = RelayPipeline(
+            configuration: configuration,
+            consumer: consumer,
+            producer: producer,
+            deliverer: deliverer,
+            metrics: metrics,
+            health: health,
+            logger: logger
+        )
+        let ops = OpsServer(
+            host: configuration.opsHost,
+            port: configuration.opsPort,
+            health: health,
+            telemetry: telemetry,
+            logger: logger,
+            onListening: onOpsListening
+        )
+        logger.info("relay starting", metadata: ["configuration": "\(configuration.redactedSummary)"])
+        return [ops, HTTPClientService(client: httpClient), pipeline]
+    } catch {
+        try? httpClient.syncShutdown()
+        throw error
+    }
+}
+
+/// `client.id` for both Kafka clients: the pod name (HOSTNAME) so broker logs tell members apart.
+var relayClientID: String {
+    ProcessInfo.processInfo.environment["HOSTNAME"].map { "referral-relay-\($0)" } ?? "referral-relay"
+}
+
+/// Pooled, redirect-refusing, sized for the in-flight window.
+func relayHTTPConfiguration(_ configuration: RelayConfiguration) -> HTTPClient.Configuration {
+    var http = HTTPClient.Configuration()
+    http.redirectConfiguration = .disallow
+    http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.delivery.maxInFlight)
+    return http
+}
+
+/// The pooled HTTP client as a service: it stays open until graceful shutdown reaches it (after
+/// the pipeline, which sends through it, has stopped), then closes its connections.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        // Until graceful shutdown or cancellation, whichever comes first.
+        try? await gracefulShutdown()
+        try await self.client.shutdown()
+    }
+}
+
+extension RelayPipeline: Service {}
