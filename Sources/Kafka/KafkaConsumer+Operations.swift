@@ -167,6 +167,12 @@ extension KafkaConsumer {
         holds.hold(partitions)
     }
 
+    /// Holds exactly `partitions` from now on and lifts every other hold. Synchronous and cheap
+    /// (no librdkafka call), so a caller can keep the holds in step with its own state.
+    public func hold(only partitions: Set<KafkaTopicPartition>) {
+        if holds.set(partitions) { wakeup.signal() }
+    }
+
     /// Lifts the hold of `partitions`: delivery continues after the last record delivered.
     public func resume(_ partitions: [KafkaTopicPartition]) async throws(KafkaError) {
         if holds.release(partitions) { wakeup.signal() }

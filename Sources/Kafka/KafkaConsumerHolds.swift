@@ -19,6 +19,17 @@ final class KafkaConsumerHolds: Sendable {
         self.held.withLock { $0.formUnion(partitions) }
     }
 
+    /// Holds exactly `partitions`.
+    ///
+    /// - Returns: Whether a hold was lifted (the poll thread should look again).
+    func set(_ partitions: Set<KafkaTopicPartition>) -> Bool {
+        self.held.withLock { held in
+            let lifted = !held.isSubset(of: partitions)
+            held = partitions
+            return lifted
+        }
+    }
+
     /// Lifts the hold of `partitions`.
     ///
     /// - Returns: Whether any of them was held (the poll thread should look again).

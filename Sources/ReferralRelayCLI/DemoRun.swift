@@ -111,7 +111,7 @@ struct DemoRun {
         let observer = try await DemoObserver(
             bootstrapServers: brokers, outcomesTopic: self.topics.outcomes, dlqTopic: self.topics.dlq,
             partitions: Self.partitions, logger: environment.kafkaLogger)
-        let relay = DemoRelay(
+        let relay = try DemoRelay(
             configuration: self.relayConfiguration(
                 brokers: brokers, endpoint: address.eventsURL, secret: environment.secret),
             logger: environment.logs.logger(

@@ -11,7 +11,7 @@ import Testing
 
 /// One record held for long (a `qualified` whose `registered` never comes) keeps its
 /// partition's commit back while the partition keeps flowing; the ledger keeps an entry per
-/// record read past it, so fetching that partition pauses at the ledger window limit instead
+/// record read past it, so reading that partition is held at the ledger window limit instead
 /// of letting memory grow for as long as the hold lasts.
 @Suite(.timeLimit(.minutes(1)))
 struct RelayLedgerBoundTests {
@@ -19,8 +19,8 @@ struct RelayLedgerBoundTests {
         let bounded = try await Self.consumedBehindAHeldRecord(ledgerWindowLimit: 50)
         let unbounded = try await Self.consumedBehindAHeldRecord(ledgerWindowLimit: 100_000)
         print("ledger bound: \(bounded) records read behind a held record with limit 50, \(unbounded) without")
-        // After the pause the consumer's own buffer (1,024 records) and a fetch already in flight
-        // still drain: 1,070–1,216 measured; all 3,001 would mean no pause.
+        // After the hold what the consumer had already buffered (up to 1,024 records) still
+        // drains: 512 measured; all 3,001 would mean no hold.
         #expect(bounded < 2_000, "fetching went on past the limit: \(bounded) records read")
         #expect(unbounded == 3_001, "control: without the limit every record is read")
     }

@@ -18,7 +18,10 @@ struct RelayShutdownRebalanceTests {
         let secret = ReferralSecret("shutdown-test-secret-\(UUID().uuidString)")
         let group = "relay-shutdown-\(UUID().uuidString)"
         var faults = SandboxFaults.none
-        faults.latencyMilliseconds = 6_000
+        // Long enough for all four to be in flight at SIGTERM, short enough that a revoked
+        // partition's `registered` settles within the 7 s revocation drain on a loaded machine
+        // (6 s left too little margin: under load a run abandoned it and committed nothing).
+        faults.latencyMilliseconds = 4_000
         try await RelayGroupHarness.withSandbox(secret: secret, faults: faults) { sandbox, address, tasks in
             // Slow work on every partition that outlasts the consumer's 10 s revocation timeout
             // (each `qualified` is refused until its wait of 14 s is over), no periodic commit:

@@ -6,7 +6,8 @@ extension RelayPipeline {
         var starts: [(item: RelayWorkItem, worker: PartitionWorker?)] = []
         var resumes: [CheckedContinuation<Void, any Error>] = []
         var idle: [CheckedContinuation<Void, Never>] = []
-        var holdsChanged = false
+        /// The partitions to hold from now on, with the version of the state they come from.
+        var holds: (version: UInt64, partitions: Set<KafkaTopicPartition>)?
         var overlong: [(partition: KafkaTopicPartition, window: Int64)] = []
         var inFlight = 0
     }
@@ -36,8 +37,20 @@ extension RelayPipeline {
                 "a held record keeps this partition's commit back; reading it pauses",
                 metadata: ["partition": "\(partition)", "records_past_it": "\(window)"])
         }
-        if effects.holdsChanged { self.fetchDesire.yield() }
+        if let holds = effects.holds { self.applyHolds(holds.partitions, version: holds.version) }
         self.metrics.inFlight(effects.inFlight)
+    }
+
+    /// Makes the consumer hold exactly `partitions`, unless holds from a later state were
+    /// applied already (effects run outside the lock, so two of them may cross).
+    private func applyHolds(_ partitions: Set<KafkaTopicPartition>, version: UInt64) {
+        self.appliedHolds.withLock { applied in
+            guard version > applied else { return }
+            applied = version
+            // A hold is a set in the consumer, no I/O: cheap enough under this small lock, which
+            // keeps the holds in the order of the states they come from.
+            self.consumer.hold(only: partitions)
+        }
     }
 }
 
@@ -58,7 +71,10 @@ extension RelayPipeline.State {
             case .done, nil: break
             }
         }
-        effects.holdsChanged = actions.holdsChanged
+        if actions.holdsChanged {
+            self.holdsVersion += 1
+            effects.holds = (self.holdsVersion, self.scheduler.heldPartitions)
+        }
         effects.overlong = actions.overlong
         effects.inFlight = self.scheduler.inWindow
         return effects

@@ -22,7 +22,6 @@ extension RelayPipeline {
                 await self.intakeLoop()
                 self.stop.yield()
             }
-            group.addTask { await self.flowControlLoop() }
             group.addTask { await self.commitLoop() }
             group.addTask { await self.runWorkers() }
             await withTaskCancellationHandler {
@@ -38,7 +37,6 @@ extension RelayPipeline {
             await self.drain()
             await self.commitAtShutdown()
             await self.consumer.close()
-            self.fetchDesire.finish()
             // The periodic commit sleeps until cancelled; everything else has ended by now.
             group.cancelAll()
         }
@@ -63,10 +61,15 @@ extension RelayPipeline {
     /// cancelled).
     private func intakeLoop() async {
         do {
+            var taken = 0
             for try await event in self.consumer.events {
                 switch event {
                 case .message(let message):
                     self.intake(message)
+                    // Buffered records are handed over without suspending: let the other
+                    // tasks of this thread run now and then.
+                    taken += 1
+                    if taken % 256 == 0 { await Task.yield() }
                 case .assigned(let partitions):
                     await self.assign(partitions)
                 case .revoked(let revocation):
@@ -84,28 +87,6 @@ extension RelayPipeline {
         await withDiscardingTaskGroup { workers in
             for await worker in self.spawns {
                 workers.addTask { await worker.run { item in await self.process(item) } }
-            }
-        }
-    }
-
-    /// Makes the consumer's held partitions follow ``RelayScheduler/heldPartitions``.
-    ///
-    /// Level-triggered (each signal reads the state as it is now), so signals sent outside the
-    /// lock cannot be applied out of order. Holds cost nothing in librdkafka (the consumer just
-    /// does not read the partition's queue), so they can follow the state closely.
-    private func flowControlLoop() async {
-        var held: Set<KafkaTopicPartition> = []
-        for await _ in self.fetchDesires {
-            let wanted = self.state.withLock { $0.scheduler.heldPartitions }
-            let hold = wanted.subtracting(held)
-            let release = held.subtracting(wanted)
-            held = wanted
-            if !hold.isEmpty {
-                try? await self.consumer.pause(Array(hold))
-                self.logger.debug("reading held", metadata: ["count": "\(hold.count)"])
-            }
-            if !release.isEmpty {
-                try? await self.consumer.resume(Array(release))
             }
         }
     }

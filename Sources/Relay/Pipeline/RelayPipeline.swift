@@ -30,6 +30,8 @@ public final class RelayPipeline: Sendable {
         /// Callers waiting until some partitions have no started work.
         var idleWaiters: [UInt64: IdleWaiter] = [:]
         var nextWaiter: UInt64 = 0
+        /// Counts changes of the held partitions, so they are applied in order.
+        var holdsVersion: UInt64 = 0
         var failure: (any Error & Sendable)?
 
         mutating func newWaiter() -> UInt64 {
@@ -61,9 +63,8 @@ public final class RelayPipeline: Sendable {
     let revocationDrain: Duration
     let state: Mutex<State>
     let commitLock = AsyncLock()
-    /// Signals that the held partitions (``RelayScheduler/heldPartitions``) may have changed.
-    let fetchDesires: AsyncStream<Void>
-    let fetchDesire: AsyncStream<Void>.Continuation
+    /// The version of the holds last applied to the consumer.
+    let appliedHolds = Mutex<UInt64>(0)
     /// Partition workers to run (children of ``run()``).
     let spawns: AsyncStream<PartitionWorker>
     let spawn: AsyncStream<PartitionWorker>.Continuation
@@ -128,8 +129,6 @@ public final class RelayPipeline: Sendable {
         self.commitInterval = configuration.commitInterval
         self.drainTimeout = configuration.drainTimeout
         self.revocationDrain = revocationDrain
-        (self.fetchDesires, self.fetchDesire) = AsyncStream.makeStream(
-            of: Void.self, bufferingPolicy: .bufferingNewest(1))
         (self.spawns, self.spawn) = AsyncStream.makeStream(of: PartitionWorker.self)
         (self.stops, self.stop) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
