@@ -34,7 +34,8 @@ public func buildRelay(
     let telemetry = RelayTelemetry()
     let metrics = RelayMetrics(factory: telemetry.factory)
     let health = RelayHealth()
-    let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: relayHTTPConfiguration(configuration))
+    let httpClient = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: relayHTTPConfiguration(configuration))
     do {
         let deliverer = try Deliverer(
             mmolove: configuration.mmolove,
