@@ -3,9 +3,9 @@ import Foundation
 /// Decodes record values against input contract v1 (`schemas/account-created.v1.json`,
 /// `schemas/milestone-reached.v1.json`), accepting exactly what those schemas accept.
 ///
-/// ``StrictJSON`` checks the syntax (RFC 8259, UTF-8), then `JSONDecoder` reads it; hand-written
-/// `init(from:)` implementations check each field's type and content and throw a
-/// ``LifecycleDecodingError`` naming the field. Unknown fields are never read.
+/// ``StrictJSON`` checks the syntax (RFC 8259, UTF-8), then ``JSONMembers`` picks the contract's
+/// members out of the object in one pass and each field's rules check its type and content,
+/// throwing a ``LifecycleDecodingError`` naming the field. Unknown fields are never read.
 ///
 /// Known edges outside the schemas' reach: a duplicated member name keeps its first value (RFC
 /// 8259 says names should be unique; Python's parser keeps the last), and an unpaired UTF-16
@@ -33,23 +33,35 @@ enum LifecycleDecoder {
     /// - Throws: ``LifecycleDecodingError`` with a short reason.
     static func decode(_ value: [UInt8], as kind: Kind) throws(LifecycleDecodingError) -> Decoded {
         guard !value.isEmpty else { throw LifecycleDecodingError("value is empty") }
-        // JSONDecoder is lenient where it does not look (trailing commas, numbers and strings
-        // of unknown fields, a byte order mark); the contract is strict JSON.
+        // The contract is strict JSON: no trailing commas, no junk in fields nobody reads.
         guard StrictJSON.isValid(value) else { throw LifecycleDecodingError("value is not valid JSON") }
-        let data = Data(value)
+        let fields: LifecycleFields
         do {
-            switch kind {
-            case .accountCreated:
-                let decoded = try JSONDecoder().decode(AccountCreatedV1.self, from: data)
-                return Decoded(event: .accountCreated(decoded.event), eventTime: decoded.createdAt)
-            case .milestoneReached:
-                let decoded = try JSONDecoder().decode(MilestoneReachedV1.self, from: data)
-                return Decoded(event: .milestoneReached(decoded.event), eventTime: decoded.reachedAt)
-            }
-        } catch let error as LifecycleDecodingError {
-            throw error
+            fields = LifecycleFields(try JSONMembers.read(value, wanted: LifecycleFields.names))
+        } catch .notAnObject {
+            throw LifecycleDecodingError("value is not a JSON object")
         } catch {
-            throw LifecycleDecodingError(describing: error)
+            throw LifecycleDecodingError("value is not valid JSON")
+        }
+        switch kind {
+        case .accountCreated:
+            let accountID = try fields.nonBlank("account_id")
+            let mmref = try fields.nullableString("mmref")
+            let serverID = try fields.optionalString("server_id")
+            let createdAt = try fields.optionalDateTime("created_at")
+            let event = AccountCreated(
+                accountID: accountID, mmref: mmref, serverID: serverID, createdAt: createdAt?.date)
+            return Decoded(event: .accountCreated(event), eventTime: createdAt)
+        case .milestoneReached:
+            let accountID = try fields.nonBlank("account_id")
+            let milestone = try fields.nonBlank("milestone")
+            let mmref = try fields.nullableString("mmref")
+            let serverID = try fields.optionalString("server_id")
+            let reachedAt = try fields.optionalDateTime("reached_at")
+            let event = MilestoneReached(
+                accountID: accountID, milestone: milestone, mmref: mmref, serverID: serverID, reachedAt: reachedAt?.date
+            )
+            return Decoded(event: .milestoneReached(event), eventTime: reachedAt)
         }
     }
 
@@ -75,18 +87,6 @@ struct LifecycleDecodingError: Error, Hashable {
 
     init(_ reason: String) { self.reason = reason }
 
-    /// Maps the parser's errors: a type mismatch names its field, everything else is "not JSON".
-    init(describing error: any Error) {
-        switch error {
-        case DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty:
-            self.init("value is not a JSON object")
-        case DecodingError.typeMismatch(_, let context):
-            self.init("\(context.codingPath.map(\.stringValue).joined(separator: ".")): wrong type")
-        default:
-            self.init("value is not valid JSON")
-        }
-    }
-
     /// The value shown in a reason: quoted, at most 40 characters, so a huge field never
     /// becomes a huge header.
     static func excerpt(_ value: String) -> String {
@@ -96,93 +96,52 @@ struct LifecycleDecodingError: Error, Hashable {
     }
 }
 
-/// The field names of input contract v1.
-private enum LifecycleField: String, CodingKey {
-    case accountID = "account_id"
-    case mmref
-    case serverID = "server_id"
-    case createdAt = "created_at"
-    case milestone
-    case reachedAt = "reached_at"
-}
+/// The members of input contract v1, with the rules each field follows.
+private struct LifecycleFields {
+    /// Every name either contract reads.
+    static let names: Set<String> = ["account_id", "mmref", "server_id", "created_at", "milestone", "reached_at"]
 
-extension KeyedDecodingContainer where Key == LifecycleField {
+    let members: JSONMembers
+
+    init(_ members: JSONMembers) { self.members = members }
+
     /// A required string that is not blank (returned trimmed).
-    fileprivate func nonBlank(_ key: Key) throws -> String {
-        guard contains(key) else { throw LifecycleDecodingError("\(key.stringValue): missing") }
-        let value = try string(key)
-        let trimmed = LifecycleDecoder.trimmed(value)
-        guard !trimmed.isEmpty else { throw LifecycleDecodingError("\(key.stringValue): empty") }
+    func nonBlank(_ name: String) throws(LifecycleDecodingError) -> String {
+        guard self.members.values[name] != nil else { throw LifecycleDecodingError("\(name): missing") }
+        let trimmed = LifecycleDecoder.trimmed(try self.string(name))
+        guard !trimmed.isEmpty else { throw LifecycleDecodingError("\(name): empty") }
         return String(trimmed)
     }
 
     /// A string; `null` is refused with its own reason.
-    fileprivate func string(_ key: Key) throws -> String {
-        if try decodeNil(forKey: key) { throw LifecycleDecodingError("\(key.stringValue): null, expected a string") }
-        do {
-            return try decode(String.self, forKey: key)
-        } catch DecodingError.typeMismatch {
-            throw LifecycleDecodingError("\(key.stringValue): not a string")
+    func string(_ name: String) throws(LifecycleDecodingError) -> String {
+        switch self.members.values[name] {
+        case .string(let value): return value
+        case .null: throw LifecycleDecodingError("\(name): null, expected a string")
+        case .invalidString: throw LifecycleDecodingError("value is not valid JSON")
+        case .other, nil: throw LifecycleDecodingError("\(name): not a string")
         }
     }
 
     /// An optional string that may also be `null` (`mmref`).
-    fileprivate func nullableString(_ key: Key) throws -> String? {
-        guard contains(key), try !decodeNil(forKey: key) else { return nil }
-        return try string(key)
+    func nullableString(_ name: String) throws(LifecycleDecodingError) -> String? {
+        guard let value = self.members.values[name], value != .null else { return nil }
+        return try self.string(name)
     }
 
     /// An optional string that must be a string when present (`server_id`).
-    fileprivate func optionalString(_ key: Key) throws -> String? {
-        guard contains(key) else { return nil }
-        return try string(key)
+    func optionalString(_ name: String) throws(LifecycleDecodingError) -> String? {
+        guard self.members.values[name] != nil else { return nil }
+        return try self.string(name)
     }
 
     /// An optional RFC 3339 date-time.
-    fileprivate func optionalDateTime(_ key: Key) throws -> RFC3339.Instant? {
-        guard let text = try optionalString(key) else { return nil }
+    func optionalDateTime(_ name: String) throws(LifecycleDecodingError) -> RFC3339.Instant? {
+        guard let text = try self.optionalString(name) else { return nil }
         guard let instant = RFC3339.parse(text) else {
             throw LifecycleDecodingError(
-                "\(key.stringValue): not an RFC 3339 date-time (\(LifecycleDecodingError.excerpt(text)))"
-            )
+                "\(name): not an RFC 3339 date-time (\(LifecycleDecodingError.excerpt(text)))")
         }
         return instant
-    }
-}
-
-/// `account-created` v1 as decoded from JSON.
-private struct AccountCreatedV1: Decodable {
-    var event: AccountCreated
-    var createdAt: RFC3339.Instant?
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: LifecycleField.self)
-        let accountID = try c.nonBlank(.accountID)
-        let mmref = try c.nullableString(.mmref)
-        let serverID = try c.optionalString(.serverID)
-        createdAt = try c.optionalDateTime(.createdAt)
-        event = AccountCreated(accountID: accountID, mmref: mmref, serverID: serverID, createdAt: createdAt?.date)
-    }
-}
-
-/// `milestone-reached` v1 as decoded from JSON.
-private struct MilestoneReachedV1: Decodable {
-    var event: MilestoneReached
-    var reachedAt: RFC3339.Instant?
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: LifecycleField.self)
-        let accountID = try c.nonBlank(.accountID)
-        let milestone = try c.nonBlank(.milestone)
-        let mmref = try c.nullableString(.mmref)
-        let serverID = try c.optionalString(.serverID)
-        reachedAt = try c.optionalDateTime(.reachedAt)
-        event = MilestoneReached(
-            accountID: accountID,
-            milestone: milestone,
-            mmref: mmref,
-            serverID: serverID,
-            reachedAt: reachedAt?.date
-        )
     }
 }

@@ -40,14 +40,32 @@ public final class RelayMetrics: Sendable {
         public static let commits = "relay_commits_total"
     }
 
+    /// A cached metric's identity: its name and label values (every metric here has at most
+    /// two labels, whose names follow from the metric). Built per event without allocating:
+    /// short strings are stored inline.
+    private struct Key: Hashable {
+        var label: String
+        var first: String
+        var second: String
+
+        init(_ label: String, _ dimensions: [(String, String)]) {
+            self.label = label
+            self.first = dimensions.first?.1 ?? ""
+            self.second = dimensions.count > 1 ? dimensions[1].1 : ""
+        }
+    }
+
     private let factory: any MetricsFactory
-    private let counters = Mutex<[String: Counter]>([:])
-    private let gauges = Mutex<[String: Gauge]>([:])
-    private let timers = Mutex<[String: Timer]>([:])
+    private let counters = Mutex<[Key: Counter]>([:])
+    private let gauges = Mutex<[Key: Gauge]>([:])
+    private let timers = Mutex<[Key: Timer]>([:])
+    /// Recorded after every scheduling step: created once.
+    private let inFlightGauge: Gauge
 
     /// Creates the metrics on `factory`.
     public init(factory: any MetricsFactory) {
         self.factory = factory
+        self.inFlightGauge = Gauge(label: Name.inFlight, dimensions: [], factory: factory)
     }
 
     /// One record consumed from `topic`.
@@ -72,7 +90,7 @@ public final class RelayMetrics: Sendable {
 
     /// The number of referral events in flight now.
     public func inFlight(_ count: Int) {
-        self.gauge(Name.inFlight, []).record(count)
+        self.inFlightGauge.record(count)
     }
 
     /// One HTTP attempt took `duration`.
@@ -117,12 +135,8 @@ public final class RelayMetrics: Sendable {
         self.counter(Name.commits, [("result", ok ? "ok" : "failed")]).increment()
     }
 
-    private func key(_ label: String, _ dimensions: [(String, String)]) -> String {
-        dimensions.reduce(label) { $0 + "\u{1}" + $1.0 + "=" + $1.1 }
-    }
-
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = self.key(label, dimensions)
+        let key = Key(label, dimensions)
         return self.counters.withLock { cache in
             if let counter = cache[key] { return counter }
             let counter = Counter(label: label, dimensions: dimensions, factory: self.factory)
@@ -132,7 +146,7 @@ public final class RelayMetrics: Sendable {
     }
 
     private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
-        let key = self.key(label, dimensions)
+        let key = Key(label, dimensions)
         return self.gauges.withLock { cache in
             if let gauge = cache[key] { return gauge }
             let gauge = Gauge(label: label, dimensions: dimensions, factory: self.factory)
@@ -142,7 +156,7 @@ public final class RelayMetrics: Sendable {
     }
 
     private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
-        let key = self.key(label, dimensions)
+        let key = Key(label, dimensions)
         return self.timers.withLock { cache in
             if let timer = cache[key] { return timer }
             let timer = Timer(

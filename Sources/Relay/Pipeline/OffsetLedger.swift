@@ -35,10 +35,12 @@ struct OffsetLedger: Sendable {
     /// in this epoch: the client delivered a record a second time (its first copy is already
     /// waiting, in flight or settled, and settles it), so it must not be worked on again.
     mutating func read(_ partition: KafkaTopicPartition, offset: Int64) -> OffsetTicket? {
-        var entry = self.entries[partition] ?? self.newEntry()
-        guard entry.progress.read(offset) else { return nil }
-        self.entries[partition] = entry
-        return OffsetTicket(partition: partition, offset: offset, epoch: entry.epoch)
+        if self.entries[partition] == nil { self.entries[partition] = self.newEntry() }
+        // Mutated in place: a copy of the entry would copy its arrays on every read.
+        guard self.entries[partition]?.progress.read(offset) == true, let epoch = self.entries[partition]?.epoch else {
+            return nil
+        }
+        return OffsetTicket(partition: partition, offset: offset, epoch: epoch)
     }
 
     private mutating func newEntry() -> Entry {
@@ -55,9 +57,8 @@ struct OffsetLedger: Sendable {
 
     /// Settles a ticket; stale tickets (revoked partition, older epoch) are ignored.
     mutating func settle(_ ticket: OffsetTicket) {
-        guard var entry = self.entries[ticket.partition], entry.epoch == ticket.epoch else { return }
-        entry.progress.settle(ticket.offset)
-        self.entries[ticket.partition] = entry
+        guard self.entries[ticket.partition]?.epoch == ticket.epoch else { return }
+        self.entries[ticket.partition]?.progress.settle(ticket.offset)
     }
 
     /// Starts a partition's progress (a new epoch) from what the broker holds for the group:
