@@ -1,9 +1,7 @@
-import CRDKafka
-
 /// Namespace for facts about the librdkafka binding.
 public enum Kafka {
     /// The librdkafka version string this binary is linked against.
-    public static var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }
+    public static var librdkafkaVersion: String { RDKafkaClient.version }
 
     /// Whether the calling thread is one the Kafka module owns (a poll or worker thread).
     ///

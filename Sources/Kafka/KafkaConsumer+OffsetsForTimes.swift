@@ -1,4 +1,3 @@
-import CRDKafka
 import Logging
 
 extension KafkaConsumer {
@@ -22,43 +21,16 @@ extension KafkaConsumer {
         let entries = partitions.map { ($0, milliseconds) }
         let properties = probeProperties
         let logger = self.logger
-        return try await onWorker { handle throws(KafkaError) in
-            KafkaThread.preconditionOnModuleThread()
-            var result = try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
-                let err = rd_kafka_offsets_for_times(handle, list, timeout.rdMilliseconds)
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "offsets_for_times") }
-                var result: [KafkaTopicPartition: Int64] = [:]
-                for entry in RDKafkaTopicPartitionList.read(list) {
-                    guard entry.error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                        throw KafkaError.from(entry.error, "offsets_for_times \(entry.topicPartition)")
-                    }
-                    result[entry.topicPartition] = entry.offset
-                }
-                return result
-            }
+        return try await worker.run { [client] () throws(KafkaError) in
+            var result = try client.offsetsForTimes(entries, timeout: timeout)
             let unanswered = result.filter { $0.value < 0 }.map(\.key)
             guard !unanswered.isEmpty else { return result }
             let prober = try RDKafkaRecordProber(properties: properties, logger: logger)
             defer { prober.close() }
-            for tp in unanswered {
-                var low: Int64 = 0
-                var high: Int64 = 0
-                let err = rd_kafka_query_watermark_offsets(
-                    handle,
-                    tp.topic,
-                    tp.partition,
-                    &low,
-                    &high,
-                    timeout.rdMilliseconds
-                )
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "watermarks \(tp)") }
-                result[tp] = try prober.firstOffset(
-                    in: tp,
-                    atOrAfter: milliseconds,
-                    low: low,
-                    high: high,
-                    timeout: timeout
-                )
+            for partition in unanswered {
+                let marks = try client.queryWatermarks(partition, timeout: timeout)
+                result[partition] = try prober.firstOffset(
+                    in: partition, atOrAfter: milliseconds, low: marks.low, high: marks.high, timeout: timeout)
             }
             return result
         }

@@ -1,5 +1,3 @@
-import CRDKafka
-
 /// A committed offset and the metadata committed with it.
 public struct KafkaCommittedOffset: Hashable, Sendable {
     /// The next offset to read.
@@ -25,12 +23,7 @@ public struct KafkaWatermarks: Hashable, Sendable {
 extension KafkaConsumer {
     /// Joins the consumer group for `topics`; assignments arrive as ``KafkaConsumerEvent/assigned(_:)``.
     public func subscribe(topics: [String]) async throws(KafkaError) {
-        try await onWorker { handle throws(KafkaError) in
-            try RDKafkaTopicPartitionList.with(topics: topics) { list throws(KafkaError) in
-                let err = rd_kafka_subscribe(handle, list)
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "subscribe") }
-            }
-        }
+        try await worker.run { [client] () throws(KafkaError) in try client.subscribe(topics) }
     }
 
     /// Assigns partitions manually (no group membership; for tools and backfills), each from
@@ -41,29 +34,15 @@ extension KafkaConsumer {
         // On the poll thread, which owns the partition queues: each is split before librdkafka
         // starts fetching it.
         try await pollJobs.run { [client, ownership, queues, holds] () throws(KafkaError) in
-            try client.withHandle { handle throws(KafkaError) in
-                let previous = queues.partitions
-                queues.removeAll()
-                queues.split(entries.map(\.0), handle)
-                try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
-                    let err = rd_kafka_assign(handle, list)
-                    guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "assign") }
-                }
-                _ = holds.release(previous.filter { partition in !entries.contains { $0.0 == partition } })
-                ownership.assigned(entries.map(\.0))
-            }
+            let previous = try client.assign(entries, queues: queues)
+            _ = holds.release(previous.filter { partition in !entries.contains { $0.0 == partition } })
+            ownership.assigned(entries.map(\.0))
         }
     }
 
     /// The partitions currently assigned to this consumer.
     public func assignment() async throws(KafkaError) -> [KafkaTopicPartition] {
-        try await onWorker { handle throws(KafkaError) in
-            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-            let err = rd_kafka_assignment(handle, &list)
-            defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "assignment") }
-            return RDKafkaTopicPartitionList.read(list).map(\.topicPartition)
-        }
+        try await worker.run { [client] () throws(KafkaError) in try client.assignment() }
     }
 
     /// Commits offsets synchronously (on the consumer's worker thread) and returns once the
@@ -88,19 +67,10 @@ extension KafkaConsumer {
         guard !offsets.isEmpty else { return }
         let entries = offsets.map { ($0.key, $0.value, metadata[$0.key]) }
         let partitions = Array(offsets.keys)
-        try await onWorker { [ownership] handle throws(KafkaError) in
-            KafkaThread.preconditionOnModuleThread()
+        try await worker.run { [client, ownership] () throws(KafkaError) in
             try ownership.beginCommit(partitions)
             defer { ownership.endCommit(partitions) }
-            try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
-                let err = rd_kafka_commit(handle, list, 0)
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "commit") }
-                if let failed = RDKafkaTopicPartitionList.read(list).first(where: {
-                    $0.error != RD_KAFKA_RESP_ERR_NO_ERROR
-                }) {
-                    throw KafkaError.from(failed.error, "commit \(failed.topicPartition)")
-                }
-            }
+            try client.commit(entries, wait: true)
         }
     }
 
@@ -110,18 +80,13 @@ extension KafkaConsumer {
     /// - Parameter offsets: per partition, the next offset to read.
     public func commitAsync(_ offsets: [KafkaTopicPartition: Int64]) {
         guard !offsets.isEmpty else { return }
-        let entries = offsets.map { ($0.key, $0.value) }
+        let entries = offsets.map { ($0.key, $0.value, String?.none) }
         let partitions = Array(offsets.keys)
         worker.submit { [client, logger, ownership] in
             do throws(KafkaError) {
                 try ownership.beginCommit(partitions)
                 defer { ownership.endCommit(partitions) }
-                try client.withHandle { handle throws(KafkaError) in
-                    try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
-                        let err = rd_kafka_commit(handle, list, 1)
-                        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "commit") }
-                    }
-                }
+                try client.commit(entries, wait: false)
             } catch {
                 logger.warning("Asynchronous offset commit failed", metadata: ["kafka.error": "\(error)"])
             }
@@ -143,19 +108,7 @@ extension KafkaConsumer {
         _ partitions: [KafkaTopicPartition],
         timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition: KafkaCommittedOffset] {
-        let entries = partitions.map { ($0, Int64(0)) }
-        return try await onWorker { handle throws(KafkaError) in
-            KafkaThread.preconditionOnModuleThread()
-            return try RDKafkaTopicPartitionList.with(entries) { list throws(KafkaError) in
-                let err = rd_kafka_committed(handle, list, timeout.rdMilliseconds)
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "committed") }
-                var result: [KafkaTopicPartition: KafkaCommittedOffset] = [:]
-                for entry in RDKafkaTopicPartitionList.read(list) where entry.offset >= 0 {
-                    result[entry.topicPartition] = KafkaCommittedOffset(offset: entry.offset, metadata: entry.metadata)
-                }
-                return result
-            }
-        }
+        try await worker.run { [client] () throws(KafkaError) in try client.committed(partitions, timeout: timeout) }
     }
 
     /// Holds `partitions`: none of their records is delivered until ``resume(_:)``; records
@@ -192,19 +145,7 @@ extension KafkaConsumer {
         // On the poll thread, between polls: no record from the old position can be handed
         // to the buffer after the stale ones are dropped.
         try await pollJobs.run { [client, buffer] () throws(KafkaError) in
-            KafkaThread.preconditionOnModuleThread()
-            try client.withHandle { handle throws(KafkaError) in
-                try RDKafkaTopicPartitionList.with([(partition, offset)]) { list throws(KafkaError) in
-                    if let error = rd_kafka_seek_partitions(handle, list, timeout.rdMilliseconds) {
-                        throw KafkaError.consuming(error, "seek \(partition)")
-                    }
-                    if let failed = RDKafkaTopicPartitionList.read(list).first(where: {
-                        $0.error != RD_KAFKA_RESP_ERR_NO_ERROR
-                    }) {
-                        throw KafkaError.from(failed.error, "seek \(failed.topicPartition)")
-                    }
-                }
-            }
+            try client.seek(partition, to: offset, timeout: timeout)
             buffer.drop([partition])
         }
     }
@@ -215,15 +156,9 @@ extension KafkaConsumer {
         partition: Int32,
         timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> KafkaWatermarks {
-        try await onWorker { handle throws(KafkaError) in
-            KafkaThread.preconditionOnModuleThread()
-            var low: Int64 = 0
-            var high: Int64 = 0
-            let err = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, timeout.rdMilliseconds)
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                throw KafkaError.from(err, "watermarks \(topic)[\(partition)]")
-            }
-            return KafkaWatermarks(low: low, high: high)
+        let partition = KafkaTopicPartition(topic: topic, partition: partition)
+        return try await worker.run { [client] () throws(KafkaError) in
+            try client.queryWatermarks(partition, timeout: timeout)
         }
     }
 
@@ -231,21 +166,6 @@ extension KafkaConsumer {
     /// response, without asking the broker; `nil` when not known yet. Cheap and non-blocking,
     /// so it may be called from any thread.
     public func cachedHighWatermark(_ partition: KafkaTopicPartition) -> Int64? {
-        client.withHandleIgnoringClosed { handle -> Int64? in
-            var low: Int64 = -1
-            var high: Int64 = -1
-            let err = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
-            return high
-        } ?? nil
-    }
-
-    /// Runs `body` with the handle on the consumer's worker thread.
-    func onWorker<T: Sendable>(
-        _ body: @escaping @Sendable (OpaquePointer) throws(KafkaError) -> T
-    ) async throws(KafkaError) -> T {
-        try await worker.run { [client] () throws(KafkaError) -> T in
-            try client.withHandle(body)
-        }
+        client.cachedHighWatermark(partition)
     }
 }

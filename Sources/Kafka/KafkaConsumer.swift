@@ -1,4 +1,3 @@
-import CRDKafka
 import Logging
 import ServiceLifecycle
 
@@ -64,18 +63,9 @@ public final class KafkaConsumer: Sendable, Service {
             onFatal: { error in buffer.finish(failure: error) }
         )
         let client = try RDKafkaClient.make(kind: .consumer, properties: configuration.rdProperties, context: context)
-        // Serve rebalance, commit, error and statistics callbacks from rd_kafka_consumer_poll.
-        let consumerQueue = try client.withHandle { handle throws(KafkaError) -> OpaquePointer? in
-            let err = rd_kafka_poll_set_consumer(handle)
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "rd_kafka_poll_set_consumer") }
-            // Ring the poll thread when a rebalance, error or log line arrives.
-            let queue = rd_kafka_queue_get_consumer(handle)
-            if let queue {
-                var payload = RDKafkaWakeup.payload
-                rd_kafka_queue_io_event_enable(queue, wakeup.fd, &payload, 8)
-            }
-            return queue
-        }
+        // Serve rebalance, commit, error and statistics callbacks from the consumer queue, which
+        // rings the poll thread when something arrives.
+        let consumerQueue = try client.startConsumerQueue(wakeup: wakeup)
         let worker = KafkaThread(name: "kafka-consumer-worker")
         let lifecycle = RDKafkaPollLifecycle(wakeup: wakeup)
         let pollJobs = RDKafkaPollJobs(wakeup: wakeup)

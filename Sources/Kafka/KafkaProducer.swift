@@ -1,4 +1,3 @@
-import CRDKafka
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -55,13 +54,13 @@ public final class KafkaProducer: Sendable, Service {
         self.statistics = statistics
         KafkaThread.detach(name: "kafka-producer-poll") { [state] in
             while !lifecycle.isStopRequested {
-                _ = try? client.withHandle { rd_kafka_poll($0, 100) }
+                client.servePollQueue(milliseconds: 100)
             }
             let timeout = state.withLock { state in
                 state.closing = true
                 return state.closeTimeout
             }
-            Self.drain(client: client, timeout: timeout, logger: logger)
+            client.drainAtClose(timeout: timeout, logger: logger)
             worker.stopAndJoin()
             statisticsSink.finish()
             client.destroy()
@@ -113,34 +112,28 @@ public final class KafkaProducer: Sendable, Service {
         continuation: CheckedContinuation<DeliveryOutcome, Never>
     ) -> DeliveryOutcome? {
         let box = Unmanaged.passRetained(RDKafkaDeliveryBox(continuation: continuation))
-        let err: rd_kafka_resp_err_t = state.withLock { state in
-            guard !state.closing else { return RD_KAFKA_RESP_ERR__DESTROY }
-            return
-                (try? client.withHandle { handle in
-                    RDKafkaProduce.produce(handle, record, opaque: box.toOpaque())
-                }) ?? RD_KAFKA_RESP_ERR__DESTROY
+        let enqueued: RDKafkaClient.Enqueued = state.withLock { state in
+            guard !state.closing else { return .closed }
+            return client.produce(record, opaque: box.toOpaque())
         }
-        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        if case .enqueued = enqueued { return nil }
         // Not enqueued: librdkafka will never call back with this opaque.
         box.release()
-        if err == RD_KAFKA_RESP_ERR__QUEUE_FULL { return .queueFull }
-        if err == RD_KAFKA_RESP_ERR__DESTROY { return .failed(.closed()) }
-        var error = KafkaError.from(err, "produce to \(record.topic)")
-        if let fatal = fatalError { error.isFatal = fatal.isFatal }
-        return .failed(error)
+        switch enqueued {
+        case .enqueued: return nil
+        case .queueFull: return .queueFull
+        case .closed: return .failed(.closed())
+        case .failed(var error):
+            if let fatal = fatalError { error.isFatal = fatal.isFatal }
+            return .failed(error)
+        }
     }
 
     /// Waits until every enqueued record was delivered or failed.
     ///
     /// - Throws: ``KafkaError`` (`_TIMED_OUT`) when records remain after `timeout`.
     public func flush(timeout: Duration) async throws(KafkaError) {
-        try await worker.run { [client] () throws(KafkaError) in
-            try client.withHandle { handle throws(KafkaError) in
-                KafkaThread.preconditionOnModuleThread()
-                let err = rd_kafka_flush(handle, timeout.rdMilliseconds)
-                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(err, "flush") }
-            }
-        }
+        try await worker.run { [client] () throws(KafkaError) in try client.flush(timeout: timeout) }
     }
 
     /// Stops accepting records, flushes for up to `timeout`, fails what is still queued, and
@@ -161,21 +154,6 @@ public final class KafkaProducer: Sendable, Service {
             }
         } onCancel: { [lifecycle] in
             lifecycle.requestStop()
-        }
-    }
-
-    /// On the poll thread at close: flush, then purge and serve what is left so every pending
-    /// ``send(_:)`` is resumed before the handle is destroyed.
-    private static func drain(client: RDKafkaClient, timeout: Duration, logger: Logger) {
-        _ = try? client.withHandle { handle in
-            KafkaThread.preconditionOnModuleThread()
-            if rd_kafka_flush(handle, timeout.rdMilliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
-                logger.warning(
-                    "Producer closed with undelivered records",
-                    metadata: ["kafka.queued": "\(rd_kafka_outq_len(handle))"])
-                rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
-                _ = rd_kafka_flush(handle, 1000)
-            }
         }
     }
 }

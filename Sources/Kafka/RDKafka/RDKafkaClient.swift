@@ -17,6 +17,9 @@ final class RDKafkaClient: @unchecked Sendable {
     let context: RDKafkaClientContext
     private let destroyed = Atomic<Bool>(false)
 
+    /// The librdkafka version string this binary is linked against.
+    static var version: String { String(cString: rd_kafka_version_str()) }
+
     private init(handle: OpaquePointer, context: RDKafkaClientContext) {
         self.handle = handle
         self.context = context
