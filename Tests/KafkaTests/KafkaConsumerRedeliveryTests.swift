@@ -50,8 +50,9 @@ import Testing
 /// paused time and of the wait before a pause, µs), `REDELIVERY_FLOWING` (records the reader must
 /// take after a resume before the next pause), `REDELIVERY_FETCH_WAIT_MS`, `REDELIVERY_PASSES`
 /// (fresh consumers per run), `REDELIVERY_GROUP` (1: group subscription instead of assign),
-/// `REDELIVERY_READER_SLEEP_EVERY` (the reader sleeps 1 ms about once per that many records; 0
-/// never). Run:
+/// `REDELIVERY_RDKAFKA_DEBUG` (librdkafka's `debug`, e.g. `topic`; logged with
+/// `KAFKA_TEST_LOG=1`), `REDELIVERY_READER_SLEEP_EVERY` (the reader sleeps 1 ms about once per
+/// that many records; 0 never). Run:
 /// `swift test --skip-build --filter KafkaConsumerRedeliveryTests`.
 @Suite struct KafkaConsumerRedeliveryTests {
     typealias Support = KafkaTestSupport
@@ -223,6 +224,10 @@ import Testing
         var configuration = Support.consumerConfiguration(cluster, group: Support.unique("group"))
         configuration.bufferCapacity = scenario.bufferCapacity
         configuration.properties["fetch.wait.max.ms"] = "\(scenario.fetchWaitMilliseconds)"
+        if let debug = ProcessInfo.processInfo.environment["REDELIVERY_RDKAFKA_DEBUG"] {
+            // e.g. "topic": librdkafka logs "Pause … at offset N" (with KAFKA_TEST_LOG=1).
+            configuration.properties["debug"] = debug
+        }
         let consumer = try KafkaConsumer(configuration: configuration, logger: Support.logger)
         if scenario.group {
             try await consumer.subscribe(topics: [topic])
