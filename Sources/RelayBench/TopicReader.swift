@@ -23,11 +23,19 @@ struct TopicReader: Sendable {
     ///   - partitions: The partitions to read.
     ///   - fetchWaitMilliseconds: `fetch.wait.max.ms` (the mock answers an empty fetch only when it
     ///     runs out, so latency readers set it low); `nil` keeps librdkafka's default (500).
+    ///   - bufferCapacity: The binding's event buffer; `nil` keeps its default (1,024, as the
+    ///     relay's). When it fills, the binding pauses fetching and drops librdkafka's prefetch.
     /// - Throws: ``KafkaError``.
-    init(broker: BenchBroker, partitions: [KafkaTopicPartition], fetchWaitMilliseconds: Int? = nil) async throws {
+    init(
+        broker: BenchBroker,
+        partitions: [KafkaTopicPartition],
+        fetchWaitMilliseconds: Int? = nil,
+        bufferCapacity: Int? = nil
+    ) async throws {
         var configuration = KafkaConsumerConfiguration(
             bootstrapServers: broker.brokers, groupID: "bench-reader-\(UUID().uuidString)")
         configuration.clientID = "bench-reader"
+        if let bufferCapacity { configuration.bufferCapacity = bufferCapacity }
         if let fetchWaitMilliseconds {
             configuration.properties["fetch.wait.max.ms"] = "\(fetchWaitMilliseconds)"
         }
