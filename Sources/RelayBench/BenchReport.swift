@@ -24,7 +24,7 @@ struct BenchReport: Codable, Sendable {
             [
                 row.stage, row.what, row.failure.map { "FAILED: \($0)" } ?? row.result,
                 row.failure == nil ? row.ceiling : "-",
-                row.ratio.map { String(format: "%.2f", $0) } ?? "-",
+                row.ratio.map { String(format: $0 < 0.1 ? "%.4f" : "%.2f", $0) } ?? "-",
             ]
         }
         let widths = header.indices.map { column in

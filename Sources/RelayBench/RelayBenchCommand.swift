@@ -86,6 +86,7 @@ struct RelayBenchCommand: AsyncParsableCommand {
             report.rows.append(result)
         }
         try? await httpClient.shutdown()
+        report.machine["loadavg_end"] = Self.loadAverage()
         print(report.table())
         if let json {
             try report.json().write(to: URL(fileURLWithPath: json))
@@ -108,11 +109,18 @@ struct RelayBenchCommand: AsyncParsableCommand {
         return own.deletingLastPathComponent().appendingPathComponent(name).path
     }
 
+    /// `/proc/loadavg` (other work on the machine skews every row).
+    private static func loadAverage() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
     private static func machine() -> [String: String] {
         var info = [
             "cores": "\(ProcessInfo.processInfo.activeProcessorCount)",
             "librdkafka": Kafka.librdkafkaVersion,
             "os": ProcessInfo.processInfo.operatingSystemVersionString,
+            "loadavg_start": Self.loadAverage(),
         ]
         #if DEBUG
             info["build"] = "debug"
