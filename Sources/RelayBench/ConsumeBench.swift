@@ -26,6 +26,12 @@ struct ConsumeBench {
         let raw = try await self.rawRate(broker: broker, count: count, bufferCapacity: Self.ceilingBuffer)
         let rawDefault = try await self.rawRate(broker: broker, count: count, bufferCapacity: nil)
         let relay = try await self.relayRate(broker: broker, count: count)
+        var caveats: [String] = []
+        if relay.before * 2 >= count {
+            caveats.append(
+                "\(relay.before.grouped) of \(count.grouped) records were skipped before the first sample: "
+                    + "too few to time at this size (use a larger --scale)")
+        }
         return RowResult(
             row: .consume,
             stage: BenchRow.consume.stage,
@@ -46,7 +52,7 @@ struct ConsumeBench {
                 "ceiling: KafkaConsumer, manual assign of all partitions from the beginning, event buffer "
                     + "\(Self.ceilingBuffer.grouped) (no back-pressure pauses), timed from the first record to the last; "
                     + "with the binding's default buffer (1,024, the relay's) it read \(rawDefault.grouped) rec/s",
-            ]
+            ] + caveats
         )
     }
 
@@ -98,23 +104,5 @@ struct ConsumeBench {
             }
             throw BenchError("relay did not skip \(count) records within 180 s")
         }
-    }
-}
-
-extension Double {
-    /// The value rounded to a whole number with thousands separators (`12,345`).
-    var grouped: String { Int(self.rounded()).grouped }
-}
-
-extension Int {
-    /// The number with thousands separators (`12,345`).
-    var grouped: String {
-        let digits = String(self.magnitude)
-        var out = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(character)
-        }
-        return self < 0 ? "-" + out : out
     }
 }

@@ -74,7 +74,9 @@ struct RSSBench {
         let tally = OutcomeTally(collector.arrivals)
         try tally.verify(expected: workload.events, allowed: ["advanced"])
         let arrivals = collector.arrivals.map(\.arrivalMicroseconds)
-        let steady = sampler.samples(from: arrivals.min() ?? 0, to: arrivals.max() ?? 0).map(\.kilobytes).sorted()
+        // One sampling interval either side, so a short phase (a small --scale) still has samples.
+        let steady = sampler.samples(from: (arrivals.min() ?? 0) - 100_000, to: (arrivals.max() ?? 0) + 100_000)
+            .map(\.kilobytes).sorted()
         let consumedBefore = try await probe.sums(["relay_records_consumed_total"])["relay_records_consumed_total"] ?? 0
 
         // Phase 2: the endpoint is down; a backlog arrives; RSS is watched for the window.
@@ -116,7 +118,7 @@ struct RSSBench {
                 "the relay runs as a child process (`referral-relay run`, environment configuration, defaults but "
                     + "RELAY_OPS_PORT=0 and RELAY_DRAIN_TIMEOUT_SECONDS=2); the broker and sink live in the bench "
                     + "process; VmRSS every 100 ms",
-                "steady: samples between the first and last outcome arrival of \(workload.events.grouped) events "
+                "steady: samples from 100 ms before the first to 100 ms after the last outcome arrival of \(workload.events.grouped) events "
                     + "(\(tally.rate.grouped) ev/s in the child)",
                 "peak: from the outage start through the backlog's production (\(String(format: "%.1f", produceSeconds)) s) "
                     + "and \(String(format: "%.0f", sizes.rssWindowSeconds)) s after; the relay consumed "

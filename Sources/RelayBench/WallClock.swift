@@ -13,11 +13,3 @@ enum WallClock {
         Int64((Date().timeIntervalSince1970 * 1000).rounded())
     }
 }
-
-extension Duration {
-    /// The duration in seconds as a `Double`.
-    var seconds: Double {
-        let (whole, fraction) = self.components
-        return Double(whole) + Double(fraction) / 1e18
-    }
-}
