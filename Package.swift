@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "referral-relay", targets: ["ReferralRelayCLI"]),
+        .executable(name: "referral-relay-bench", targets: ["RelayBench"]),
         .library(name: "ReferralKit", targets: ["ReferralKit"]),
         .library(name: "Kafka", targets: ["Kafka"]),
     ],
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // The C boundary: librdkafka 2.0.2 from Debian's librdkafka-dev, mock cluster header included.
@@ -94,6 +96,24 @@ let package = Package(
                 "Relay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The benchmark suite (`scripts/bench`): the relay and its ceilings on the embedded broker.
+        .executableTarget(
+            name: "RelayBench",
+            dependencies: [
+                "Kafka",
+                "ReferralKit",
+                "ReferralSandbox",
+                "Relay",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict

@@ -1,0 +1,102 @@
+import Kafka
+import Logging
+
+/// One embedded broker (librdkafka's mock cluster over loopback TCP) per row, with its topics,
+/// so rows never see each other's records or consumer groups.
+struct BenchBroker: Sendable {
+    /// The relay's topic names, as on the embedded broker.
+    enum Topic {
+        static let accountCreated = "account-created"
+        static let milestoneReached = "milestone-reached"
+        static let outcomes = "referral-outcomes"
+        static let dlq = "referral-dlq"
+    }
+
+    /// The mock cluster; it lives as long as this value is referenced.
+    let cluster: MockCluster
+    /// Partition counts by topic.
+    let partitions: [String: Int]
+    /// The logger for clients created here.
+    let logger: Logger
+
+    /// The bootstrap servers, one entry per broker address.
+    var brokers: [String] { self.cluster.bootstrapServers.split(separator: ",").map(String.init) }
+
+    /// Starts a broker and creates `topics` (name → partitions).
+    ///
+    /// - Throws: ``KafkaError`` when the mock cluster or a topic cannot be created.
+    init(topics: [String: Int], logger: Logger) async throws {
+        self.cluster = try MockCluster(brokers: 1, logger: logger)
+        for (name, count) in topics.sorted(by: { $0.key < $1.key }) {
+            try await self.cluster.createTopic(name, partitions: count)
+        }
+        self.partitions = topics
+        self.logger = logger
+    }
+
+    /// Starts a broker with the relay's four topics: inputs with `inputPartitions`, outcomes
+    /// with `outcomePartitions`.
+    static func relayTopics(inputPartitions: Int, outcomePartitions: Int = 12, logger: Logger) async throws
+        -> BenchBroker
+    {
+        try await BenchBroker(
+            topics: [
+                Topic.accountCreated: inputPartitions,
+                Topic.milestoneReached: inputPartitions,
+                Topic.outcomes: outcomePartitions,
+                Topic.dlq: 3,
+            ],
+            logger: logger
+        )
+    }
+
+    /// Every partition of `topics`.
+    func topicPartitions(_ topics: [String]) -> [KafkaTopicPartition] {
+        topics.flatMap { topic in
+            (0..<(self.partitions[topic] ?? 0)).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
+        }
+    }
+
+    /// A fast loader: not idempotent, leader acks, 10 ms linger, a big local queue.
+    func makeLoader() throws -> KafkaProducer {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: self.brokers)
+        configuration.clientID = "bench-loader"
+        configuration.enableIdempotence = false
+        configuration.acks = .leader
+        configuration.linger = .milliseconds(10)
+        configuration.properties = ["queue.buffering.max.messages": "1000000", "batch.num.messages": "10000"]
+        return try KafkaProducer(configuration: configuration, logger: self.logger)
+    }
+
+    /// Produces `count` records made by `record(index)` in order of index, in batches of 10,000
+    /// sends in flight, and returns once every one was acknowledged.
+    ///
+    /// - Throws: ``KafkaError`` for a record that could not be delivered.
+    func load(_ count: Int, with producer: KafkaProducer, _ record: @escaping @Sendable (Int) -> KafkaProducerRecord)
+        async throws
+    {
+        var start = 0
+        while start < count {
+            let end = min(count, start + 10_000)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in start..<end {
+                    group.addTask { _ = try await producer.send(record(index)) }
+                }
+                try await group.waitForAll()
+            }
+            start = end
+        }
+    }
+
+    /// Produces with a fresh loader, then closes it.
+    func load(_ count: Int, _ record: @escaping @Sendable (Int) -> KafkaProducerRecord) async throws {
+        let producer = try self.makeLoader()
+        do {
+            try await self.load(count, with: producer, record)
+        } catch {
+            await producer.close()
+            throw error
+        }
+        await producer.close()
+    }
+}

@@ -1,0 +1,54 @@
+/// The sizes of every row, from the defaults of issue 9 times `--scale`.
+struct BenchSizes: Codable, Sendable {
+    /// The scale factor applied.
+    var scale: Double
+    /// Row 1: not-referred records, half on each input topic (default 100,000).
+    var consumeRecords: Int
+    /// Row 2: outcome-sized records published per producer (default 100,000).
+    var publishRecords: Int
+    /// Row 2: sends in flight for the relay-like producer (the relay's default window).
+    var publishWindow = 256
+    /// Row 2: sends in flight for the ceiling producer.
+    var publishCeilingWindow = 10_000
+    /// Row 3: POSTs per client (default 20,000).
+    var httpRequests: Int
+    /// Row 3: requests in flight.
+    var httpConcurrency = 64
+    /// Row 4 (and row 7's steady phase): referred events, half account-created, half milestones
+    /// (default 20,000).
+    var relayEvents: Int
+    /// Row 5: account-created records of the cold backlog (default 60,000).
+    var coldAccounts: Int
+    /// Row 5: milestone-reached records of the cold backlog, for the first accounts (default 15,000).
+    var coldMilestones: Int
+    /// Row 6: offered load in events per second (default 1,000; not scaled).
+    var latencyRate: Int
+    /// Row 6: how long the load is offered, seconds (default 20, scaled, at least 2).
+    var latencySeconds: Double
+    /// Row 7: referred records produced while the endpoint is down (default 1,000,000).
+    var rssBacklog: Int
+    /// Row 7: how long RSS is watched after the backlog is produced, seconds (default 30,
+    /// scaled, 3 to 30).
+    var rssWindowSeconds: Double
+    /// Input partitions of the RSS row's account-created topic: enough that the backlog fits the
+    /// embedded broker's ~5 MiB per partition.
+    var rssBacklogPartitions: Int
+
+    /// The sizes at `scale`, with the latency load given explicitly.
+    init(scale: Double, latencyRate: Int, latencySeconds: Double) {
+        func scaled(_ value: Int, minimum: Int) -> Int { max(minimum, Int((Double(value) * scale).rounded())) }
+        self.scale = scale
+        self.consumeRecords = scaled(100_000, minimum: 200) / 2 * 2
+        self.publishRecords = scaled(100_000, minimum: 200)
+        self.httpRequests = scaled(20_000, minimum: 200)
+        self.relayEvents = scaled(20_000, minimum: 100) / 2 * 2
+        self.coldAccounts = scaled(60_000, minimum: 80)
+        self.coldMilestones = scaled(15_000, minimum: 20)
+        self.latencyRate = latencyRate
+        self.latencySeconds = max(2, latencySeconds * min(1, scale))
+        self.rssBacklog = scaled(1_000_000, minimum: 1_000)
+        self.rssWindowSeconds = min(30, max(3, 30 * scale))
+        // ~130-byte values: 1,000,000 of them are ~130 MB; 48 partitions keep each under 3 MiB.
+        self.rssBacklogPartitions = max(12, min(48, self.rssBacklog / 20_000))
+    }
+}

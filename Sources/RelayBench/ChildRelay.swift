@@ -1,0 +1,82 @@
+import Foundation
+
+/// `referral-relay run` as a child process, configured through the environment
+/// (docs/CONFIGURATION.md), so its memory is its own; logs go to a file.
+final class ChildRelay: Sendable {
+    /// The child's process id.
+    let pid: Int32
+    /// Where its JSON logs go.
+    let logPath: String
+    private let process: Process
+
+    /// Starts the relay.
+    ///
+    /// - Parameters:
+    ///   - executable: Path of `referral-relay`.
+    ///   - environment: `KAFKA_*`, `RELAY_*`, `MMOLOVE_*` settings (added to this process's
+    ///     environment minus any such settings of its own).
+    /// - Throws: When the process cannot be started.
+    init(executable: String, environment: [String: String]) throws {
+        let logPath = NSTemporaryDirectory() + "referral-relay-bench-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard let log = FileHandle(forWritingAtPath: logPath) else { throw BenchError("cannot write \(logPath)") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["run"]
+        let prefixes = ["KAFKA_", "RELAY_", "MMOLOVE_", "RDKAFKA_"]
+        var merged = ProcessInfo.processInfo.environment.filter { key, _ in
+            !prefixes.contains { key.hasPrefix($0) }
+        }
+        merged.merge(environment) { _, new in new }
+        process.environment = merged
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        self.pid = process.processIdentifier
+        self.logPath = logPath
+    }
+
+    /// The ops port, read from the relay's "ops server listening" log line.
+    ///
+    /// - Throws: ``BenchError`` when it does not appear within `timeout` or the child exited.
+    func opsPort(timeout: Duration) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        let key = "\"relay.ops.port\":"
+        while ContinuousClock.now < deadline {
+            if let text = try? String(contentsOfFile: self.logPath, encoding: .utf8),
+                let range = text.range(of: key)
+            {
+                let digits = text[range.upperBound...].drop { $0 == "\"" || $0 == " " }.prefix { $0.isNumber }
+                if let port = Int(digits) { return port }
+            }
+            guard self.process.isRunning else {
+                throw BenchError(
+                    "referral-relay exited with status \(self.process.terminationStatus); log: \(self.logPath)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw BenchError("referral-relay did not log its ops port within \(timeout); log: \(self.logPath)")
+    }
+
+    /// Whether it is still running.
+    var isRunning: Bool { self.process.isRunning }
+
+    /// Sends SIGTERM and waits up to `timeout` for a graceful exit, then SIGKILL.
+    ///
+    /// - Returns: The exit status (`nil` when it had to be killed).
+    func stop(timeout: Duration) async -> Int32? {
+        guard self.process.isRunning else { return self.process.terminationStatus }
+        self.process.terminate()
+        let deadline = ContinuousClock.now + timeout
+        while self.process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        guard !self.process.isRunning else {
+            kill(self.pid, SIGKILL)
+            while self.process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+            return nil
+        }
+        return self.process.terminationStatus
+    }
+}

@@ -1,0 +1,84 @@
+import AsyncHTTPClient
+import Kafka
+import NIOCore
+import ReferralKit
+
+/// The latency floor: the least a relay could do per record on this broker and sink. A raw
+/// consumer (`fetch.wait.max.ms=10`), one unsigned POST to the sink per record, and a
+/// publish through an idempotent producer (as the relay's) carrying the input's timestamp.
+struct FloorLoop: Sendable {
+    /// Input topic.
+    static let input = "floor-in"
+    /// Output topic; each record's timestamp is its input record's.
+    static let output = "floor-out"
+
+    /// The broker.
+    let broker: BenchBroker
+    /// The sink's events URL.
+    let endpoint: String
+    /// Client for the POSTs.
+    let httpClient: HTTPClient
+
+    /// Handles `count` records, each in its own task, then returns.
+    ///
+    /// - Throws: ``BenchError`` when a POST is not answered 200 or the records do not all
+    ///   arrive within `timeout`; ``KafkaError`` for a failed publish.
+    func run(count: Int, timeout: Duration) async throws {
+        let reader = try await TopicReader(
+            broker: self.broker, partitions: self.broker.topicPartitions([Self.input]), fetchWaitMilliseconds: 10)
+        var configuration = KafkaProducerConfiguration(bootstrapServers: self.broker.brokers)
+        configuration.clientID = "bench-floor"
+        let producer = try KafkaProducer(configuration: configuration, logger: self.broker.logger)
+        let handled = Counter()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try? await Task.sleep(for: timeout)
+                    await reader.consumer.close()
+                }
+                group.addTask {
+                    try await withThrowingTaskGroup(of: Void.self) { work in
+                        var seen = 0
+                        for try await event in reader.consumer.events {
+                            guard case .message(let message) = event else { continue }
+                            work.addTask { try await self.handle(message, producer: producer, handled: handled) }
+                            seen += 1
+                            if seen == count { break }
+                        }
+                        try await work.waitForAll()
+                    }
+                }
+                _ = try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            await reader.consumer.close()
+            await producer.close()
+            throw error
+        }
+        await reader.consumer.close()
+        await producer.close()
+        guard handled.current == count else { throw BenchError("floor loop handled \(handled.current) of \(count)") }
+    }
+
+    private func handle(_ message: KafkaConsumerMessage, producer: KafkaProducer, handled: Counter) async throws {
+        let account = String(decoding: message.key ?? [], as: UTF8.self)
+        let body = try EncodedReferralEvent(
+            ReferralEvent(
+                kind: .registered, token: InputRecords.token(account: account), serverID: InputRecords.serverID,
+                refereeIdentity: account, serverEventID: "reg-\(account)")
+        ).body
+        var request = HTTPClientRequest(url: self.endpoint)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await self.httpClient.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 64 * 1024)
+        guard response.status == .ok else { throw BenchError("floor POST answered \(response.status.code)") }
+        let value = Array(#"{"server_event_id":"reg-\#(account)","status":"advanced"}"#.utf8)
+        _ = try await producer.send(
+            KafkaProducerRecord(
+                topic: Self.output, key: message.key, value: value, timestamp: message.timestamp?.milliseconds))
+        handled.increment()
+    }
+}

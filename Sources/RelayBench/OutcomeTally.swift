@@ -1,0 +1,69 @@
+import Foundation
+import Relay
+
+/// What a relay's outcomes say: counts by status, distinct events, the first and last
+/// `completed_at`, and, for latency, arrival minus the input record's timestamp.
+struct OutcomeTally: Sendable {
+    /// Outcome records read (duplicates included).
+    var records = 0
+    /// Records that did not decode as referral-outcome/v1.
+    var undecodable = 0
+    /// Records by `status`.
+    var byStatus: [String: Int] = [:]
+    /// Distinct `server_event_id`s.
+    var distinctEvents = 0
+    /// The earliest `completed_at`.
+    var firstCompleted: Date?
+    /// The latest `completed_at`.
+    var lastCompleted: Date?
+    /// Per record: arrival (µs since the epoch) minus the input record's timestamp (ms), in µs.
+    var latenciesMicroseconds: [Int64] = []
+
+    /// Decodes every arrival.
+    init(_ arrivals: [TopicReader.Arrival]) {
+        let decoder = JSONDecoder()
+        var ids = Set<String>()
+        for arrival in arrivals {
+            self.records += 1
+            guard let outcome = try? decoder.decode(OutcomeRecord.self, from: Data(arrival.message.value)) else {
+                self.undecodable += 1
+                continue
+            }
+            self.byStatus[outcome.status.rawValue, default: 0] += 1
+            ids.insert(outcome.serverEventID)
+            if self.firstCompleted.map({ outcome.completedAt < $0 }) ?? true {
+                self.firstCompleted = outcome.completedAt
+            }
+            if self.lastCompleted.map({ outcome.completedAt > $0 }) ?? true { self.lastCompleted = outcome.completedAt }
+            if let source = outcome.source.timestampMilliseconds {
+                self.latenciesMicroseconds.append(arrival.arrivalMicroseconds - source * 1000)
+            }
+        }
+        self.distinctEvents = ids.count
+    }
+
+    /// Seconds between the first and the last `completed_at`.
+    var completionSpan: Double {
+        guard let first = self.firstCompleted, let last = self.lastCompleted else { return 0 }
+        return last.timeIntervalSince(first)
+    }
+
+    /// Events per second between the first and the last outcome (`completed_at`).
+    var rate: Double {
+        self.completionSpan > 0 ? Double(self.distinctEvents) / self.completionSpan : 0
+    }
+
+    /// Checks one outcome per event, each with a status in `allowed`.
+    ///
+    /// - Throws: ``BenchError`` naming what is missing or unexpected.
+    func verify(expected: Int, allowed: Set<String>) throws {
+        if self.undecodable > 0 { throw BenchError("\(self.undecodable) outcome records did not decode") }
+        if self.distinctEvents != expected {
+            throw BenchError("\(expected - self.distinctEvents) of \(expected) events have no outcome")
+        }
+        let unexpected = self.byStatus.filter { !allowed.contains($0.key) }
+        if !unexpected.isEmpty {
+            throw BenchError("unexpected outcome statuses: \(unexpected.sorted { $0.key < $1.key })")
+        }
+    }
+}
