@@ -3,8 +3,8 @@ import ReferralKit
 import Relay
 import ServiceLifecycle
 
-/// The relay run in this process as the demo runs it: a `RelayService` alone in a
-/// `ServiceGroup`, stopped with a graceful shutdown (as SIGTERM would).
+/// The relay run in this process as the demo runs it: the services of `buildRelay` in their
+/// own `ServiceGroup`, stopped with a graceful shutdown (as SIGTERM would).
 enum InProcessRelay {
     /// The secret the relay signs with; the sink never checks it.
     static let secret = ReferralSecret("whsec_bench_not_a_real_secret")
@@ -53,12 +53,12 @@ enum InProcessRelay {
         _ body: (Int) async throws -> Result
     ) async throws -> Result {
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        let service = RelayService(configuration: configuration, logger: logger) { port in
+        let services = try buildRelay(configuration: configuration, logger: logger) { port in
             listening.yield(port)
             listening.finish()
         }
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: service)], gracefulShutdownSignals: [], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { tasks in
             tasks.addTask {
                 defer { listening.finish() }
