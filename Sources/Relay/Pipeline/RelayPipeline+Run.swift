@@ -23,6 +23,7 @@ extension RelayPipeline {
                 self.stop.yield()
             }
             group.addTask { await self.commitLoop() }
+            group.addTask { await self.commitTicker() }
             group.addTask { await self.runWorkers() }
             await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
@@ -37,7 +38,8 @@ extension RelayPipeline {
             await self.drain()
             await self.commitAtShutdown()
             await self.consumer.close()
-            // The periodic commit sleeps until cancelled; everything else has ended by now.
+            self.commits.close()
+            // The periodic ticker sleeps until cancelled; everything else has ended by now.
             group.cancelAll()
         }
         await self.producer.close(timeout: .seconds(10))
@@ -91,15 +93,20 @@ extension RelayPipeline {
         }
     }
 
-    /// Commits the settled prefix of every partition every ``commitInterval``.
+    /// The one task that commits: serves commit requests in order until ``CommitRequests``
+    /// is closed (not on cancellation: a cancelled relay still makes its final commit).
     private func commitLoop() async {
-        while true {
-            do {
-                try await Task.sleep(for: self.commitInterval)
-            } catch {
-                return
-            }
-            _ = await self.commitSettled(in: nil)
+        while let request = await self.commits.next() {
+            let ok = await self.commitNow(in: request.partitions)
+            self.commits.served(request)
+            request.reply?.resume(returning: ok)
+        }
+    }
+
+    /// Asks for a commit of every partition every ``commitInterval``.
+    private func commitTicker() async {
+        while (try? await Task.sleep(for: self.commitInterval)) != nil {
+            self.commits.commitPeriodically()
         }
     }
 }

@@ -58,35 +58,35 @@ extension RelayPipeline {
         }
     }
 
-    /// Commits the settled prefix of `partitions` (all when `nil`).
+    /// Commits the settled prefix of `partitions` (all when `nil`) through the commit task.
     ///
     /// - Returns: `true` when there was nothing to commit or the commit succeeded.
     @discardableResult
     func commitSettled(in partitions: Set<KafkaTopicPartition>?) async -> Bool {
-        await self.commitLock.withLock {
-            let commits = self.state.withLock { $0.scheduler.ledger.pendingCommits(in: partitions) }
-            var ok = true
-            if !commits.isEmpty {
-                let offsets = commits.mapValues(\.offset)
-                do {
-                    try await self.consumer.commit(offsets, metadata: commits.compactMapValues(\.metadata))
-                    self.state.withLock { $0.scheduler.committed(commits) }
-                    self.metrics.committed(ok: true)
-                    self.logger.debug("committed", metadata: ["offsets": "\(offsets.map { "\($0.key)=\($0.value)" })"])
-                } catch {
-                    ok = false
-                    self.metrics.committed(ok: false)
-                    self.logger.warning(
-                        "commit failed; the next commit retries",
-                        metadata: ["error": "\(error)"]
-                    )
-                }
+        await self.commits.commit(partitions)
+    }
+
+    /// Commits the settled prefix of `partitions` (all when `nil`) now. The commit task only.
+    func commitNow(in partitions: Set<KafkaTopicPartition>?) async -> Bool {
+        let commits = self.state.withLock { $0.scheduler.ledger.pendingCommits(in: partitions) }
+        var ok = true
+        if !commits.isEmpty {
+            let offsets = commits.mapValues(\.offset)
+            do {
+                try await self.consumer.commit(offsets, metadata: commits.compactMapValues(\.metadata))
+                self.state.withLock { $0.scheduler.committed(commits) }
+                self.metrics.committed(ok: true)
+                self.logger.debug("committed", metadata: ["offsets": "\(offsets.map { "\($0.key)=\($0.value)" })"])
+            } catch {
+                ok = false
+                self.metrics.committed(ok: false)
+                self.logger.warning("commit failed; the next commit retries", metadata: ["error": "\(error)"])
             }
-            for (partition, lag) in self.state.withLock({ $0.scheduler.ledger.commitLags }) {
-                self.metrics.commitLag(topic: partition.topic, partition: partition.partition, lag: lag)
-            }
-            return ok
         }
+        for (partition, lag) in self.state.withLock({ $0.scheduler.ledger.commitLags }) {
+            self.metrics.commitLag(topic: partition.topic, partition: partition.partition, lag: lag)
+        }
+        return ok
     }
 
     /// Cancels started work of `partitions` (all when `nil`) and waits briefly for it to end

@@ -62,7 +62,8 @@ public final class RelayPipeline: Sendable {
     /// below the consumer's revocation timeout so the commit still lands before the release.
     let revocationDrain: Duration
     let state: Mutex<State>
-    let commitLock = AsyncLock()
+    /// Served by the one task that commits (``run()``'s commit loop).
+    let commits = CommitRequests()
     /// The version of the holds last applied to the consumer.
     let appliedHolds = Mutex<UInt64>(0)
     /// Partition workers to run (children of ``run()``).
