@@ -97,10 +97,14 @@ public final class Deliverer: Sendable {
         case .failure(let rejection): return rejection.result
         }
         var attempts = DeliveryAttempts(kind: request.kind, delivery: self.delivery)
+        // Per-event logs are debug logs: below that level the metadata would cost three
+        // strings per event for nothing.
         var logger = self.logger
-        logger[metadataKey: DeliveryLogMetadata.account] = "\(request.accountID)"
-        logger[metadataKey: DeliveryLogMetadata.event] = "\(request.kind.rawValue)"
-        logger[metadataKey: DeliveryLogMetadata.serverEventID] = "\(request.serverEventID)"
+        if logger.logLevel <= .debug {
+            logger[metadataKey: DeliveryLogMetadata.account] = "\(request.accountID)"
+            logger[metadataKey: DeliveryLogMetadata.event] = "\(request.kind.rawValue)"
+            logger[metadataKey: DeliveryLogMetadata.serverEventID] = "\(request.serverEventID)"
+        }
 
         try await self.lanes.acquire(request.accountID, kind: request.kind)
         var holdsLane = true

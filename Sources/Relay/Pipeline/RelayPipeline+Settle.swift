@@ -4,6 +4,7 @@ extension RelayPipeline {
     /// Settles and commits what a revocation takes away, then lets the consumer release it.
     func revoke(_ revocation: KafkaRevocation) async {
         let partitions = Set(revocation.partitions)
+        let started = ContinuousClock.now
         // Waiting records of these partitions are the next owner's: uncommitted, redelivered.
         self.update { ((), $0.revoke(partitions)) }
         if !revocation.isLost {
@@ -11,7 +12,13 @@ extension RelayPipeline {
         }
         await self.abandon(partitions)
         if !revocation.isLost {
-            _ = await self.commitSettled(in: partitions)
+            // A coordinator busy with the rebalance may refuse the commit for a moment; retry
+            // while the consumer still holds the partitions (its revocation timeout is 10 s).
+            // Not committed, the next owner redoes what this member settled (duplicates).
+            let deadline = started + self.revocationDrain + .seconds(2)
+            while await !self.commitSettled(in: partitions), ContinuousClock.now + .milliseconds(250) < deadline {
+                try? await Task.sleep(for: .milliseconds(250))
+            }
         }
         let (count, workers) = self.state.withLock { state in
             state.scheduler.remove(partitions)

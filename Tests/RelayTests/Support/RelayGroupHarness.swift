@@ -10,7 +10,16 @@ import ServiceLifecycle
 /// built from ``RelayConfiguration`` in code, and readers for what a user checks (outcomes,
 /// committed offsets).
 enum RelayGroupHarness {
-    static let logger = Logger(label: "relay-group-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// Silent, unless `RELAY_TEST_LOG` is set: then info logs (revocations, commits) go to
+    /// standard error, to see why a rebalance test failed.
+    static let logger: Logger = {
+        guard ProcessInfo.processInfo.environment["RELAY_TEST_LOG"] != nil else {
+            return Logger(label: "relay-group-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        }
+        var logger = Logger(label: "relay-group-tests", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .info
+        return logger
+    }()
     static let topics = RelayConfiguration.Topics()
 
     /// A cluster with both input topics (`partitions` each), outcomes and dead letters.
