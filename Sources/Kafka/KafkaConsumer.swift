@@ -30,7 +30,8 @@ public final class KafkaConsumer: Sendable, Service {
     let queues: RDKafkaPartitionQueues
     /// The poll thread's doorbell.
     let wakeup: RDKafkaWakeup
-    let lifecycle: RDKafkaPollLifecycle
+    /// Running, closing, closed: one state machine for the API, the poll thread and rebalances.
+    let lifecycle: KafkaConsumerLifecycle
     let pollJobs: RDKafkaPollJobs
     let logger: Logger
     /// Properties for temporary helper consumers (see ``offsets(forTimestamp:partitions:timeout:)``).
@@ -45,6 +46,7 @@ public final class KafkaConsumer: Sendable, Service {
         let ownership = KafkaConsumerOwnership()
         let holds = KafkaConsumerHolds()
         let queues = RDKafkaPartitionQueues(batch: configuration.partitionBatch, wakeup: wakeup)
+        let lifecycle = KafkaConsumerLifecycle(wakeup: wakeup)
         let (statistics, statisticsSink) = AsyncStream.makeStream(
             of: KafkaStatistics.self,
             bufferingPolicy: .bufferingNewest(8)
@@ -57,6 +59,7 @@ public final class KafkaConsumer: Sendable, Service {
                 ownership: ownership,
                 holds: holds,
                 queues: queues,
+                lifecycle: lifecycle,
                 revocationTimeout: configuration.revocationTimeout,
                 logger: logger
             ),
@@ -67,7 +70,6 @@ public final class KafkaConsumer: Sendable, Service {
         // rings the poll thread when something arrives.
         let consumerQueue = try client.startConsumerQueue(wakeup: wakeup)
         let worker = KafkaThread(name: "kafka-consumer-worker")
-        let lifecycle = RDKafkaPollLifecycle(wakeup: wakeup)
         let pollJobs = RDKafkaPollJobs(wakeup: wakeup)
         self.pollJobs = pollJobs
         self.client = client
@@ -107,14 +109,13 @@ public final class KafkaConsumer: Sendable, Service {
 
     deinit {
         // The poll thread holds what it needs; it closes and destroys the handle itself.
-        lifecycle.requestStop()
+        lifecycle.close()
     }
 
     /// Leaves the group (`rd_kafka_consumer_close`), ends ``events`` and destroys the handle.
     /// Buffered events are discarded. Idempotent; returns once closed.
     public func close() async {
-        buffer.beginClosing()
-        lifecycle.requestStop()
+        lifecycle.close()
         await lifecycle.waitUntilClosed()
     }
 
@@ -123,13 +124,11 @@ public final class KafkaConsumer: Sendable, Service {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await lifecycle.waitUntilClosed()
-            } onGracefulShutdown: { [buffer, lifecycle] in
-                buffer.beginClosing()
-                lifecycle.requestStop()
+            } onGracefulShutdown: { [lifecycle] in
+                lifecycle.close()
             }
-        } onCancel: { [buffer, lifecycle] in
-            buffer.beginClosing()
-            lifecycle.requestStop()
+        } onCancel: { [lifecycle] in
+            lifecycle.close()
         }
     }
 

@@ -33,10 +33,6 @@ final class KafkaConsumerEventBuffer: Sendable {
         var waiter: CheckedContinuation<KafkaConsumerEvent?, any Error>?
         var finished = false
         var failure: KafkaError?
-        /// Once closing, revocations are completed at once: the caller committed before `close()`.
-        var closing = false
-        /// The revocation the poll thread is waiting on, completed at once if closing begins.
-        var pendingRevocation: KafkaRevocation?
         /// The poll thread found no room and waits for the reader to take half.
         var waitingForRoom = false
 
@@ -148,36 +144,20 @@ final class KafkaConsumerEventBuffer: Sendable {
     /// records still buffered (a slow reader must see it well within the revocation timeout)
     /// but behind any rebalance event still buffered.
     ///
-    /// - Returns: whether the caller should wait for the revocation to complete (not when
-    ///   closing or finished: nobody would complete it).
+    /// - Returns: whether the event was handed over (not once finished: nobody reads any more).
     func revoke(_ revocation: KafkaRevocation) -> Bool {
-        let (waiter, shouldWait) = state.withLock { state in
+        let (waiter, delivered) = state.withLock { state in
             state.drop(Set(revocation.partitions))
-            let shouldWait = !state.closing && !state.finished
-            state.pendingRevocation = shouldWait ? revocation : nil
-            return (state.enqueueAheadOfRecords(.revoked(revocation)), shouldWait)
+            return (state.enqueueAheadOfRecords(.revoked(revocation)), !state.finished)
         }
         waiter?.resume(returning: .revoked(revocation))
-        return shouldWait
+        return delivered
     }
 
     /// Drops buffered records of `partitions` (after a seek).
     func drop(_ partitions: [KafkaTopicPartition]) {
         state.withLock { $0.drop(Set(partitions)) }
     }
-
-    /// Marks the consumer as closing: revocations from now on complete immediately, and one
-    /// the poll thread is waiting on is completed now.
-    func beginClosing() {
-        let pending = state.withLock { state in
-            state.closing = true
-            defer { state.pendingRevocation = nil }
-            return state.pendingRevocation
-        }
-        pending?.complete()
-    }
-
-    var isClosing: Bool { state.withLock { $0.closing } }
 
     /// Records currently buffered (for tests and diagnostics).
     var bufferedMessageCount: Int { state.withLock { $0.messageCount } }

@@ -91,14 +91,12 @@ import Testing
         #expect(buffer.room() == 0)
     }
 
-    @Test func closingSkipsTheRevocationWaitAndFinishEndsTheSequence() async throws {
+    @Test func finishEndsTheSequenceAndNoRevocationIsHandedOverAfterIt() async throws {
         let buffer = KafkaConsumerEventBuffer(capacity: 4)
-        buffer.beginClosing()
-        let revocation = KafkaRevocation(partitions: [], isLost: false, completed: false)
-        #expect(!buffer.revoke(revocation))
         buffer.push(Self.message(0, 0))
         buffer.finish()
         #expect(try await buffer.next() == nil)
+        #expect(!buffer.revoke(KafkaRevocation(partitions: [], isLost: false, completed: false)))
     }
 
     @Test func aWaitingReaderIsResumedAndCancellationEndsTheWait() async throws {
@@ -137,15 +135,5 @@ enum KafkaThreadProbe {
         }
         done.wait()
         return result.withLock { $0! }
-    }
-}
-
-extension KafkaConsumerEventBufferTests {
-    @Test func closingCompletesTheRevocationThePollThreadWaitsOn() {
-        let buffer = KafkaConsumerEventBuffer(capacity: 4)
-        let revocation = KafkaRevocation(partitions: [], isLost: false, completed: false)
-        #expect(buffer.revoke(revocation))
-        buffer.beginClosing()
-        #expect(KafkaThreadProbe.onModuleThread { revocation.wait(timeout: .milliseconds(10)) })
     }
 }

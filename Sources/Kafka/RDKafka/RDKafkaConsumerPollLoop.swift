@@ -19,7 +19,7 @@ struct RDKafkaConsumerPollLoop: Sendable {
     let wakeup: RDKafkaWakeup
     let worker: KafkaThread
     let jobs: RDKafkaPollJobs
-    let lifecycle: RDKafkaPollLifecycle
+    let lifecycle: KafkaConsumerLifecycle
     let logger: Logger
 
     /// Longest sleep with nothing to do; wake-ups normally come sooner.
@@ -84,7 +84,7 @@ struct RDKafkaConsumerPollLoop: Sendable {
 
     /// Leaves the group, stops the worker, ends the events and destroys the handle.
     private func close() {
-        self.buffer.beginClosing()
+        // Closing already (stop requested): revocations during the close complete at once.
         _ = try? self.client.withHandle { handle in
             let err = rd_kafka_consumer_close(handle)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {

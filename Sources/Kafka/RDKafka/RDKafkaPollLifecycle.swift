@@ -1,6 +1,7 @@
 import Synchronization
 
-/// The stop/closed handshake between a client's public API and its poll thread.
+/// The stop/closed handshake between the producer's public API and its poll thread (the
+/// consumer's life is ``KafkaConsumerLifecycle``).
 final class RDKafkaPollLifecycle: Sendable {
     private struct State {
         var stopRequested = false
@@ -10,13 +11,6 @@ final class RDKafkaPollLifecycle: Sendable {
 
     private let state = Mutex(State())
     private let stop = Atomic<Bool>(false)
-    /// Rung on a stop request, so a sleeping poll thread notices at once.
-    private let wakeup: RDKafkaWakeup?
-
-    /// Creates the handshake; `wakeup` is the poll thread's doorbell, if it sleeps on one.
-    init(wakeup: RDKafkaWakeup? = nil) {
-        self.wakeup = wakeup
-    }
 
     /// Checked by the poll thread on every turn.
     var isStopRequested: Bool { stop.load(ordering: .acquiring) }
@@ -25,7 +19,6 @@ final class RDKafkaPollLifecycle: Sendable {
     func requestStop() {
         state.withLock { $0.stopRequested = true }
         stop.store(true, ordering: .releasing)
-        wakeup?.signal()
     }
 
     /// Called by the poll thread last of all: wakes everyone waiting in ``waitUntilClosed()``.

@@ -13,6 +13,7 @@ final class RDKafkaRebalanceHandler: Sendable {
     let ownership: KafkaConsumerOwnership
     let holds: KafkaConsumerHolds
     let queues: RDKafkaPartitionQueues
+    let lifecycle: KafkaConsumerLifecycle
     let revocationTimeout: Duration
     let logger: Logger
 
@@ -21,6 +22,7 @@ final class RDKafkaRebalanceHandler: Sendable {
         ownership: KafkaConsumerOwnership,
         holds: KafkaConsumerHolds,
         queues: RDKafkaPartitionQueues,
+        lifecycle: KafkaConsumerLifecycle,
         revocationTimeout: Duration,
         logger: Logger
     ) {
@@ -28,6 +30,7 @@ final class RDKafkaRebalanceHandler: Sendable {
         self.ownership = ownership
         self.holds = holds
         self.queues = queues
+        self.lifecycle = lifecycle
         self.revocationTimeout = revocationTimeout
         self.logger = logger
     }
@@ -72,13 +75,17 @@ final class RDKafkaRebalanceHandler: Sendable {
             logger.info(
                 "Partitions revoked", metadata: ["kafka.partitions": "\(topicPartitions)", "kafka.lost": "\(lost)"])
             let revocation = KafkaRevocation(partitions: topicPartitions, isLost: lost, completed: lost)
-            if !topicPartitions.isEmpty && buffer.revoke(revocation) && !lost {
-                if !revocation.wait(timeout: revocationTimeout) {
+            if !topicPartitions.isEmpty {
+                // Waited for only while running: once closing, the caller has committed and
+                // nobody would complete it (a close that begins meanwhile completes it).
+                let waits = !lost && lifecycle.revoking(revocation)
+                if buffer.revoke(revocation) && waits && !revocation.wait(timeout: revocationTimeout) {
                     logger.warning(
                         "Revocation not completed in time; releasing partitions",
                         metadata: ["kafka.partitions": "\(topicPartitions)"]
                     )
                 }
+                if waits { lifecycle.revoked() }
             }
             // From here on no commit for these partitions may reach the coordinator: a late one
             // (after a timed-out revocation) would overwrite the next owner's progress.
