@@ -9,21 +9,28 @@ import Testing
 @Suite struct KafkaConsumerFairnessTests {
     typealias Support = KafkaTestSupport
 
-    @Test(.timeLimit(.minutes(1)))
-    func aBacklogOnSeveralPartitionsIsReadSideBySide() async throws {
-        let topic = Support.unique("fair")
-        let cluster = try await Support.cluster(topic: topic, partitions: 3)
+    /// A cluster whose topic holds `perPartition` records on each of `partitions` partitions.
+    static func backlog(
+        _ prefix: String,
+        partitions: Int32,
+        perPartition: Int
+    ) async throws -> (cluster: MockCluster, partitions: [KafkaTopicPartition]) {
+        let topic = Support.unique(prefix)
+        let cluster = try await Support.cluster(topic: topic, partitions: Int(partitions))
         let producer = try Support.producer(cluster)
-        let perPartition = 4_000
-        for partition in Int32(0)..<3 {
+        for partition in Int32(0)..<partitions {
             try await Support.produce(producer, topic: topic, count: perPartition, partition: partition)
         }
+        await producer.close()
+        return (cluster, (Int32(0)..<partitions).map { KafkaTopicPartition(topic: topic, partition: $0) })
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aBacklogOnSeveralPartitionsIsReadSideBySide() async throws {
+        let perPartition = 4_000
+        let (cluster, partitions) = try await Self.backlog("fair", partitions: 3, perPartition: perPartition)
         let consumer = try Support.consumer(cluster, group: Support.unique("group"))
-        try await consumer.assign(
-            Dictionary(
-                uniqueKeysWithValues: (Int32(0)..<3).map {
-                    (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning)
-                }))
+        try await consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
         // Once the first fetches are in (a partition may arrive a little before the others),
         // the backlog comes from every partition in about equal parts. Unsplit, librdkafka's
         // one consumer queue holds each partition's fetch whole, one after the other.
@@ -40,22 +47,15 @@ import Testing
             #expect(offsets == Array(0..<Int64(perPartition)))
         }
         await consumer.close()
-        await producer.close()
     }
 
     @Test(.timeLimit(.minutes(1)))
     func holdingAndReleasingPartitionsNeverRepeatsOrSkipsARecord() async throws {
-        let topic = Support.unique("hold")
-        let cluster = try await Support.cluster(topic: topic, partitions: 2)
-        let producer = try Support.producer(cluster)
         let perPartition = 3_000
-        for partition in Int32(0)..<2 {
-            try await Support.produce(producer, topic: topic, count: perPartition, partition: partition)
-        }
+        let (cluster, partitions) = try await Self.backlog("hold", partitions: 2, perPartition: perPartition)
         var configuration = Support.consumerConfiguration(cluster, group: Support.unique("group"))
         configuration.bufferCapacity = 32
         let consumer = try KafkaConsumer(configuration: configuration, logger: Support.logger)
-        let partitions = (Int32(0)..<2).map { KafkaTopicPartition(topic: topic, partition: $0) }
         try await consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
         var seen: [Int32: [Int64]] = [:]
         var held = false
@@ -80,6 +80,5 @@ import Testing
             #expect(seen[partition] == Array(0..<Int64(perPartition)), "partition \(partition) repeated or skipped")
         }
         await consumer.close()
-        await producer.close()
     }
 }

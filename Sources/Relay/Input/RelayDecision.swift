@@ -7,6 +7,12 @@ public enum RelayDecision: Sendable, Hashable {
     /// Malformed input (not JSON, missing `account_id`, wrong types): a dead-letter copy with
     /// stage `decode` and this reason, no outcome; never blocks the partition.
     case malformed(reason: String)
+
+    /// Whether the record is not a referral event.
+    var isSkip: Bool {
+        if case .skip = self { return true }
+        return false
+    }
 }
 
 /// Why a well-formed record is not a referral event (a metrics label, so a closed set).

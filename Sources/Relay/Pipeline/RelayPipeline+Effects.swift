@@ -9,7 +9,9 @@ extension RelayPipeline {
         /// The partitions to hold from now on, with the version of the state they come from.
         var holds: (version: UInt64, partitions: Set<KafkaTopicPartition>)?
         var overlong: [(partition: KafkaTopicPartition, window: Int64)] = []
-        var inFlight = 0
+        /// Deliveries holding a slot, when that changed (a gauge set per record skipped would
+        /// cost a metric update for nothing).
+        var inFlight: Int?
     }
 
     /// Runs a scheduler transition under the lock, then carries out what it asked for.
@@ -38,7 +40,7 @@ extension RelayPipeline {
                 metadata: ["partition": "\(partition)", "records_past_it": "\(window)"])
         }
         if let holds = effects.holds { self.applyHolds(holds.partitions, version: holds.version) }
-        self.metrics.inFlight(effects.inFlight)
+        if let inFlight = effects.inFlight { self.metrics.inFlight(inFlight) }
     }
 
     /// Makes the consumer hold exactly `partitions`, unless holds from a later state were
@@ -76,7 +78,10 @@ extension RelayPipeline.State {
             effects.holds = (self.holdsVersion, self.scheduler.heldPartitions)
         }
         effects.overlong = actions.overlong
-        effects.inFlight = self.scheduler.inWindow
+        if self.scheduler.inWindow != self.reportedInFlight {
+            self.reportedInFlight = self.scheduler.inWindow
+            effects.inFlight = self.scheduler.inWindow
+        }
         return effects
     }
 }

@@ -69,13 +69,14 @@ extension RelayPipeline {
                 return false
             }
             let idle = await group.next() ?? false
-            // Whichever came first, the other must end: time out the idle wait.
+            // Whichever came first, the other must end: forget the idle wait (a child that has
+            // not registered yet then finds no entry and returns at once).
             let pending = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
                 state.scheduler.cancelIdleWait(waiter)
-                defer { state.idleWaiters[waiter] = nil }
-                if case .waiting(let continuation) = state.idleWaiters[waiter] { return continuation }
-                state.idleWaiters[waiter] = .done
-                return nil
+                guard case .waiting(let continuation) = state.idleWaiters.removeValue(forKey: waiter) else {
+                    return nil
+                }
+                return continuation
             }
             pending?.resume()
             group.cancelAll()

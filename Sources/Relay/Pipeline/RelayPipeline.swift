@@ -32,6 +32,8 @@ public final class RelayPipeline: Sendable {
         var nextWaiter: UInt64 = 0
         /// Counts changes of the held partitions, so they are applied in order.
         var holdsVersion: UInt64 = 0
+        /// The in-flight count last handed to the gauge.
+        var reportedInFlight = 0
         var failure: (any Error & Sendable)?
 
         mutating func newWaiter() -> UInt64 {

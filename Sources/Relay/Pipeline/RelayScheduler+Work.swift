@@ -10,17 +10,13 @@ extension RelayScheduler {
         }
         if let timestamp = message.timestamp?.milliseconds { self.lastReadTimestamp[partition] = timestamp }
         var actions = Actions()
-        if self.ledger.wasSettledEarlier(ticket) {
-            self.ledger.settle(ticket)
-            self.checkWindow(partition, &actions)
-            return (.settledEarlier, actions)
-        }
-        if case .skip = decision {
-            self.ledger.settle(ticket)
-            self.checkWindow(partition, &actions)
-            return (.skipped, actions)
-        }
+        // Nothing to do for a record settled before the last restart (commit metadata) or
+        // one that is not a referral: it settles at once.
+        let settledNow: Intake? =
+            self.ledger.wasSettledEarlier(ticket) ? .settledEarlier : (decision.isSkip ? .skipped : nil)
+        if settledNow != nil { self.ledger.settle(ticket) }
         self.checkWindow(partition, &actions)
+        if let settledNow { return (settledNow, actions) }
         guard !self.stopping else { return (.dropped, actions) }
         if partition.topic == self.dependencyTopic {
             self.dependencyWork[ticket] = message.timestamp?.milliseconds ?? Int64.min
