@@ -306,3 +306,37 @@ def test_validate_fails_clearly_without_the_schema(chart_without_schema, overrid
     # ...and the same values with the schema fail too, at the schema.
     with pytest.raises(helm.HelmValuesError):
         render(deep_merge(MINIMAL, override))
+
+
+# --- upgrades that reuse an older chart's values ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chart_with_older_defaults(tmp_path_factory) -> helm.Chart:
+    """The chart as `helm upgrade --reuse-values` renders it for a release of a chart from before
+    these Jobs' options: Helm then takes the OLD chart's defaults, without the redrive block and
+    the newer backfill keys."""
+    copy = tmp_path_factory.mktemp("chart") / "referral-relay"
+    shutil.copytree(CHART_DIR, copy)
+    values = yaml.safe_load((copy / "values.yaml").read_text(encoding="utf-8"))
+    del values["redrive"]
+    for key in ("dryRun", "rate", "maxInFlight"):
+        del values["backfill"][key]
+    values["backfill"]["ttlSecondsAfterFinished"] = -1
+    (copy / "values.yaml").write_text(yaml.safe_dump(values), encoding="utf-8")
+    return helm.Chart.load(copy)
+
+
+def test_upgrade_reusing_older_values_still_renders(chart_with_older_defaults):
+    def render_upgrade(values):
+        return chart_with_older_defaults.render(values, name=RELEASE, namespace=NAMESPACE, is_upgrade=True)
+
+    out = render_upgrade(MINIMAL)  # a plain upgrade: no Job, no failure on the missing block
+    assert not out["referral-relay/templates/job-redrive.yaml"].strip()
+    docs = [d for d in yaml.safe_load_all(render_upgrade(deep_merge(MINIMAL, BACKFILL))["referral-relay/templates/job-backfill.yaml"]) if d]
+    assert containers(docs[0])[0]["args"] == [
+        "backfill", "--from", FROM, "--name", "nov-outage", "--progress", "log", "--config", CONFIG,
+    ]
+    # An enabled redrive without its defaults fails, saying what to do.
+    with pytest.raises(helm.HelmRenderError, match="--reset-then-reuse-values"):
+        render_upgrade(deep_merge(MINIMAL, REDRIVE))

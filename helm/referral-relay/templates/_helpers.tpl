@@ -174,9 +174,23 @@ template that depends on them, so a bad combination fails the whole render.
 {{- fail "backfill.from is required when backfill.enabled (RFC 3339 start of the replay)" }}
 {{- end }}
 {{- end }}
-{{- if $v.redrive.enabled }}
-{{- if not $v.redrive.name }}
+{{- /* Values reused from a release of an older chart (helm upgrade --reuse-values takes the old
+chart's defaults) lack the Jobs' newer defaults: a plain upgrade must still work, an enabled Job
+must not run half-configured. */}}
+{{- $redrive := $v.redrive | default dict }}
+{{- if $redrive.enabled }}
+{{- if not $redrive.name }}
 {{- fail "redrive.name is required when redrive.enabled (it names the Job and its consumer group; a name re-drives each dead letter at most once)" }}
+{{- end }}
+{{- end }}
+{{- range $component := list "backfill" "redrive" }}
+{{- $run := index $v $component | default dict }}
+{{- if $run.enabled }}
+{{- range $key := list "backoffLimit" "activeDeadlineSeconds" "ttlSecondsAfterFinished" "resources" }}
+{{- if not (hasKey $run $key) }}
+{{- fail (printf "%s.%s has no value: these values were reused from a release of an older chart, which had no %s defaults; run the upgrade with --reset-then-reuse-values (Helm 3.14+) instead of --reuse-values" $component $key $component) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
