@@ -204,12 +204,15 @@ def test_config_file_lists_every_further_server_with_its_key_id():
         ]
 
 
-def test_enabling_a_backfill_does_not_roll_the_relay():
-    def pod_annotations(values):
-        return one(render(values), "Deployment")["spec"]["template"]["metadata"]["annotations"]
+def test_enabling_a_backfill_or_redrive_does_not_roll_the_relay():
+    def deployment(values):
+        return one(render(values), "Deployment")
 
-    backfill = {"backfill": {"enabled": True, "name": "replay", "from": "2026-01-01T00:00:00Z"}}
-    assert pod_annotations(MINIMAL) == pod_annotations(deep_merge(MINIMAL, backfill))
+    jobs = {
+        "backfill": {"enabled": True, "name": "replay", "from": "2026-01-01T00:00:00Z", "dryRun": True, "rate": 10},
+        "redrive": {"enabled": True, "name": "replay", "reason": "timeout", "rate": 10},
+    }
+    assert deployment(MINIMAL) == deployment(deep_merge(MINIMAL, jobs))
 
 
 # --- secret handling --------------------------------------------------------------------------
@@ -311,10 +314,11 @@ def test_probes_and_ops_port(value_set):
     pdb = one(docs, "PodDisruptionBudget")
     assert pdb["spec"]["maxUnavailable"] == 1
     assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
-    for job in by_kind(docs, "Job"):  # backfill pods are neither served nor budgeted with the relay
+    for job in by_kind(docs, "Job"):  # backfill and redrive pods are neither served nor budgeted with the relay
         job_labels = job["spec"]["template"]["metadata"]["labels"]
         assert not service["spec"]["selector"].items() <= job_labels.items()
         assert not pdb["spec"]["selector"]["matchLabels"].items() <= job_labels.items()
+        assert not deployment["spec"]["selector"]["matchLabels"].items() <= job_labels.items()
 
 
 def test_termination_grace_exceeds_the_drain_deadline(value_set):
@@ -405,6 +409,20 @@ def test_scaling_limits(override, message):
         ({"resources": {"limits": {"memory": None}}}, "/resources/limits"),
         ({"backfill": {"enabled": True, "name": "x"}}, "/backfill"),
         ({"backfill": {"enabled": True, "name": "x", "from": "yesterday"}}, "/backfill/from"),
+        ({"backfill": {"enabled": True, "name": "x", "from": "2026-01-01T00:00:00Z", "to": "2026-01-02"}}, "/backfill/to"),
+        ({"backfill": {"enabled": True, "name": "Nov_Outage", "from": "2026-01-01T00:00:00Z"}}, "/backfill/name"),
+        ({"backfill": {"rate": -1}}, "/backfill/rate"),
+        ({"backfill": {"maxInFlight": 1.5}}, "/backfill/maxInFlight"),
+        ({"backfill": {"dryRun": "yes"}}, "/backfill/dryRun"),
+        ({"redrive": {"enabled": True}}, "/redrive"),
+        ({"redrive": {"enabled": True, "name": ""}}, "/redrive/name"),
+        ({"redrive": {"enabled": True, "name": "x", "stage": "delivery"}}, "/redrive/stage"),
+        ({"redrive": {"enabled": True, "name": "x", "from": "2026-11-01 00:00"}}, "/redrive/from"),
+        ({"redrive": {"enabled": True, "name": "x", "to": "tomorrow"}}, "/redrive/to"),
+        ({"redrive": {"enabled": True, "name": "x", "reason": ["timeout"]}}, "/redrive/reason"),
+        ({"redrive": {"rate": "fast"}}, "/redrive/rate"),
+        ({"redrive": {"ttlSecondsAfterFinished": -2}}, "/redrive/ttlSecondsAfterFinished"),
+        ({"redrive": {"typo": 1}}, "typo"),
         ({"typo": True}, "typo"),
     ],
 )
@@ -417,34 +435,6 @@ def test_bad_values_fail_schema(override, path):
 def test_sasl_needs_its_secret():
     with pytest.raises(helm.HelmRenderError, match="kafka.sasl.existingSecret"):
         render(deep_merge(MINIMAL, {"kafka": {"sasl": {"enabled": True}}}))
-
-
-# --- backfill ---------------------------------------------------------------------------------
-
-
-def test_backfill_job_uses_its_own_consumer_group():
-    values = load_values("all")
-    docs = render(values)
-    job = one(docs, "Job")
-    container = containers(job)[0]
-    env = env_of(container)
-    live = env_of(containers(one(docs, "Deployment"))[0])["KAFKA_GROUP_ID"]["value"]
-    assert env["KAFKA_GROUP_ID"]["value"] == f"{live}-backfill-{values['backfill']['name']}"
-    assert env["KAFKA_GROUP_ID"]["value"] != live
-    assert container["args"] == [
-        "backfill", "--from", values["backfill"]["from"], "--to", values["backfill"]["to"],
-        "--config", "/etc/referral-relay/config.yaml",
-    ]
-    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
-    assert values["backfill"]["name"] in job["metadata"]["name"]
-
-
-def test_backfill_without_to_and_ttl():
-    values = deep_merge(MINIMAL, {"backfill": {"enabled": True, "name": "replay", "from": "2026-01-01T00:00:00Z"}})
-    job = one(render(values), "Job")
-    assert containers(job)[0]["args"][:3] == ["backfill", "--from", "2026-01-01T00:00:00Z"]
-    assert "--to" not in containers(job)[0]["args"]
-    assert "ttlSecondsAfterFinished" not in job["spec"], "kept by default so upgrades don't re-run it"
 
 
 # --- network policy ---------------------------------------------------------------------------

@@ -59,12 +59,13 @@ app.kubernetes.io/part-of: referral-relay
 {{- end }}
 {{- end }}
 
-{{- define "referral-relay.backfillName" -}}
-{{- printf "%s-backfill-%s" (include "referral-relay.fullname" .) .Values.backfill.name | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{- define "referral-relay.backfillGroupId" -}}
-{{- printf "%s-backfill-%s" .Values.kafka.groupId .Values.backfill.name }}
+{{/*
+Consumer group of a one-off Job, as its command derives it from the LIVE kafka.groupId (for NOTES
+and comments only: the chart passes the live group id and --name, never this). Call with
+(dict "root" $ "component" "backfill"|"redrive").
+*/}}
+{{- define "referral-relay.jobGroupId" -}}
+{{- printf "%s-%s-%s" .root.Values.kafka.groupId .component (index .root.Values .component).name }}
 {{- end }}
 
 {{/*
@@ -173,11 +174,30 @@ template that depends on them, so a bad combination fails the whole render.
 {{- fail "backfill.from is required when backfill.enabled (RFC 3339 start of the replay)" }}
 {{- end }}
 {{- end }}
+{{- /* Values reused from a release of an older chart (helm upgrade --reuse-values takes the old
+chart's defaults) lack the Jobs' newer defaults: a plain upgrade must still work, an enabled Job
+must not run half-configured. */}}
+{{- $redrive := $v.redrive | default dict }}
+{{- if $redrive.enabled }}
+{{- if not $redrive.name }}
+{{- fail "redrive.name is required when redrive.enabled (it names the Job and its consumer group; a name re-drives each dead letter at most once)" }}
+{{- end }}
+{{- end }}
+{{- range $component := list "backfill" "redrive" }}
+{{- $run := index $v $component | default dict }}
+{{- if $run.enabled }}
+{{- range $key := list "backoffLimit" "activeDeadlineSeconds" "ttlSecondsAfterFinished" "resources" }}
+{{- if not (hasKey $run $key) }}
+{{- fail (printf "%s.%s has no value: these values were reused from a release of an older chart, which had no %s defaults; run the upgrade with --reset-then-reuse-values (Helm 3.14+) instead of --reuse-values" $component $key $component) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
-The relay's environment, shared by the Deployment and the backfill Job. Every name is one the
-relay reads (Sources/Relay/Configuration/EnvironmentKey.swift) or an RDKAFKA_ passthrough.
+The relay's environment, shared by the Deployment and the one-off Jobs (backfill, redrive). Every
+name is one the relay reads (Sources/Relay/Configuration/EnvironmentKey.swift) or an RDKAFKA_ passthrough.
 The referral secret is never an env var: MMOLOVE_REFERRAL_SECRET_FILE points at the mounted file.
 Call with (dict "root" $ "groupId" "<group>").
 */}}
@@ -310,7 +330,7 @@ Call with (dict "root" $ "groupId" "<group>").
     sizeLimit: {{ $root.Values.tmpSizeLimit }}
 {{- end }}
 
-{{/* Pod-level scheduling and identity fields shared by the Deployment and the Job. */}}
+{{/* Pod-level scheduling and identity fields shared by the Deployment and the Jobs. */}}
 {{- define "referral-relay.podCommon" -}}
 serviceAccountName: {{ include "referral-relay.serviceAccountName" . }}
 automountServiceAccountToken: false
@@ -337,7 +357,7 @@ tolerations:
 {{- end }}
 {{- end }}
 
-{{/* Selector of the live relay pods (the backfill Job's pods carry component=backfill). */}}
+{{/* Selector of the live relay pods (the Jobs' pods carry component=backfill or component=redrive). */}}
 {{- define "referral-relay.relaySelectorLabels" -}}
 {{ include "referral-relay.selectorLabels" . }}
 app.kubernetes.io/component: relay
@@ -395,7 +415,7 @@ checkov.io/skip2: CKV_K8S_35=librdkafka takes SASL/key passwords only as propert
 {{- end }}
 
 {{/*
-The relay's config.yaml (read by `referral-relay run|backfill --config`). No secrets: the referral
+The relay's config.yaml (read by `referral-relay run|backfill|dlq … --config`). No secrets: the referral
 secret is a mounted file (mmolove.secretFile) and secret librdkafka properties come from env
 secretKeyRefs. It mirrors the environment variables the chart sets (EnvironmentKey.swift).
 Call with (dict "root" $ "groupId" "<consumer group>").
@@ -442,4 +462,135 @@ mmolove:
       {{- end }}
     {{- end }}
   {{- end }}
+{{- end }}
+
+{{/*
+One-off Jobs: the backfill (`referral-relay backfill`) and the dead-letter re-drive
+(`referral-relay dlq redrive`). Each helper is called with (dict "root" $ "component" C), C being
+"backfill" or "redrive", and reads .Values.<C>.
+
+Both commands read the relay's own config.yaml (the ConfigMap of the Deployment) and env, with the
+LIVE kafka.groupId: each derives its own consumer group from it and --name
+(<groupId>-backfill-<name>, <groupId>-redrive-<name>), so the chart must not pass a derived group
+(that would become <groupId>-backfill-<name>-backfill-<name>).
+*/}}
+
+{{/* The command line of a Job, as a JSON list of strings. */}}
+{{- define "referral-relay.jobArgs" -}}
+{{- $v := .root.Values }}
+{{- $config := printf "%s/config.yaml" (include "referral-relay.configDir" .root) }}
+{{- $args := list }}
+{{- if eq .component "backfill" }}
+{{- $r := $v.backfill }}
+{{- $args = list "backfill" "--from" $r.from }}
+{{- if $r.to }}{{ $args = concat $args (list "--to" $r.to) }}{{ end }}
+{{- $args = concat $args (list "--name" $r.name) }}
+{{- if $r.dryRun }}{{ $args = append $args "--dry-run" }}{{ end }}
+{{- if gt (int64 $r.rate) 0 }}{{ $args = concat $args (list "--rate" (toString (int64 $r.rate))) }}{{ end }}
+{{- if gt (int64 $r.maxInFlight) 0 }}{{ $args = concat $args (list "--max-in-flight" (toString (int64 $r.maxInFlight))) }}{{ end }}
+{{- /* A pod has no terminal: JSON progress lines in the log, said explicitly. */}}
+{{- $args = concat $args (list "--progress" "log" "--config" $config) }}
+{{- else if eq .component "redrive" }}
+{{- $r := $v.redrive }}
+{{- $args = list "dlq" "redrive" "--config" $config "--name" $r.name }}
+{{- if $r.stage }}{{ $args = concat $args (list "--stage" $r.stage) }}{{ end }}
+{{- if $r.from }}{{ $args = concat $args (list "--from" $r.from) }}{{ end }}
+{{- if $r.to }}{{ $args = concat $args (list "--to" $r.to) }}{{ end }}
+{{- if $r.reason }}{{ $args = concat $args (list "--reason" $r.reason) }}{{ end }}
+{{- if $r.dryRun }}{{ $args = append $args "--dry-run" }}{{ end }}
+{{- if gt (int64 $r.rate) 0 }}{{ $args = concat $args (list "--rate" (toString (int64 $r.rate))) }}{{ end }}
+{{- else }}
+{{- fail (printf "unknown Job component %q" .component) }}
+{{- end }}
+{{- toJson $args }}
+{{- end }}
+
+{{/*
+The pod template of a Job: everything Kubernetes will not change on an existing Job. It carries
+the config checksum, so a change of the relay's config.yaml changes it too.
+*/}}
+{{- define "referral-relay.jobPodTemplate" -}}
+{{- $root := .root }}
+{{- $run := index $root.Values .component -}}
+metadata:
+  labels:
+    {{- include "referral-relay.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+  annotations:
+    checksum/config: {{ include "referral-relay.configYaml" (dict "root" $root "groupId" $root.Values.kafka.groupId) | sha256sum }}
+    {{- with $root.Values.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  {{- include "referral-relay.podCommon" $root | nindent 2 }}
+  restartPolicy: Never
+  terminationGracePeriodSeconds: {{ $root.Values.terminationGracePeriodSeconds }}
+  containers:
+    - name: {{ .component }}
+      image: {{ include "referral-relay.image" $root }}
+      imagePullPolicy: {{ include "referral-relay.pullPolicy" $root }}
+      args:
+        {{- range (include "referral-relay.jobArgs" . | fromJsonArray) }}
+        - {{ . | quote }}
+        {{- end }}
+      env:
+        {{- include "referral-relay.env" (dict "root" $root "groupId" $root.Values.kafka.groupId) | trim | nindent 8 }}
+      resources:
+        {{- toYaml $run.resources | nindent 8 }}
+      securityContext:
+        {{- toYaml $root.Values.securityContext | nindent 8 }}
+      volumeMounts:
+        {{- include "referral-relay.volumeMounts" $root | nindent 8 }}
+  volumes:
+    {{- include "referral-relay.volumes" (dict "root" $root "configMap" (include "referral-relay.fullname" $root)) | trim | nindent 4 }}
+{{- end }}
+
+{{/*
+Name of a Job: <fullname>-<component>-<name>-<first 8 hex of the sha256 of its pod template>,
+at most 63 characters (the prefix is cut, never the hash). A Job's pod template is immutable, so
+an upgrade that changed it in place would fail; with the hash in the name a changed template is
+a new Job (Helm creates it and deletes the old one), an unchanged one keeps its name and is left
+alone (only the mutable backoffLimit, activeDeadlineSeconds and ttlSecondsAfterFinished are
+patched).
+*/}}
+{{- define "referral-relay.jobName" -}}
+{{- $run := index .root.Values .component }}
+{{- $prefix := printf "%s-%s-%s" (include "referral-relay.fullname" .root) .component $run.name | trunc 54 | trimSuffix "-" }}
+{{- printf "%s-%s" $prefix (include "referral-relay.jobPodTemplate" . | sha256sum | trunc 8) }}
+{{- end }}
+
+{{/*
+A one-off Job, a plain release resource with a hashed name rather than a Helm hook. A
+post-install/post-upgrade hook Job (with hook-delete-policy before-hook-creation) would also dodge
+the immutable pod template, but `helm upgrade` waits for a hook Job to complete: a backfill of a
+day's events would time the upgrade out and leave the release failed. A plain Job lets the
+upgrade return at once; `kubectl wait` follows the run.
+*/}}
+{{- define "referral-relay.job" -}}
+{{- $root := .root }}
+{{- $run := index $root.Values .component }}
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ include "referral-relay.jobName" . }}
+  namespace: {{ $root.Release.Namespace }}
+  labels:
+    {{- include "referral-relay.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+    referral-relay/run-name: {{ $run.name | quote }}
+  annotations:
+    referral-relay/consumer-group: {{ include "referral-relay.jobGroupId" . | quote }}
+    {{- with include "referral-relay.checkovSkips" $root | trim }}
+    {{- . | nindent 4 }}
+    {{- end }}
+spec:
+  backoffLimit: {{ $run.backoffLimit }}
+  {{- if gt (int $run.activeDeadlineSeconds) 0 }}
+  activeDeadlineSeconds: {{ $run.activeDeadlineSeconds }}
+  {{- end }}
+  {{- if ge (int $run.ttlSecondsAfterFinished) 0 }}
+  ttlSecondsAfterFinished: {{ $run.ttlSecondsAfterFinished }}
+  {{- end }}
+  template:
+    {{- include "referral-relay.jobPodTemplate" . | nindent 4 }}
 {{- end }}
