@@ -20,15 +20,17 @@ public enum DeadLetter {
     ///   - stage: Where it failed.
     ///   - reason: Why (never a secret).
     ///   - httpStatus: The last HTTP status, for stage `deliver`.
+    ///   - replay: The backfill run that dead-lettered it (`__connect.errors.replay`), if any.
     public static func record(
         for message: KafkaConsumerMessage,
         topic: String,
         stage: DeadLetterStage,
         reason: String,
-        httpStatus: Int? = nil
+        httpStatus: Int? = nil,
+        replay: String? = nil
     ) -> KafkaProducerRecord {
         var headers = message.headers.filter { !$0.key.hasPrefix(headerPrefix) }
-        headers.reserveCapacity(headers.count + 9)
+        headers.reserveCapacity(headers.count + 10)
         func add(_ name: String, _ value: String) {
             headers.append(KafkaHeader(key: headerPrefix + name, value: Array(value.utf8)))
         }
@@ -41,6 +43,7 @@ public enum DeadLetter {
         if let httpStatus { add("http.status", String(httpStatus)) }
         add("connector.name", connectorName)
         add("schema", schemaName)
+        if let replay { add("replay", replay) }
         return KafkaProducerRecord(topic: topic, key: message.key, value: message.value, headers: headers)
     }
 

@@ -55,6 +55,13 @@ struct OffsetLedger: Sendable {
         return progress.lastRead.map { $0 + 1 } ?? progress.committed
     }
 
+    /// The first offset of `partition` not known to be settled (everything before it is):
+    /// the committable position, else the committed one; `nil` when neither is known.
+    func settledThrough(_ partition: KafkaTopicPartition) -> Int64? {
+        guard let progress = self.entries[partition]?.progress else { return nil }
+        return progress.committable ?? progress.committed
+    }
+
     /// Settles a ticket; stale tickets (revoked partition, older epoch) are ignored.
     mutating func settle(_ ticket: OffsetTicket) {
         guard self.entries[ticket.partition]?.epoch == ticket.epoch else { return }

@@ -13,18 +13,23 @@ struct OutcomePublisher: Sendable {
     let producer: KafkaProducer
     let topics: RelayConfiguration.Topics
     let metrics: RelayMetrics
+    /// A backfill's run name: outcomes say `replay: true`, dead letters carry the name.
+    let replayName: String?
+    let tally: ReplayTally
     let logger: Logger
 
     /// Publishes the outcome of `request` (plus its dead letter when rejected or failed).
     func publish(request: DeliveryRequest, result: DeliveryResult, source message: KafkaConsumerMessage) async throws {
-        let outcome = OutcomeRecord(request: request, result: result).producerRecord(topic: self.topics.outcomes)
+        let outcome = OutcomeRecord(request: request, result: result, replay: self.replayName != nil)
+            .producerRecord(topic: self.topics.outcomes)
         if result.status.isDeadLettered {
             let letter = DeadLetter.record(
                 for: message,
                 topic: self.topics.dlq,
                 stage: .deliver,
                 reason: result.error ?? result.status.rawValue,
-                httpStatus: result.httpStatus
+                httpStatus: result.httpStatus,
+                replay: self.replayName
             )
             async let outcomeSent: Void = self.send(outcome, event: request.kind)
             async let letterSent: Void = self.send(letter, event: request.kind)
@@ -35,13 +40,16 @@ struct OutcomePublisher: Sendable {
             try await self.send(outcome, event: request.kind)
         }
         self.metrics.delivered(event: request.kind, status: result.status)
+        self.tally.outcome(event: request.kind, status: result.status)
     }
 
     /// Publishes the dead letter of a record that could not be decoded.
     func publishMalformed(_ message: KafkaConsumerMessage, reason: String) async throws {
-        let letter = DeadLetter.record(for: message, topic: self.topics.dlq, stage: .decode, reason: reason)
+        let letter = DeadLetter.record(
+            for: message, topic: self.topics.dlq, stage: .decode, reason: reason, replay: self.replayName)
         try await self.send(letter, event: nil)
         self.metrics.deadLettered(stage: .decode)
+        self.tally.malformed()
     }
 
     private func send(_ record: KafkaProducerRecord, event: ReferralEvent.Kind?) async throws {

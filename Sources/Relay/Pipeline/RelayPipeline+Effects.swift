@@ -45,7 +45,7 @@ extension RelayPipeline {
 
     /// Makes the consumer hold exactly `partitions`, unless holds from a later state were
     /// applied already (effects run outside the lock, so two of them may cross).
-    private func applyHolds(_ partitions: Set<KafkaTopicPartition>, version: UInt64) {
+    func applyHolds(_ partitions: Set<KafkaTopicPartition>, version: UInt64) {
         self.appliedHolds.withLock { applied in
             guard version > applied else { return }
             applied = version
@@ -75,7 +75,7 @@ extension RelayPipeline.State {
         }
         if actions.holdsChanged {
             self.holdsVersion += 1
-            effects.holds = (self.holdsVersion, self.scheduler.heldPartitions)
+            effects.holds = (self.holdsVersion, self.scheduler.heldPartitions.union(self.mergeHeld))
         }
         effects.overlong = actions.overlong
         if self.scheduler.inWindow != self.reportedInFlight {

@@ -9,8 +9,12 @@ extension RelayPipeline {
         switch intake {
         case .settledEarlier:
             self.metrics.settledEarlier(topic: message.topic)
+            self.tally.settledEarlier()
         case .skipped:
-            if case .skip(let reason) = decision { self.metrics.skipped(topic: message.topic, reason: reason) }
+            if case .skip(let reason) = decision {
+                self.metrics.skipped(topic: message.topic, reason: reason)
+                self.tally.skipped(reason: reason.rawValue)
+            }
         case .redelivered:
             self.metrics.redelivered(topic: message.topic)
             self.logger.debug(
@@ -56,6 +60,9 @@ extension RelayPipeline {
         do {
             switch item.decision {
             case .deliver(let request):
+                // A backfill's `--rate`: the slot is held while waiting, so the window cannot
+                // run ahead of the rate either.
+                try await self.rateLimiter?.acquire()
                 let result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
                 try await self.publisher.publish(request: request, result: result, source: item.message)
             case .malformed(let reason):

@@ -7,11 +7,16 @@ extension RelayPipeline {
     ///
     /// - Throws: A fatal Kafka error, after the drain; graceful shutdown returns normally.
     public func run() async throws {
-        try await self.consumer.subscribe(topics: [self.topics.accountCreated, self.topics.milestoneReached])
-        self.logger.info(
-            "relay consuming",
-            metadata: ["topics": "\(self.topics.accountCreated),\(self.topics.milestoneReached)"]
-        )
+        if let replay {
+            // A backfill reads its window by manual assignment, in its own group's name.
+            try await self.startReplay(replay)
+        } else {
+            try await self.consumer.subscribe(topics: [self.topics.accountCreated, self.topics.milestoneReached])
+            self.logger.info(
+                "relay consuming",
+                metadata: ["topics": "\(self.topics.accountCreated),\(self.topics.milestoneReached)"]
+            )
+        }
         await withDiscardingTaskGroup { group in
             // Graceful shutdown does not end the intake: it keeps serving rebalances until the
             // consumer closes (records are no longer taken once draining), so a partition revoked
@@ -25,6 +30,7 @@ extension RelayPipeline {
             group.addTask { await self.commitLoop() }
             group.addTask { await self.commitTicker() }
             group.addTask { await self.runWorkers() }
+            if self.replay != nil { group.addTask { await self.replayTicker() } }
             await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
                     // Until graceful shutdown, a fatal error, or the intake ended.
@@ -67,7 +73,7 @@ extension RelayPipeline {
             for try await event in self.consumer.events {
                 switch event {
                 case .message(let message):
-                    self.intake(message)
+                    if self.replay != nil { self.intakeReplay(message) } else { self.intake(message) }
                     // Buffered records are handed over without suspending: let the other
                     // tasks of this thread run now and then.
                     taken += 1

@@ -10,7 +10,7 @@ extension RelayPipeline {
             enter: { [self] in try await self.enterWindow(ticket) },
             registeredMayStillArrive: { [self] in
                 self.state.withLock { state in
-                    state.scheduler.dependencyBehind(timestamp) { self.consumer.cachedHighWatermark($0) }
+                    state.scheduler.dependencyBehind(timestamp) { self.readLimit(of: $0) }
                 }
             }
         )

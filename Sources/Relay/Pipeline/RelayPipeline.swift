@@ -35,6 +35,12 @@ public final class RelayPipeline: Sendable {
         /// The in-flight count last handed to the gauge.
         var reportedInFlight = 0
         var failure: (any Error & Sendable)?
+        /// A backfill's timestamp merge (``ReplayRun``); `nil` for the live relay.
+        var merge: TimestampMerge?
+        /// Partitions the merge holds (full, or read to their end), on top of the scheduler's.
+        var mergeHeld: Set<KafkaTopicPartition> = []
+        /// A backfill settled every record of its window.
+        var replayCompleted = false
 
         mutating func newWaiter() -> UInt64 {
             self.nextWaiter &+= 1
@@ -74,6 +80,14 @@ public final class RelayPipeline: Sendable {
     /// Ends the intake: graceful shutdown, a fatal error, or the consumer closing.
     let stops: AsyncStream<Void>
     let stop: AsyncStream<Void>.Continuation
+    /// The backfill this pipeline runs, if it is one (else it is the live relay).
+    let replay: ReplayRun?
+    /// Spaces a backfill's deliveries (`--rate`).
+    let rateLimiter: RateLimiter?
+    /// What a backfill did so far (counted for the live relay too, where nothing reads it).
+    public let tally: ReplayTally
+    /// Serialises the backfill merge's hand-over, so records enter the scheduler in merge order.
+    let mergeHandover = Mutex<Void>(())
 
     /// Creates the pipeline over an existing consumer and producer, which it then owns: ``run()``
     /// subscribes, and closes both at the end.
@@ -88,6 +102,7 @@ public final class RelayPipeline: Sendable {
     ///   - revocationDrain: Bound on waiting for a revoked partition's started work.
     ///   - ledgerWindowLimit: Records read past a partition's oldest unsettled one before its
     ///     reading is held.
+    ///   - replay: A backfill to run instead of the live relay (see ``ReplayRun``).
     ///   - logger: Where pipeline logs go.
     public init(
         configuration: RelayConfiguration,
@@ -98,6 +113,7 @@ public final class RelayPipeline: Sendable {
         health: RelayHealth,
         revocationDrain: Duration = .seconds(7),
         ledgerWindowLimit: Int64 = 100_000,
+        replay: ReplayRun? = nil,
         logger: Logger
     ) {
         let maxInFlight = max(1, configuration.delivery.maxInFlight)
@@ -110,6 +126,10 @@ public final class RelayPipeline: Sendable {
         self.state = Mutex(
             State(scheduler: RelayScheduler(limits: limits, dependencyTopic: configuration.kafka.topics.accountCreated))
         )
+        self.replay = replay
+        let tally = ReplayTally()
+        self.tally = tally
+        self.rateLimiter = replay?.rate.map { RateLimiter(perSecond: $0) }
         self.consumer = consumer
         self.producer = producer
         self.topics = configuration.kafka.topics
@@ -124,6 +144,8 @@ public final class RelayPipeline: Sendable {
             producer: producer,
             topics: configuration.kafka.topics,
             metrics: metrics,
+            replayName: replay?.window.name,
+            tally: tally,
             logger: logger
         )
         self.metrics = metrics

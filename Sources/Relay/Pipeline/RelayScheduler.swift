@@ -129,4 +129,14 @@ struct RelayScheduler: Sendable {
         if self.holdingParkedSources { held.formUnion(self.assigned.intersection(self.parkedSources)) }
         return held
     }
+
+    /// The held partitions whose hold ends only when records already taken settle (read too
+    /// far past a held record, or feeding parked deliveries): a reader that waits for their next
+    /// record before handing over others (a backfill's timestamp merge) must not wait for them.
+    /// A hold of all partitions for a full window is not among them: it ends as the window drains.
+    var heldUntilSettled: Set<KafkaTopicPartition> {
+        var held = self.assigned.intersection(self.overlong)
+        if self.holdingParkedSources { held.formUnion(self.assigned.intersection(self.parkedSources)) }
+        return held
+    }
 }

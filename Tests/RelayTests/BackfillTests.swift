@@ -1,0 +1,163 @@
+import Foundation
+import Kafka
+import Logging
+import ReferralKit
+import ReferralSandbox
+import Relay
+import ServiceLifecycle
+import Testing
+
+/// `backfill` over the embedded broker and the sandbox: a window in the middle of the topics
+/// replays exactly its referral events (outcomes `replay: true`), in timestamp order across
+/// topics, in its own group; a dry run sends, publishes and commits nothing.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct BackfillTests {
+    typealias H = RelayGroupHarness
+
+    /// 2026-11-01T00:00:00Z: the window's records are stamped from here on.
+    static let windowStart: Int64 = 1_793_491_200_000
+
+    /// Produces, per account, an account-created and a qualifying milestone, stamped
+    /// `timestamp(index)` (account) and `milestoneTimestamp(index)`; one batch after the other.
+    static func produce(
+        _ producer: KafkaProducer,
+        accounts: [String],
+        timestamp: (Int) -> Int64,
+        milestoneTimestamp: (Int) -> Int64
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, account) in accounts.enumerated() {
+                let created = #"{"account_id":"\#(account)","mmref":"mmref_\#(account)"}"#
+                let milestone = #"{"account_id":"\#(account)","milestone":"level_10","mmref":"mmref_\#(account)"}"#
+                let createdAt = timestamp(index)
+                let reachedAt = milestoneTimestamp(index)
+                group.addTask {
+                    _ = try await producer.send(
+                        KafkaProducerRecord(
+                            topic: H.topics.accountCreated, key: Array(account.utf8), value: Array(created.utf8),
+                            timestamp: createdAt))
+                    _ = try await producer.send(
+                        KafkaProducerRecord(
+                            topic: H.topics.milestoneReached, key: Array(account.utf8), value: Array(milestone.utf8),
+                            timestamp: reachedAt))
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    static func producer(_ cluster: MockCluster) throws -> KafkaProducer {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers])
+        configuration.linger = .milliseconds(5)
+        return try KafkaProducer(configuration: configuration, logger: H.logger)
+    }
+
+    /// Runs a backfill to its end (or `timeout`) and returns its pipeline.
+    static func runBackfill(
+        configuration: RelayConfiguration,
+        window: BackfillWindow,
+        rate: Double? = nil
+    ) async throws -> Backfill {
+        let backfill = try await Backfill.build(
+            configuration: configuration, window: window, rate: rate, logger: H.logger)
+        let group = ServiceGroup(
+            configuration: .init(services: backfill.services, gracefulShutdownSignals: [], logger: H.logger))
+        try await group.run()
+        return backfill
+    }
+
+    @Test func aWindowInTheMiddleReplaysExactlyItsEventsAsReplays() async throws {
+        let cluster = try await H.cluster(partitions: 3)
+        let producer = try Self.producer(cluster)
+        let start = Self.windowStart
+        let before = (0..<40).map { "before-\($0)" }
+        let inside = (0..<60).map { "inside-\($0)" }
+        let after = (0..<40).map { "after-\($0)" }
+        try await Self.produce(
+            producer, accounts: before, timestamp: { start - 3_600_000 + Int64($0) },
+            milestoneTimestamp: { start - 1_800_000 + Int64($0) })
+        // Inside the window, every milestone is stamped before its account's creation: the
+        // timestamp merge sends it first, MMOLove answers 422, and the wait for its
+        // `registered` (read next) must still end `advanced`.
+        try await Self.produce(
+            producer, accounts: inside, timestamp: { start + 60_000 + Int64($0) },
+            milestoneTimestamp: { start + 1_000 + Int64($0) })
+        try await Self.produce(
+            producer, accounts: after, timestamp: { start + 7_200_000 + Int64($0) },
+            milestoneTimestamp: { start + 7_300_000 + Int64($0) })
+        await producer.close()
+
+        let secret = ReferralSecret("backfill-\(UUID().uuidString)")
+        let live = "relay-live-\(UUID().uuidString)"
+        try await H.withSandbox(secret: secret) { sandbox, address, _ in
+            let configuration = H.configuration(
+                cluster: cluster, group: live, sandbox: address, secret: secret, maxInFlight: 16)
+            let window = try BackfillWindow(
+                from: "2026-11-01T00:00:00Z", to: "2026-11-01T01:00:00Z", name: "middle")
+            let backfill = try await Self.runBackfill(configuration: configuration, window: window)
+            #expect(backfill.pipeline.replayCompleted)
+            #expect(backfill.groupID == "\(live)-backfill-middle")
+
+            let events = inside.count * 2
+            let outcomes = try await H.outcomes(cluster, timeout: .seconds(20)) { $0.count >= events }
+            #expect(outcomes.count == events)
+            #expect(outcomes.allSatisfy { $0.replay }, "an outcome of a backfill without replay: true")
+            #expect(Set(outcomes.map(\.accountID)) == Set(inside))
+            let byStatus = Dictionary(grouping: outcomes, by: \.status).mapValues(\.count)
+            #expect(byStatus == [.advanced: events], "\(byStatus)")
+            let sent = Set(sandbox.store.log.compactMap { Self.serverEventID(in: $0.body) })
+            #expect(sent == Set(inside.flatMap { ["reg-\($0)", "qual-\($0)"] }), "sent outside the window")
+            #expect(
+                sandbox.store.log.contains { $0.verdict == .invalidTransition },
+                "no milestone went before its account: the timestamp order proved nothing")
+            let counts = backfill.pipeline.tally.snapshot
+            #expect(
+                counts.outcomes == ["registered": ["advanced": inside.count], "qualified": ["advanced": inside.count]])
+            let progress = try #require(backfill.pipeline.replayProgress)
+            #expect(progress.topics[H.topics.accountCreated]?.done == Int64(inside.count))
+            #expect(progress.topics[H.topics.accountCreated]?.total == Int64(inside.count))
+
+            // The live group was never touched; the backfill's own group was committed to the
+            // window's end, so the same command again has nothing left to send.
+            let livePositions = try await H.commitPositions(cluster, group: live, partitions: 3)
+            #expect(livePositions.values.allSatisfy { $0.committed == -1 })
+            let requests = sandbox.store.log.count
+            let again = try await Self.runBackfill(configuration: configuration, window: window)
+            #expect(again.pipeline.replayCompleted)
+            #expect(sandbox.store.log.count == requests, "a finished backfill sent again")
+        }
+    }
+
+    @Test func aDryRunSendsPublishesAndCommitsNothing() async throws {
+        let cluster = try await H.cluster(partitions: 3)
+        let producer = try Self.producer(cluster)
+        let accounts = (0..<30).map { "dry-\($0)" }
+        try await Self.produce(
+            producer, accounts: accounts, timestamp: { Self.windowStart + Int64($0) },
+            milestoneTimestamp: { Self.windowStart + 1_000 + Int64($0) })
+        await producer.close()
+        let secret = ReferralSecret("dry-\(UUID().uuidString)")
+        let live = "relay-live-\(UUID().uuidString)"
+        try await H.withSandbox(secret: secret) { sandbox, address, _ in
+            let configuration = H.configuration(cluster: cluster, group: live, sandbox: address, secret: secret)
+            let window = try BackfillWindow(from: "2026-11-01T00:00:00Z", to: nil, name: "dry")
+            let report = try await BackfillDryRun.run(configuration: configuration, window: window, logger: H.logger)
+            #expect(report.read == 60)
+            #expect(report.events == ["registered": 30, "qualified": 30])
+            #expect(report.examples.count == 5)
+            #expect(report.unfinished.isEmpty)
+            #expect(sandbox.store.log.isEmpty, "a dry run sent a request")
+            let outcomes = try await H.outcomes(cluster, timeout: .seconds(2)) { _ in false }
+            #expect(outcomes.isEmpty, "a dry run published an outcome")
+            let positions = try await H.commitPositions(
+                cluster, group: Backfill.groupID(live: live, run: "dry"), partitions: 3)
+            #expect(positions.values.allSatisfy { $0.committed == -1 }, "a dry run committed")
+        }
+    }
+
+    /// `server_event_id` of a request body.
+    static func serverEventID(in body: String) -> String? {
+        guard let range = body.range(of: #""server_event_id":""#) else { return nil }
+        return String(body[range.upperBound...].prefix { $0 != "\"" })
+    }
+}
