@@ -114,7 +114,8 @@ struct BackfillCommand: AsyncParsableCommand {
         let completed = backfill.pipeline.replayCompleted
         BackfillConsole.printSummary(
             backfill.pipeline.tally.snapshot, progress: backfill.pipeline.replayProgress, window: window,
-            group: backfill.groupID, elapsed: elapsed, completed: completed)
+            group: backfill.groupID, elapsed: elapsed, completed: completed,
+            resumed: backfill.pipeline.replayResumedRecords)
         if !completed { throw ExitCode.failure }
     }
 }

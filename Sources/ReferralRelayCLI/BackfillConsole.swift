@@ -59,14 +59,16 @@ enum BackfillConsole {
         self.write(lines.joined(separator: "\n") + "\n")
     }
 
-    /// Prints the summary of a run: outcomes by event and status, skips, dead letters.
+    /// Prints the summary of a run: outcomes by event and status, skips, dead letters, and
+    /// what an earlier run of the same name had already settled (`resumed`).
     static func printSummary(
         _ counts: ReplayTally.Counts,
         progress: RelayPipeline.ReplayProgress?,
         window: BackfillWindow,
         group: String,
         elapsed: Duration,
-        completed: Bool
+        completed: Bool,
+        resumed: Int64
     ) {
         var lines: [String] = []
         let verdict = completed ? "finished" : "stopped before the end of its window"
@@ -89,8 +91,8 @@ enum BackfillConsole {
             lines.append("  skipped (\(reason)): \(counts.skipped[reason]!)")
         }
         lines.append("  dead-lettered as malformed: \(counts.malformed)")
-        if counts.settledEarlier > 0 {
-            lines.append("  settled by an earlier run of \(window.name): \(counts.settledEarlier)")
+        if resumed > 0 {
+            lines.append("  records settled by an earlier run of \(window.name) (resumed past them): \(resumed)")
         }
         lines.append(
             completed

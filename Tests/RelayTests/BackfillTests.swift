@@ -155,6 +155,58 @@ struct BackfillTests {
         }
     }
 
+    @Test func aBackfillAfterAnOutageGetsEveryAccountTheLiveRunDeadLettered() async throws {
+        let cluster = try await H.cluster(partitions: 3)
+        let producer = try Self.producer(cluster)
+        let accounts = (0..<40).map { "outage-\($0)" }
+        try await Self.produce(
+            producer, accounts: accounts, timestamp: { Self.windowStart + 10_000 + Int64($0) },
+            milestoneTimestamp: { Self.windowStart + 20_000 + Int64($0) })
+        await producer.close()
+        let secret = ReferralSecret("outage-\(UUID().uuidString)")
+        let live = "relay-live-\(UUID().uuidString)"
+        let events = accounts.count * 2
+        // MMOLove answers 500 to every attempt of the live run (two each), then heals.
+        try await H.withSandbox(secret: secret, faults: SandboxFaults(failFirst: events * 2)) {
+            sandbox, address, tasks in
+            var configuration = H.configuration(cluster: cluster, group: live, sandbox: address, secret: secret)
+            configuration.delivery.maxAttempts = 2
+            let relay = ServiceGroup(
+                services: try buildRelay(configuration: configuration, logger: H.logger), logger: H.logger)
+            tasks.addTask { try await relay.run() }
+            let failed = try await H.outcomes(cluster, timeout: .seconds(60)) { $0.count >= events }
+            await relay.triggerGracefulShutdown()
+            #expect(failed.count == events)
+            #expect(failed.allSatisfy { $0.status == .failed && !$0.replay }, "the live run was meant to fail")
+            #expect(sandbox.store.stats.acceptedByEvent.isEmpty)
+
+            let window = try BackfillWindow(from: "2026-11-01T00:00:00Z", to: "2026-11-01T01:00:00Z", name: "outage")
+            let backfill = try await Self.runBackfill(configuration: configuration, window: window)
+            #expect(backfill.pipeline.replayCompleted)
+            #expect(backfill.pipeline.tally.snapshot.outcomes["registered"] == ["advanced": accounts.count])
+            #expect(backfill.pipeline.tally.snapshot.outcomes["qualified"] == ["advanced": accounts.count])
+            let all = try await H.outcomes(cluster, timeout: .seconds(20)) { $0.count >= 2 * events }
+            var replayed: [OutcomeRecord] = []
+            var trueCount = 0
+            for outcome in all {
+                if outcome.replay { replayed.append(outcome); trueCount += 1 }
+            }
+            print("DEBUG2 trueCount=\(trueCount) replayFlagsOfAll=\(all.map { $0.replay ? 1 : 0 }.reduce(0, +))")
+            if !replayed.allSatisfy({ $0.status == .advanced }) {
+                print(
+                    "DEBUG all=\(all.count) replayed=\(replayed.count) flags=\(replayed.map(\.replay).filter { !$0 }.count) live=\(failed.count) first=\(replayed.first { $0.status != .advanced }.map { "\($0.replay) \($0.status) \($0.completedAt)" } ?? "")"
+                )
+            }
+            #expect(replayed.count == events)
+            #expect(
+                replayed.allSatisfy { $0.status == .advanced },
+                "\(Dictionary(grouping: replayed, by: \.status).mapValues(\.count)) \(replayed.filter { $0.status != .advanced }.prefix(3))"
+            )
+            let written = sandbox.store.stats.acceptedByEvent
+            #expect(written == ["registered": accounts.count, "qualified": accounts.count], "\(written)")
+        }
+    }
+
     /// `server_event_id` of a request body.
     static func serverEventID(in body: String) -> String? {
         guard let range = body.range(of: #""server_event_id":""#) else { return nil }

@@ -103,7 +103,8 @@ import Testing
                 topic: "referral-dlq",
                 stage: try #require(context("stage").flatMap(DeadLetterStage.init(rawValue:))),
                 reason: try #require(context("exception.message")),
-                httpStatus: context("http.status").flatMap { Int($0) }
+                httpStatus: context("http.status").flatMap { Int($0) },
+                replay: context("replay")
             )
             var written: [String: String] = [:]
             for header in record.headers {

@@ -84,6 +84,16 @@ import Testing
         #expect(merge.isDone)
     }
 
+    @Test func aRecordPastTheEndFinishesAPartitionWhoseLastOffsetsHeldNoRecord() {
+        // Offsets 3 and 4 are a transaction's commit markers: the consumer never returns them.
+        let merge = Merge(Self.merge(ends: [Self.created: 5, Self.milestones: 5]))
+        for offset in 0..<3 { _ = merge.add(Self.record(Self.created, Int64(offset), at: Int64(offset))) }
+        #expect(!merge.held.contains(Self.created))
+        #expect(!merge.add(Self.record(Self.created, 5, at: 99)))
+        #expect(merge.held.contains(Self.created))
+        #expect(merge.release(blocked: [Self.milestones]).count == 3)
+    }
+
     @Test func aFullPartitionIsHeldButStillAccepted() {
         let merge = Merge(Self.merge(ends: [Self.created: 100, Self.milestones: 100], lookahead: 2))
         for offset in 0..<3 { #expect(merge.add(Self.record(Self.created, Int64(offset), at: Int64(offset)))) }

@@ -58,7 +58,13 @@ struct TimestampMerge: Sendable {
     ///   of a partition not in the replay): the owner ignores it, it is never worked on.
     mutating func add(_ message: KafkaConsumerMessage) -> Bool {
         let partition = message.topicPartition
-        guard let end = self.ends[partition], message.offset < end else { return false }
+        guard let end = self.ends[partition] else { return false }
+        guard message.offset < end else {
+            // Past the end: every record of the window in this partition has come, even when its
+            // last offsets held none (a transactional producer's commit markers).
+            self.open.remove(partition)
+            return false
+        }
         self.buffers[partition, default: []].append(message)
         self.buffered += 1
         // The last record of the window: nothing more to wait for from this partition.

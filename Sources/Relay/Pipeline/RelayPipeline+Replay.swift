@@ -20,6 +20,12 @@ extension RelayPipeline {
     /// a backfill stopped before the end).
     public var replayCompleted: Bool { self.state.withLock { $0.replayCompleted } }
 
+    /// Records of the window that earlier runs of the same name settled: skipped by resuming
+    /// from their commit, or on sight from their commit metadata.
+    public var replayResumedRecords: Int64 {
+        self.state.withLock { $0.replayResumed } + Int64(self.tally.snapshot.settledEarlier)
+    }
+
     /// The backfill's progress now; `nil` for the live relay.
     public var replayProgress: ReplayProgress? {
         guard let replay else { return nil }
@@ -76,6 +82,7 @@ extension RelayPipeline {
             }
             let actions = state.scheduler.assign(partitions, committed: primed)
             state.mergeHeld = state.merge!.held
+            state.replayResumed = partitions.reduce(0) { $0 + starts[$1]! - replay.plan.ranges[$1]!.lowerBound }
             return (partitions.count, workers, state.effects(of: actions))
         }
         for worker in workers { self.spawn.yield(worker) }

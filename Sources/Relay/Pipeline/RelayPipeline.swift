@@ -41,6 +41,8 @@ public final class RelayPipeline: Sendable {
         var mergeHeld: Set<KafkaTopicPartition> = []
         /// A backfill settled every record of its window.
         var replayCompleted = false
+        /// Records of a backfill's window an earlier run of its name committed (resumed past).
+        var replayResumed: Int64 = 0
 
         mutating func newWaiter() -> UInt64 {
             self.nextWaiter &+= 1

@@ -157,6 +157,16 @@ final class RelayHarness {
         return relay
     }
 
+    /// Starts `referral-relay <arguments>` (a backfill, a tool) with the relay's environment,
+    /// without waiting for an announcement.
+    func startCommand(_ arguments: [String], _ extra: [String: String] = [:]) async throws -> RunningRelay {
+        let logPath = "\(self.directory)/\(arguments.first ?? "command")-\(self.relays.count + 1).log"
+        let relay = try await RunningRelay(
+            environment: self.environment(extra), logPath: logPath, arguments: arguments, announced: false)
+        self.relays.append(relay)
+        return relay
+    }
+
     /// Starts a relay and waits until `/readyz` answers 200 (its partitions are assigned).
     func startReadyRelay(_ extra: [String: String] = [:], timeout: Duration = .seconds(20)) async throws
         -> RunningRelay

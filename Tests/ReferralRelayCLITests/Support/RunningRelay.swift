@@ -51,12 +51,20 @@ final class RunningRelay: Sendable {
     ///   - logPath: The file its stderr is written to (created or truncated).
     ///   - timeout: How long to wait for the announcement.
     /// - Throws: ``NotStarted`` when it exits or announces nothing in time.
-    init(environment: [String: String], logPath: String, timeout: Duration = .seconds(20)) async throws {
+    ///   - arguments: The command line (default `run`).
+    ///   - announced: Whether to wait for the ops announcement (`run` prints it; `backfill` does not).
+    init(
+        environment: [String: String],
+        logPath: String,
+        arguments: [String] = ["run"],
+        announced: Bool = true,
+        timeout: Duration = .seconds(20)
+    ) async throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
         process.executableURL = try Executable.url()
-        process.arguments = ["run"]
+        process.arguments = arguments
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
@@ -94,7 +102,11 @@ final class RunningRelay: Sendable {
             }
             sink.finish()
         }
-        let announced: String? = await withTaskGroup(of: String?.self) { group in
+        guard announced else {
+            self.opsURL = ""
+            return
+        }
+        let announcement: String? = await withTaskGroup(of: String?.self) { group in
             group.addTask {
                 for await line in lines where line.hasPrefix(Self.announcement) {
                     return String(line.dropFirst(Self.announcement.count))
@@ -109,7 +121,7 @@ final class RunningRelay: Sendable {
             group.cancelAll()
             return first
         }
-        guard let announced else {
+        guard let announcement else {
             if exit.withLock({ $0 }) == nil { Glibc.kill(self.pid, SIGKILL) }
             _ = await Self.waitForExit(exit, timeout: .seconds(5))
             throw NotStarted(
@@ -117,7 +129,16 @@ final class RunningRelay: Sendable {
                 log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             )
         }
-        self.opsURL = announced
+        self.opsURL = announcement
+    }
+
+    /// Waits up to `timeout` for the child to exit by itself.
+    ///
+    /// - Returns: The exit status (minus the signal number when a signal ended it), `nil` if it
+    ///   still runs.
+    func waitForExit(timeout: Duration) async -> Int32? {
+        guard let status = await Self.waitForExit(self.exit, timeout: timeout) else { return nil }
+        return status.signaled ? -status.status : status.status
     }
 
     /// Whether the child still runs.
