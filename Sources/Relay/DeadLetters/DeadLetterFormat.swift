@@ -41,7 +41,7 @@ public enum DeadLetterFormat: String, Sendable, CaseIterable {
     }
 
     /// Column widths of the table; the last column takes the rest of the line.
-    static let widths = [24, 8, 40, 24]
+    static let widths = [25, 8, 40, 24]
 
     /// The cells padded or cut to their widths; a dead letter's key and reason come from
     /// outside, so control characters (a terminal's escape sequences) never reach the screen.

@@ -51,7 +51,7 @@ final class DeadLetterRedriveLoop {
                 let decision = await self.decide(entry)
                 self.summary.read += 1
                 if case .redrive(let topic) = decision {
-                    if self.producer != nil, let wait = self.bucket?.take(at: clock.now - origin), wait > .zero {
+                    if !self.options.dryRun, let wait = self.bucket?.take(at: clock.now - origin), wait > .zero {
                         // Commit what is acknowledged before idling, so a stop loses nothing.
                         try await self.flush(&group)
                         try await Task.sleep(for: wait)
@@ -127,7 +127,7 @@ final class DeadLetterRedriveLoop {
         var offsets = positions
         for (partition, failure) in failures { offsets[partition] = failure.offset }
         let due = offsets.filter { committed[$0.key] != $0.value }
-        if producer != nil, !due.isEmpty {
+        if !options.dryRun, !due.isEmpty {
             do {
                 try await reader.consumer.commit(due)
             } catch {
