@@ -8,7 +8,8 @@ struct ReferralRelayCommand: AsyncParsableCommand {
         commandName: "referral-relay",
         abstract: "Relays player lifecycle events from Kafka to MMOLove Referral Kit, signed.",
         subcommands: [
-            RunCommand.self, DemoCommand.self, SandboxCommand.self, SendCommand.self, DevBrokerCommand.self, DLQCommand.self,
+            RunCommand.self, DemoCommand.self, SandboxCommand.self, SendCommand.self, DevBrokerCommand.self,
+            DLQCommand.self,
         ]
     )
 }

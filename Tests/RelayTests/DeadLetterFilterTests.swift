@@ -21,7 +21,8 @@ import Testing
         return DeadLetterEntry(
             message: KafkaConsumerMessage(
                 topic: "referral-dlq", partition: 0, offset: 4, key: record.key, value: record.value,
-                headers: record.headers, timestamp: timestamp.map { KafkaTimestamp(milliseconds: $0, kind: .createTime) }
+                headers: record.headers,
+                timestamp: timestamp.map { KafkaTimestamp(milliseconds: $0, kind: .createTime) }
             ))
     }
 

@@ -21,7 +21,8 @@ import Testing
             DeadLetterHarness.original(Self.milestoneReached, partition: 0, offset: 1, account: "r-3"),
         ]
         for (index, original) in decodes.enumerated() {
-            try await harness.deadLetter(original, stage: .decode, reason: "mmref: wrong type", dlqPartition: Int32(index % 2))
+            try await harness.deadLetter(
+                original, stage: .decode, reason: "mmref: wrong type", dlqPartition: Int32(index % 2))
         }
         for (index, original) in delivers.enumerated() {
             try await harness.deadLetter(original, stage: .deliver, dlqPartition: Int32(index % 2))
@@ -30,7 +31,8 @@ import Testing
         try await harness.deadLetter(orphan, stage: .deliver, dlqPartition: 1, dropping: "__connect.errors.topic")
 
         // A dry run first: counts, produces nothing, commits nothing.
-        let dry = try await harness.redrive(run: "deliver-only", filter: try DeadLetterFilter(stage: .deliver), dryRun: true)
+        let dry = try await harness.redrive(
+            run: "deliver-only", filter: try DeadLetterFilter(stage: .deliver), dryRun: true)
         #expect(dry.read == 6)
         #expect(dry.matched == 4)
         #expect(dry.redriven == 3)
@@ -55,26 +57,30 @@ import Testing
             #expect(copy.partition == original.partition)
             #expect(copy.value == original.value)
             #expect(Array(copy.headers.dropLast(2)) == original.headers)
-            #expect(copy.headers.suffix(2).map(\.key) == ["referral-relay.redrive.run", "referral-relay.redrive.source"])
+            #expect(
+                copy.headers.suffix(2).map(\.key) == ["referral-relay.redrive.run", "referral-relay.redrive.source"])
             #expect(copy.header("referral-relay.redrive.run") == "deliver-only")
             #expect(copy.header("referral-relay.redrive.source")?.hasPrefix("referral-dlq/") == true)
             #expect(!copy.headers.contains { $0.key.hasPrefix("__connect.errors.") })
         }
         let committed = try await harness.committed(run: "deliver-only")
-        #expect(committed == [.init(topic: "referral-dlq", partition: 0): 3, .init(topic: "referral-dlq", partition: 1): 3])
+        #expect(
+            committed == [.init(topic: "referral-dlq", partition: 0): 3, .init(topic: "referral-dlq", partition: 1): 3])
 
         // The same run again: nothing left to read, nothing produced.
         let again = try await harness.redrive(run: "deliver-only", filter: try DeadLetterFilter(stage: .deliver))
         #expect(again.read == 0)
         #expect(again.redriven == 0)
-        #expect(try await harness.snapshot(Self.accountCreated).count + harness.snapshot(Self.milestoneReached).count == 3)
+        #expect(
+            try await harness.snapshot(Self.accountCreated).count + harness.snapshot(Self.milestoneReached).count == 3)
         await harness.close()
     }
 
     @Test func aSecondRunAfterAPartialRunProducesOnlyTheRest() async throws {
         let harness = try await DeadLetterHarness()
         let originals = (0..<10).map {
-            DeadLetterHarness.original(Self.milestoneReached, partition: Int32($0 % 3), offset: Int64($0), account: "p-\($0)")
+            DeadLetterHarness.original(
+                Self.milestoneReached, partition: Int32($0 % 3), offset: Int64($0), account: "p-\($0)")
         }
         for (index, original) in originals.enumerated() {
             try await harness.deadLetter(original, stage: .deliver, dlqPartition: Int32(index % 2))

@@ -29,7 +29,8 @@ extension DeadLetterFilter {
     private static func milliseconds(_ text: String, option: String) throws(DeadLetterToolError) -> Int64 {
         guard let instant = RFC3339.parse(text) else {
             throw DeadLetterToolError(
-                code: .usage, reason: "\(option) must be an RFC 3339 date-time such as 2026-11-25T08:00:00Z, got '\(text)'")
+                code: .usage,
+                reason: "\(option) must be an RFC 3339 date-time such as 2026-11-25T08:00:00Z, got '\(text)'")
         }
         return instant.seconds * 1000 + Int64(instant.fraction * 1000)
     }

@@ -49,7 +49,8 @@ public enum DeadLetterFormat: String, Sendable, CaseIterable {
         var line = ""
         for (index, cell) in cells.enumerated() {
             let clean = String(
-                String.UnicodeScalarView(cell.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 })
+                String.UnicodeScalarView(
+                    cell.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 })
             )
             guard index < widths.count else {
                 line += clean

@@ -77,9 +77,9 @@ public enum DeadLetterList {
     }
 
     /// Throws ``DeadLetterToolError/Code/incomplete`` naming the partitions not read to their end.
-    static func checkFinished(_ unfinished: [KafkaTopicPartition: Int64], plan: DeadLetterReadPlan) throws(
-        DeadLetterToolError
-    ) {
+    static func checkFinished(_ unfinished: [KafkaTopicPartition: Int64], plan: DeadLetterReadPlan)
+        throws(DeadLetterToolError)
+    {
         guard !unfinished.isEmpty else { return }
         let parts = unfinished.sorted { $0.key.partition < $1.key.partition }.map { partition, next in
             "\(partition) at offset \(next) of \(plan.ranges[partition]?.upperBound ?? next)"

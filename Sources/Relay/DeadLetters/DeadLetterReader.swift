@@ -41,11 +41,12 @@ public struct DeadLetterReader: Sendable {
             for partition in partitions {
                 let marks = try await consumer.watermarks(topic: topic, partition: partition.partition)
                 let start = DeadLetterReadPlan.start(
-                    low: marks.low, high: marks.high, committed: committed[partition], fromOffset: fromOffsets[partition])
+                    low: marks.low, high: marks.high, committed: committed[partition],
+                    fromOffset: fromOffsets[partition])
                 ranges[partition] = start..<marks.high
             }
             return DeadLetterReadPlan(ranges: ranges)
-        } catch where error.code == .unknownTopicOrPartition {
+        } catch  where error.code == .unknownTopicOrPartition {
             throw DeadLetterToolError(code: .topicMissing, reason: "the dead-letter topic '\(topic)' does not exist")
         } catch {
             throw DeadLetterToolError(code: .kafka, reason: "reading \(topic): \(error)")

@@ -93,7 +93,9 @@ final class DeadLetterRedriveLoop {
     }
 
     /// Starts producing the re-driven record of `entry` (nothing in a dry run).
-    private func send(_ entry: DeadLetterEntry, to topic: String, in group: inout ThrowingTaskGroup<SendOutcome, any Error>) {
+    private func send(
+        _ entry: DeadLetterEntry, to topic: String, in group: inout ThrowingTaskGroup<SendOutcome, any Error>
+    ) {
         guard let producer, var record = DeadLetter.redriveRecord(for: entry.message, run: options.run) else { return }
         // A partition the topic no longer has (it was recreated smaller) is left to the partitioner.
         if let partition = record.partition, let count = topics[topic] ?? nil, partition >= count {
