@@ -118,4 +118,32 @@ import Testing
         // record acknowledged but not yet committed.
         #expect(produced.count <= count + 1, "\(produced.count - count) duplicate(s)")
     }
+
+    @Test func redriveStoppedWithSIGTERMCommitsWhatItProducedAndResumesWithoutRepeats() async throws {
+        let count = 24
+        let cluster = try await Self.broker(deadLetters: count)
+        let arguments = ["dlq", "redrive", "--name", "term", "--rate", "30"]
+        let process = Process()
+        process.executableURL = try Executable.url()
+        process.arguments = arguments
+        process.environment = Self.environment(cluster)
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let reader = try await TopicReader(cluster, topics: ["account-created": 3])
+        try #require(try await reader.read(timeout: .seconds(20)) { $0.count >= 6 }, "the first run produced nothing")
+        process.terminate()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(stderr.contains("stopped by a signal"), "\(stderr)")
+
+        let resumed = try Executable.run(arguments, environment: Self.environment(cluster))
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let produced = try await reader.readAll(expecting: count, timeout: .seconds(20))
+        await reader.close()
+        #expect(Set(produced.compactMap { $0.header("referral-relay.redrive.source") }).count == count)
+        #expect(produced.count == count)
+    }
 }

@@ -6,9 +6,10 @@ import Logging
 ///
 /// - Important: Offsets are committed only behind broker-acknowledged produces (idempotent
 ///   producer, `acks=all`): a batch of sends is awaited, then the positions after it are
-///   committed. A run stopped cleanly, or failing, re-drives nothing twice when resumed; after a
-///   `kill -9` the records of the last batch acknowledged but not yet committed (at most
-///   ``Options/batchSize``, a single record when `--rate` paces the run) are produced again.
+///   committed. A run stopped by a graceful shutdown (run it in a `ServiceGroup`), or failing,
+///   re-drives nothing twice when resumed; after a `kill -9` the records of the last batch
+///   acknowledged but not yet committed (at most ``Options/batchSize``, a single record when
+///   `--rate` paces the run) are produced again.
 public enum DeadLetterRedrive {
     /// How to run.
     public struct Options: Sendable {

@@ -1,4 +1,5 @@
 import Kafka
+import ServiceLifecycle
 
 /// The read → decide → produce → commit loop of one `dlq redrive` run.
 ///
@@ -64,6 +65,12 @@ final class DeadLetterRedriveLoop {
                     try await self.flush(&group)
                 }
                 if let stopAfter = self.options.stopAfter, self.summary.redriven >= stopAfter { return false }
+                // SIGTERM/SIGINT through a ServiceGroup: stop between records, so the flush below
+                // commits every acknowledged send and a resumed run repeats nothing.
+                if Task.isShuttingDownGracefully {
+                    self.summary.interrupted = true
+                    return false
+                }
                 return true
             }
             try await self.flush(&group)

@@ -14,6 +14,9 @@ public struct RedriveSummary: Sendable, Hashable {
     public var byTopic: [String: Int] = [:]
     /// The first re-driven dead letters (kept for `--dry-run`'s preview).
     public var samples: [DeadLetterEntry] = []
+    /// Whether a graceful shutdown (SIGTERM/SIGINT) stopped the run before the end; what it
+    /// re-drove is committed, and the same command resumes.
+    public var interrupted = false
 
     /// Creates an empty summary.
     public init() {}
