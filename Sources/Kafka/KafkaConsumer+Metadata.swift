@@ -1,13 +1,18 @@
 extension KafkaConsumer {
-    /// The partitions of `topic`, from the broker's metadata (tools and backfills assign them
-    /// manually).
+    /// Every partition of `topic`, as the cluster's metadata lists them (for tools that assign
+    /// a whole topic by hand). Runs on the consumer's worker thread; never creates the topic.
     ///
-    /// - Throws: ``KafkaError`` `UNKNOWN_TOPIC_OR_PART` when the topic does not exist.
-    public func partitions(of topic: String, timeout: Duration = .seconds(10)) async throws(KafkaError)
-        -> [KafkaTopicPartition]
-    {
+    /// - Throws: ``KafkaError`` with code ``KafkaError/Code/unknownTopicOrPartition`` when the
+    ///   cluster has no such topic, or the metadata request's error.
+    public func partitions(
+        of topic: String,
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition] {
         let count = try await worker.run { [client] () throws(KafkaError) in
-            try client.partitionCount(of: topic, timeout: timeout)
+            try client.partitionCount(topic: topic, timeout: timeout)
+        }
+        guard let count, count > 0 else {
+            throw KafkaError(code: .unknownTopicOrPartition, reason: "topic '\(topic)' does not exist")
         }
         return (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
     }

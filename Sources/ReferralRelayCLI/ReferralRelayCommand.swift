@@ -8,8 +8,8 @@ struct ReferralRelayCommand: AsyncParsableCommand {
         commandName: "referral-relay",
         abstract: "Relays player lifecycle events from Kafka to MMOLove Referral Kit, signed.",
         subcommands: [
-            RunCommand.self, BackfillCommand.self, DemoCommand.self, SandboxCommand.self, SendCommand.self,
-            DevBrokerCommand.self,
+            RunCommand.self, BackfillCommand.self, DLQCommand.self, DemoCommand.self, SandboxCommand.self,
+            SendCommand.self, DevBrokerCommand.self,
         ]
     )
 }

@@ -1,31 +1,29 @@
+import Relay
 import Testing
 
-@testable import Relay
-
-/// ``TokenBucket`` with plain values: the schedule it grants.
+/// ``TokenBucket`` with plain times.
 @Suite struct TokenBucketTests {
-    @Test func spacesGrantsAtTheRate() {
-        var bucket = TokenBucket(rate: 500)
-        let grants = (0..<1_000).map { _ in bucket.grant(at: 10) }
-        #expect(grants.first == 10)
-        // 1,000 units at 500/s: the last may go 1,998 ms after the first.
-        #expect(abs(grants.last! - 11.998) < 1e-9)
-        #expect(zip(grants, grants.dropFirst()).allSatisfy { abs($1 - $0 - 0.002) < 1e-9 })
+    @Test func pacesToTheRateAfterTheBurst() {
+        var bucket = TokenBucket(rate: 10)
+        #expect(bucket.take(at: .zero) == .zero)
+        #expect(bucket.take(at: .zero) == .milliseconds(100))
+        // The reservation above is queued: the next one waits behind it.
+        #expect(bucket.take(at: .zero) == .milliseconds(200))
+        #expect(bucket.take(at: .milliseconds(300)) == .milliseconds(0))
     }
 
-    @Test func anIdleSpellSavesAtMostTheBurst() {
-        var bucket = TokenBucket(rate: 10, burst: 3)
-        _ = bucket.grant(at: 0)
-        // 100 s idle: three units go at once, the fourth a tenth of a second later.
-        let grants = (0..<4).map { _ in bucket.grant(at: 100) }
-        #expect(grants[0..<3] == [100, 100, 100])
-        #expect(abs(grants[3] - 100.1) < 1e-9)
+    @Test func refillsWhileIdleUpToTheCapacity() {
+        var bucket = TokenBucket(rate: 2, capacity: 3)
+        for _ in 0..<3 { #expect(bucket.take(at: .zero) == .zero) }
+        #expect(bucket.take(at: .zero) == .milliseconds(500))
+        // An hour idle refills only the capacity.
+        for _ in 0..<3 { #expect(bucket.take(at: .seconds(3600)) == .zero) }
+        #expect(bucket.take(at: .seconds(3600)) == .milliseconds(500))
     }
 
-    @Test func aLateCallerIsNotHeldBack() {
-        var bucket = TokenBucket(rate: 1)
-        #expect(bucket.grant(at: 0) == 0)
-        #expect(bucket.grant(at: 5) == 5)
-        #expect(bucket.grant(at: 5) == 6)
+    @Test func aRateBelowOneWaitsSeconds() {
+        var bucket = TokenBucket(rate: 0.5)
+        #expect(bucket.take(at: .seconds(10)) == .zero)
+        #expect(bucket.take(at: .seconds(11)) == .seconds(1))
     }
 }

@@ -162,26 +162,3 @@ extension RDKafkaClient {
         }
     }
 }
-
-extension RDKafkaClient {
-    /// The partition count of `topic` from the broker's metadata; `UNKNOWN_TOPIC_OR_PART` when
-    /// the broker does not have the topic. Asks for every topic's metadata: a request naming
-    /// the topic may create it on a broker that auto-creates topics (the embedded one does).
-    func partitionCount(of topic: String, timeout: Duration) throws(KafkaError) -> Int {
-        KafkaThread.preconditionOnModuleThread()
-        return try self.withHandle { handle throws(KafkaError) in
-            var metadata: UnsafePointer<rd_kafka_metadata_t>?
-            let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeout.rdMilliseconds)
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-                throw KafkaError.from(err, "metadata \(topic)")
-            }
-            defer { rd_kafka_metadata_destroy(metadata) }
-            let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
-            guard let entry = topics.first(where: { String(cString: $0.topic) == topic }) else {
-                throw KafkaError.from(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "metadata \(topic)")
-            }
-            guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.from(entry.err, "metadata \(topic)") }
-            return Int(entry.partition_cnt)
-        }
-    }
-}

@@ -22,11 +22,6 @@ extension RelayConfiguration {
     ///
     /// - Parameter clientID: `client.id`.
     public func producerConfiguration(clientID: String) -> KafkaProducerConfiguration {
-        var configuration = KafkaProducerConfiguration(bootstrapServers: self.kafka.brokers)
-        configuration.clientID = clientID
-        configuration.enableIdempotence = true
-        configuration.acks = .all
-        configuration.properties = self.kafka.properties.filter { !LibrdkafkaProperties.consumerOnly.contains($0.key) }
-        return configuration
+        self.kafka.producerConfiguration(clientID: clientID)
     }
 }

@@ -1,0 +1,28 @@
+import CRDKafka
+
+extension RDKafkaClient {
+    /// The number of partitions of `topic` from the cluster's metadata; `nil` when the cluster
+    /// does not know the topic. Module threads only (it blocks for up to `timeout`).
+    ///
+    /// Asks for every topic's metadata rather than for `topic` alone: a request naming a topic
+    /// may create it on a broker with `auto.create.topics.enable`, and a tool that only reads
+    /// must never create the topic it was asked about.
+    func partitionCount(topic: String, timeout: Duration) throws(KafkaError) -> Int? {
+        KafkaThread.preconditionOnModuleThread()
+        return try self.withHandle { handle throws(KafkaError) in
+            var metadata: UnsafePointer<rd_kafka_metadata_t>?
+            let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeout.rdMilliseconds)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+                throw KafkaError.from(err, "metadata for \(topic)")
+            }
+            defer { rd_kafka_metadata_destroy(metadata) }
+            let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+            guard let entry = topics.first(where: { String(cString: $0.topic) == topic }) else { return nil }
+            guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                if entry.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return nil }
+                throw KafkaError.from(entry.err, "metadata for \(topic)")
+            }
+            return Int(entry.partition_cnt)
+        }
+    }
+}
