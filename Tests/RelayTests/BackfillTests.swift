@@ -186,21 +186,15 @@ struct BackfillTests {
             #expect(backfill.pipeline.tally.snapshot.outcomes["registered"] == ["advanced": accounts.count])
             #expect(backfill.pipeline.tally.snapshot.outcomes["qualified"] == ["advanced": accounts.count])
             let all = try await H.outcomes(cluster, timeout: .seconds(20)) { $0.count >= 2 * events }
+            // A plain loop: written as `all.filter { $0.replay }`, this selected the live run's
+            // outcomes in two of five debug runs (a closure miscompile we could not pin down;
+            // the address sanitizer found nothing).
             var replayed: [OutcomeRecord] = []
-            var trueCount = 0
-            for outcome in all {
-                if outcome.replay { replayed.append(outcome); trueCount += 1 }
-            }
-            print("DEBUG2 trueCount=\(trueCount) replayFlagsOfAll=\(all.map { $0.replay ? 1 : 0 }.reduce(0, +))")
-            if !replayed.allSatisfy({ $0.status == .advanced }) {
-                print(
-                    "DEBUG all=\(all.count) replayed=\(replayed.count) flags=\(replayed.map(\.replay).filter { !$0 }.count) live=\(failed.count) first=\(replayed.first { $0.status != .advanced }.map { "\($0.replay) \($0.status) \($0.completedAt)" } ?? "")"
-                )
-            }
+            for outcome in all where outcome.replay { replayed.append(outcome) }
             #expect(replayed.count == events)
             #expect(
                 replayed.allSatisfy { $0.status == .advanced },
-                "\(Dictionary(grouping: replayed, by: \.status).mapValues(\.count)) \(replayed.filter { $0.status != .advanced }.prefix(3))"
+                "\(Dictionary(grouping: replayed, by: \.status).mapValues(\.count))"
             )
             let written = sandbox.store.stats.acceptedByEvent
             #expect(written == ["registered": accounts.count, "qualified": accounts.count], "\(written)")
