@@ -7,8 +7,10 @@ extension ReferralResponse {
     /// unknown 4xx is ``systemic(status:error:)``, never ``rejected(status:error:)``, because
     /// rejecting drops the event for good while holding it only delays it; a misconfigured endpoint
     /// or proxy answering 403/404/405 for every request must not dead-letter the whole stream.
-    /// 400 stays per-event (the contract says it judges this request's bytes), except the
-    /// malformed-signature-header body, which means our signing is broken for every event.
+    /// 400 stays per-event (the contract says it judges this request's bytes) when MMOLove says
+    /// so in a JSON body, except the malformed-signature-header body, which means our signing is
+    /// broken for every event; a 400 without a JSON object body is not MMOLove's (a proxy, a
+    /// WAF, a load balancer answering HTML) and says nothing about the event, so it is held too.
     /// A 2xx counts as taken only when its body is a JSON object with `"ok":true`, as every
     /// documented 200 body is: a 2xx with `"ok":false`, an HTML page or no body at all is what a
     /// wrong endpoint, a captive portal or a catch-all proxy answers, so it is held as
@@ -28,6 +30,7 @@ extension ReferralResponse {
             if let error = json.error, error.localizedCaseInsensitiveContains("signature") {
                 return .systemic(status: status, error: error)
             }
+            guard json.isObject else { return .systemic(status: status, error: "HTTP 400 without a JSON body") }
             return .rejected(status: status, error: json.error)
         case 401:
             return .systemic(status: status, error: json.error)
@@ -82,6 +85,8 @@ private struct ResponseBody: Decodable {
     var ignored: String?
     var test: Bool?
     var error: String?
+    /// Whether the body was a JSON object at all.
+    var isObject = false
 
     private enum CodingKeys: String, CodingKey {
         case ok, state, duplicate, ignored, test, error
@@ -104,5 +109,6 @@ private struct ResponseBody: Decodable {
         self.ignored = try? container.decodeIfPresent(String.self, forKey: .ignored)
         self.test = try? container.decodeIfPresent(Bool.self, forKey: .test)
         self.error = try? container.decodeIfPresent(String.self, forKey: .error)
+        self.isObject = true
     }
 }

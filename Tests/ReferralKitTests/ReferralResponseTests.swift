@@ -42,7 +42,11 @@ struct ClassificationRow: Sendable, CustomTestStringConvertible {
         .init(
             400, #"{"error":"missing field: token"}"#, .rejected(status: 400, error: "missing field: token"),
             final: true, perEvent: true),
-        .init(400, "<html>bad</html>", .rejected(status: 400, error: nil), final: true, perEvent: true),
+        // Not MMOLove's answer (a proxy's HTML page): held, never a rejection of the event.
+        .init(
+            400, "<html>bad</html>", .systemic(status: 400, error: "HTTP 400 without a JSON body"), systemic: true),
+        .init(400, "", .systemic(status: 400, error: "HTTP 400 without a JSON body"), systemic: true),
+        .init(400, "{}", .rejected(status: 400, error: nil), final: true, perEvent: true),
         .init(
             400, #"{"error":"missing or malformed X-MMOLove-Signature header"}"#,
             .systemic(status: 400, error: "missing or malformed X-MMOLove-Signature header"), systemic: true),

@@ -4,9 +4,10 @@ import Testing
 
 @testable import Relay
 
-/// A wrong configuration (401, 404 naming the server) holds events instead of rejecting them,
-/// reports not-ready until any answer proves the configuration works, and a held delivery ends
-/// only by cancellation.
+/// A wrong configuration (401, 404 naming the server) opens that server's circuit breaker: its
+/// events are held instead of rejected, readiness names the server, the server is probed on a
+/// backoff instead of retried per event, other servers keep flowing, and a held delivery ends
+/// only by cancellation (or the breaker closing).
 @Suite struct DeliverySystemicTests {
     typealias H = DeliveryHarness
 
@@ -17,7 +18,7 @@ import Testing
         "srv_off": H.secret,
     ])
 
-    @Test func wrongSecretIsHeldUntilCancelledAndReportedUntilAnyEventSettles() async throws {
+    @Test func aWrongSecretHoldsItsServerAndProbesItWhileOtherServersFlow() async throws {
         try await H.run(credentials: Self.halfWrong) { harness in
             harness.health.assigned(partitions: 1)
             #expect(harness.health.snapshot.isReady)
@@ -26,26 +27,28 @@ import Testing
                 defer { finished.withLock { $0 = true } }
                 return try await harness.deliverer.deliver(H.request(.registered, account: "acc-1"))
             }
-            #expect(try await H.eventually { harness.health.snapshot.systemicFailure == "401 bad_signature" })
+            let named = "MMOLove server srv_42: HTTP 401 bad_signature"
+            #expect(try await H.eventually { harness.health.snapshot.systemicFailure == named })
             #expect(!harness.health.snapshot.isReady)
             #expect(harness.metric(RelayMetrics.Name.systemicFailure) == 1)
 
-            // Still held a few seconds later, retrying with backoff, never rejected.
-            try await Task.sleep(for: .seconds(2))
+            // Another server's events settle while srv_42 is held; readiness keeps naming it.
+            for index in 0..<5 {
+                let other = try await harness.deliverer.deliver(
+                    H.request(.registered, account: "acc-o\(index)", mmref: "mmr_rot_\(index)", serverID: "srv_rot"))
+                #expect([.advanced, .duplicate, .firstTouchConflict].contains(other.status), "\(other.status)")
+                #expect(harness.health.snapshot.systemicFailure == named, "readiness flapped")
+            }
+
+            // Held 3.5 s: one attempt, then probes at about 1 s and 3 s, never a retry per event.
+            try await Task.sleep(for: .seconds(3.5))
             #expect(!finished.current)
             let attempts = harness.log(serverEventID: "reg-acc-1")
-            // Backoffs are 10–50 ms: even a loaded machine makes several attempts in 2 s.
-            #expect(attempts.count >= 3)
-            #expect(attempts.allSatisfy { $0.verdict == .badSignature })
-            #expect(harness.metric(RelayMetrics.Name.retries, [("reason", "systemic")]).map { $0 >= 2 } == true)
-
-            // Another server's event settles: the endpoint works, readiness comes back.
-            let other = try await harness.deliverer.deliver(
-                H.request(.registered, account: "acc-2", mmref: "mmr_rot", serverID: "srv_rot"))
-            #expect(other.status == .advanced)
-            #expect(harness.health.snapshot.systemicFailure == nil)
-            #expect(harness.health.snapshot.isReady)
-            #expect(harness.metric(RelayMetrics.Name.systemicFailure) == 0)
+            #expect(attempts.count == 1, "\(attempts.count) attempts of the held event")
+            let probes = harness.log(serverEventID: "reg-relay-probe")
+            #expect((1...3).contains(probes.count), "\(probes.count) probes in 3.5 s")
+            #expect(probes.allSatisfy { $0.verdict == .badSignature })
+            #expect(harness.metric(RelayMetrics.Name.breakerOpened, [("server_id", "srv_42")]) == 1)
 
             held.cancel()
             await #expect(throws: CancellationError.self) { try await held.value }
@@ -54,19 +57,18 @@ import Testing
         }
     }
 
-    @Test func heldStreamWarnsOncePerTransitionWithoutTheSecret() async throws {
+    @Test func aHeldServerWarnsOnceWithoutTheSecret() async throws {
         let recorder = H.LogRecorder()
         try await H.run(credentials: Self.halfWrong, logger: recorder.logger) { harness in
             let held = Task { try await harness.deliverer.deliver(H.request(.registered, account: "acc-1")) }
-            let retried = try await H.eventually { harness.log(serverEventID: "reg-acc-1").count >= 10 }
-            #expect(retried)
+            let probed = try await H.eventually(within: .seconds(10)) {
+                harness.log(serverEventID: "reg-relay-probe").count >= 2
+            }
+            #expect(probed)
             let warnings = recorder.lines.current.filter { $0.level == .warning }
-            #expect(warnings.count == 1)
-            #expect(warnings.first?.metadata["relay.http_status"] == "401")
-            #expect(warnings.first?.metadata["relay.error"] == "bad_signature")
-            _ = try await harness.deliverer.deliver(
-                H.request(.registered, account: "acc-2", mmref: "mmr_rot", serverID: "srv_rot"))
-            #expect(recorder.lines.current.contains { $0.level == .notice })
+            #expect(warnings.count == 1, "\(warnings.map(\.message))")
+            #expect(warnings.first?.metadata["relay.server_id"] == "srv_42")
+            #expect(warnings.first?.metadata["relay.error"] == "HTTP 401 bad_signature")
             held.cancel()
             _ = try? await held.value
             // Neither secret appears in any line, at any level.
@@ -80,11 +82,11 @@ import Testing
                 try await harness.deliverer.deliver(H.request(.qualified, account: "acc-1", serverID: "srv_off"))
             }
             let reported = try await H.eventually {
-                harness.health.snapshot.systemicFailure == "404 referrals not enabled"
+                harness.health.snapshot.systemicFailure == "MMOLove server srv_off: HTTP 404 referrals not enabled"
             }
             #expect(reported)
-            let retried = try await H.eventually { harness.log(serverEventID: "qual-acc-1").count >= 3 }
-            #expect(retried)
+            let probed = try await H.eventually { !harness.log(serverEventID: "reg-relay-probe").isEmpty }
+            #expect(probed)
             held.cancel()
             await #expect(throws: CancellationError.self) { try await held.value }
         }

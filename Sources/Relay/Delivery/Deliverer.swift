@@ -15,7 +15,9 @@ import Synchronization
 /// - 422: `rejected` at once on `registered`; on `qualified` retried until
 ///   `qualifiedWait` has passed since the first 422, the account's lane released while it
 ///   sleeps so the account's `registered` can go first (which wakes it early);
-/// - systemic answers are held and retried without limit, reported to readiness and metrics;
+/// - systemic answers, the same 4xx for many accounts, and sustained unavailability open the
+///   server's circuit breaker (``CircuitBreakers``): its events are held outside the window
+///   and the server is probed until it works; nothing is rejected or failed meanwhile;
 /// - retryable answers are retried until `maxAttempts` (if set), then `failed`; only these
 ///   count toward the limit (systemic ones are held without limit, 422 is bounded by time).
 public final class Deliverer: Sendable {
@@ -26,7 +28,8 @@ public final class Deliverer: Sendable {
     let testEvents: Bool
     private let metrics: RelayMetrics
     private let logger: Logger
-    private let systemic: SystemicFailureMonitor
+    /// One circuit breaker per server.
+    let breakers: CircuitBreakers
     private let random: Mutex<any RandomNumberGenerator & Sendable>
     /// The per-account lanes (one delivery at a time per account).
     let lanes = AccountLanes()
@@ -77,7 +80,7 @@ public final class Deliverer: Sendable {
         self.testEvents = mmolove.testEvents
         self.metrics = metrics
         self.logger = logger
-        self.systemic = SystemicFailureMonitor(health: health, metrics: metrics, logger: logger)
+        self.breakers = CircuitBreakers(health: health, metrics: metrics, logger: logger)
         self.random = Mutex(random)
     }
 
@@ -109,10 +112,16 @@ public final class Deliverer: Sendable {
         try await self.lanes.acquire(request.accountID, kind: request.kind)
         var holdsLane = true
         defer { if holdsLane { self.lanes.release(request.accountID) } }
+        let server = request.serverID ?? ""
         while true {
+            // Held (outside the window) while the server's breaker is open; maybe elected to
+            // probe it meanwhile.
+            try await self.breakers.pass(server, slot: slot) {
+                try await self.attempt(Self.probe(for: server), with: client, kind: .registered)
+            }
             attempts.begin(at: Date())
             let answer = try await self.attempt(encoded, with: client, kind: request.kind)
-            self.systemic.observe(answer)
+            self.breakers.observe(answer, server: server, account: request.accountID)
             let fraction = self.random.withLock { generator in Double.random(in: 0...1, using: &generator) }
             // Asked only on a 422: whether the awaited `registered` may still be read.
             let pending = answer.isInvalidTransition && slot.registeredMayStillArrive()
@@ -145,11 +154,22 @@ public final class Deliverer: Sendable {
                     try await self.lanes.pause(
                         request.accountID, kind: request.kind, for: delay, leaving: slot.leave, entering: slot.enter)
                     holdsLane = true
-                } else {
+                } else if !self.breakers.isOpen(server) {
                     try await Task.sleep(for: delay)
                 }
+            // An open breaker times the next attempt itself (its probes), so an outage costs
+            // probes, not a retry per held event.
             }
         }
+    }
+
+    /// A server's probe: a signed `test:true` event, which MMOLove verifies and never writes.
+    static func probe(for server: String) -> EncodedReferralEvent {
+        // Every field is a valid constant: the event cannot fail to build.
+        try! ReferralEvent(
+            kind: .registered, token: "mmref_relay_probe", serverID: server, refereeIdentity: "relay-probe",
+            serverEventID: "reg-relay-probe", test: true
+        ).encoded()
     }
 
     /// One signed POST of the encoded bytes (re-signed with a fresh `t`), timed.

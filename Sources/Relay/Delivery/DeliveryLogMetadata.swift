@@ -16,4 +16,6 @@ enum DeliveryLogMetadata {
     static let retryReason = "relay.retry_reason"
     /// The wait before the next attempt.
     static let delay = "relay.delay"
+    /// The MMOLove server id.
+    static let serverID = "relay.server_id"
 }

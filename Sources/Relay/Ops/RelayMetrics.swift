@@ -38,6 +38,10 @@ public final class RelayMetrics: Sendable {
         public static let redelivered = "relay_records_redelivered_total"
         /// Offset commits (`result`: ok, failed).
         public static let commits = "relay_commits_total"
+        /// Times a server's circuit breaker opened (`server_id`).
+        public static let breakerOpened = "relay_circuit_breaker_opened_total"
+        /// Probes sent to servers whose breaker is open (`result`: ok, failed).
+        public static let breakerProbes = "relay_circuit_breaker_probes_total"
     }
 
     /// A cached metric's identity: its name and label values (every metric here has at most
@@ -113,6 +117,16 @@ public final class RelayMetrics: Sendable {
     /// Whether the endpoint is failing systemically now.
     public func systemicFailure(_ failing: Bool) {
         self.gauge(Name.systemicFailure, []).record(failing ? 1 : 0)
+    }
+
+    /// A server's circuit breaker opened (server ids are configured, a closed set).
+    func breakerOpened(server: String) {
+        self.counter(Name.breakerOpened, [("server_id", server)]).increment()
+    }
+
+    /// A probe of an open breaker came back.
+    func breakerProbe(ok: Bool) {
+        self.counter(Name.breakerProbes, [("result", ok ? "ok" : "failed")]).increment()
     }
 
     /// Partitions assigned now.
