@@ -25,6 +25,12 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
     public var throttleStatus: Int
     /// The `Retry-After` value sent with a throttled answer (seconds or an HTTP-date); none if `nil`.
     public var retryAfter: String?
+    /// The exact body of an injected failure instead of `{"error":"injected failure"}`; one that
+    /// starts with `<` is sent as `text/html` (what a proxy in front of MMOLove answers).
+    public var failBody: String?
+    /// When set, only requests for these `server_id`s are faulted (one failing server among
+    /// several); the others are answered normally and consume no counter.
+    public var servers: [String]?
 
     /// Creates a fault setting; the default injects nothing.
     public init(
@@ -37,7 +43,9 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         throttleRate: Double = 0,
         throttleFirst: Int = 0,
         throttleStatus: Int = 429,
-        retryAfter: String? = nil
+        retryAfter: String? = nil,
+        failBody: String? = nil,
+        servers: [String]? = nil
     ) {
         self.failRate = failRate
         self.failFirst = failFirst
@@ -49,6 +57,8 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         self.throttleFirst = throttleFirst
         self.throttleStatus = throttleStatus
         self.retryAfter = retryAfter
+        self.failBody = failBody
+        self.servers = servers
     }
 
     /// No faults.
@@ -65,6 +75,8 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         case throttleFirst = "throttle_first"
         case throttleStatus = "throttle_status"
         case retryAfter = "retry_after"
+        case failBody = "fail_body"
+        case servers
     }
 
     /// Decodes a partial setting: absent keys keep their defaults.
@@ -84,6 +96,8 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         self.throttleStatus =
             try container.decodeIfPresent(Int.self, forKey: .throttleStatus) ?? defaults.throttleStatus
         self.retryAfter = try container.decodeIfPresent(String.self, forKey: .retryAfter)
+        self.failBody = try container.decodeIfPresent(String.self, forKey: .failBody)
+        self.servers = try container.decodeIfPresent([String].self, forKey: .servers)
     }
 
     /// Checks ranges: rates in 0...1, counts and latency non-negative, statuses 100...599.

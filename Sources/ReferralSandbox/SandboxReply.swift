@@ -13,6 +13,8 @@ public struct SandboxReply: Sendable, Hashable {
     public var dropsConnection: Bool
     /// The verdict behind the answer.
     public var verdict: SandboxVerdict
+    /// The `Content-Type` of the body.
+    public var contentType = "application/json"
 
     /// Creates a reply.
     public init(

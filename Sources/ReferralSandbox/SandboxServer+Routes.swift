@@ -11,7 +11,8 @@ extension SandboxServer {
         let logger = self.logger
         router.post("/api/referral/events") { request, context in
             let received = try await Self.capture(request, context: context)
-            let (fault, latency) = store.withState { ($0.nextFault(), $0.faults.latencyMilliseconds) }
+            let serverID = Self.serverID(in: received.body)
+            let (fault, latency) = store.withState { ($0.nextFault(serverID: serverID), $0.faults.latencyMilliseconds) }
             if latency > 0 {
                 try await Task.sleep(for: .milliseconds(latency))
             }
@@ -61,6 +62,14 @@ extension SandboxServer {
         }
     }
 
+    /// The `server_id` a request body names, for faults aimed at one server (a plain scan: the
+    /// body is parsed properly later, and a body without one is simply not matched).
+    static func serverID(in body: [UInt8]) -> String? {
+        let text = String(decoding: body, as: UTF8.self)
+        guard let range = text.range(of: "\"server_id\":\"") else { return nil }
+        return String(text[range.upperBound...].prefix { $0 != "\"" })
+    }
+
     /// Reads the request with its raw body bytes exactly as received.
     private static func capture(_ request: Request, context: SandboxRequestContext) async throws -> SandboxRequest {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
@@ -73,7 +82,7 @@ extension SandboxServer {
     }
 
     private static func response(_ reply: SandboxReply) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers: HTTPFields = [.contentType: reply.contentType]
         if let retryAfter = reply.retryAfter {
             headers[.retryAfter] = retryAfter
         }

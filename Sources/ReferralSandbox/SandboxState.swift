@@ -73,7 +73,9 @@ public struct SandboxState: Sendable {
     /// Decides whether this request is faulted, consuming counters and the generator.
     ///
     /// - Returns: The injected reply, or `nil` to process the request normally.
-    public mutating func nextFault() -> SandboxReply? {
+    /// - Parameter serverID: The request's `server_id`, when its body names one.
+    public mutating func nextFault(serverID: String? = nil) -> SandboxReply? {
+        if let servers = self.faults.servers, !servers.contains(serverID ?? "") { return nil }
         let drop = SandboxReply(status: 0, body: "", verdict: .faultDrop, dropsConnection: true)
         let throttle = SandboxReply(
             status: self.faults.throttleStatus,
@@ -81,7 +83,11 @@ public struct SandboxState: Sendable {
             verdict: .faultThrottle,
             retryAfter: self.faults.retryAfter
         )
-        let failure = SandboxReply.error(self.faults.failStatus, "injected failure", .faultFailure)
+        var failure = SandboxReply.error(self.faults.failStatus, "injected failure", .faultFailure)
+        if let body = self.faults.failBody {
+            failure.body = body
+            if body.hasPrefix("<") { failure.contentType = "text/html" }
+        }
         if self.remainingDrops > 0 {
             self.remainingDrops -= 1
             return drop

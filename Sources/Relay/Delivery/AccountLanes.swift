@@ -79,9 +79,32 @@ public final class AccountLanes: Sendable {
     /// - Parameters:
     ///   - account: The account id.
     ///   - kind: The event kind; a `registered` is served before waiting events of other kinds.
+    ///   - slot: The caller's window slot, given back while it waits for the account and taken
+    ///     again once the account is handed over: a window full of events waiting for accounts
+    ///     held by events that wait for a slot (after a circuit breaker closes, say) would never
+    ///     move again.
     /// - Throws: `CancellationError` when the task is cancelled before the account was handed
     ///   over (the account is then not held).
-    public func acquire(_ account: String, kind: ReferralEvent.Kind) async throws {
+    public func acquire(_ account: String, kind: ReferralEvent.Kind, slot: DeliverySlot = .none) async throws {
+        var waited = false
+        try await self.acquireAccount(account, kind: kind) {
+            slot.leave()
+            waited = true
+        }
+        guard waited else { return }
+        do {
+            try await slot.enter()
+        } catch {
+            self.release(account)
+            throw error
+        }
+    }
+
+    private func acquireAccount(
+        _ account: String,
+        kind: ReferralEvent.Kind,
+        onWait: () -> Void
+    ) async throws {
         try Task.checkCancellation()
         let id = self.state.withLock { state in
             state.nextWaiterID &+= 1
@@ -104,7 +127,7 @@ public final class AccountLanes: Sendable {
                 switch action {
                 case .proceed: continuation.resume()
                 case .cancelled: continuation.resume(throwing: CancellationError())
-                case .wait: break
+                case .wait: onWait()
                 }
             }
         } onCancel: {

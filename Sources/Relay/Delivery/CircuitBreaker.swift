@@ -25,8 +25,9 @@ struct CircuitBreaker: Sendable, Hashable {
         var sameAnswerAccounts = 5
         /// Unavailable answers in a row before it opens...
         var unavailableStreak = 20
-        /// ...spanning at least this long (a blip of one instant is not an outage).
-        var unavailableFor: Duration = .seconds(2)
+        /// ...spanning at least this long (zero by default: twenty failures in a row already cost
+        /// twenty requests, and a blip then costs one probe interval).
+        var unavailableFor: Duration = .zero
         /// The first probe's delay after opening.
         var firstProbe: Duration = .seconds(1)
         /// The longest delay between probes.

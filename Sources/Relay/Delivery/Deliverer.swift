@@ -109,7 +109,7 @@ public final class Deliverer: Sendable {
             logger[metadataKey: DeliveryLogMetadata.serverEventID] = "\(request.serverEventID)"
         }
 
-        try await self.lanes.acquire(request.accountID, kind: request.kind)
+        try await self.lanes.acquire(request.accountID, kind: request.kind, slot: slot)
         var holdsLane = true
         defer { if holdsLane { self.lanes.release(request.accountID) } }
         let server = request.serverID ?? ""
