@@ -83,6 +83,7 @@ var relayClientID: String {
 func relayHTTPConfiguration(_ configuration: RelayConfiguration) -> HTTPClient.Configuration {
     var http = HTTPClient.Configuration()
     http.redirectConfiguration = .disallow
+    http.timeout.connect = .nanoseconds(Int64(configuration.mmolove.connectTimeout.components.seconds * 1_000_000_000))
     http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.delivery.maxInFlight)
     return http
 }

@@ -41,6 +41,8 @@ public struct Backfill: Sendable {
         logger: Logger
     ) async throws -> Backfill {
         var configuration = configuration
+        // `--rate` wins over the instance's own limit (the deliverer spaces every request).
+        if let rate { configuration.delivery.rateLimit = rate }
         let groupID = Self.groupID(live: configuration.kafka.groupID, run: window.name)
         configuration.kafka.groupID = groupID
         let telemetry = RelayTelemetry()

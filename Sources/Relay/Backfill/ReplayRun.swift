@@ -7,7 +7,8 @@ public struct ReplayRun: Sendable {
     public var window: BackfillWindow
     /// The offsets of the window.
     public var plan: BackfillPlan
-    /// Referral events sent per second at most; `nil`: as fast as the window allows.
+    /// Requests to MMOLove per second at most (applied by the deliverer); `nil`: as fast as the
+    /// window allows.
     public var rate: Double?
     /// Records buffered per partition by the timestamp merge.
     public var lookahead: Int

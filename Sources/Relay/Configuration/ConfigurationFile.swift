@@ -67,6 +67,7 @@ struct ConfigurationFile: Sendable {
             "commitIntervalMs": .scalar,
             "maxAttempts": .scalar,
             "qualifiedWaitSeconds": .scalar,
+            "rateLimit": .scalar,
             "retry": .section(["initialBackoffMs": .scalar, "maxBackoffSeconds": .scalar]),
         ]),
         "mmolove": .section([
@@ -76,6 +77,7 @@ struct ConfigurationFile: Sendable {
             "secretFile": .scalar,
             "allowInsecureHttp": .scalar,
             "requestTimeoutSeconds": .scalar,
+            "connectTimeoutSeconds": .scalar,
             "testEvents": .scalar,
             "servers": .servers,
         ]),

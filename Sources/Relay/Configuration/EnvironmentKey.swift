@@ -55,6 +55,10 @@ public enum EnvironmentKey: String, CaseIterable, Sendable {
     case mmoloveAllowInsecureHTTP = "MMOLOVE_ALLOW_INSECURE_HTTP"
     /// Per-request deadline in seconds (default 10).
     case mmoloveRequestTimeoutSeconds = "MMOLOVE_REQUEST_TIMEOUT_SECONDS"
+    /// Deadline of opening a connection to MMOLove, in seconds (default 5).
+    case mmoloveConnectTimeoutSeconds = "MMOLOVE_CONNECT_TIMEOUT_SECONDS"
+    /// Referral events sent per second at most by this instance; 0 or absent: no limit.
+    case rateLimit = "RELAY_RATE_LIMIT"
     /// Send every event with `"test": true`: MMOLove verifies it and writes nothing (default false).
     case mmoloveTestEvents = "MMOLOVE_TEST_EVENTS"
 

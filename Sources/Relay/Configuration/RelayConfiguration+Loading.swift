@@ -116,6 +116,13 @@ extension RelayConfiguration {
             default: .seconds(30),
             unit: .seconds
         )
+        let rateLimit = try sources.integer(
+            .rateLimit,
+            "relay.rateLimit",
+            default: 0,
+            in: 0...1_000_000,
+            expected: "events per second, a whole number of at least 0 (0: no limit)"
+        )
         guard initialBackoff <= maxBackoff else {
             let key =
                 sources.value(.retryInitialBackoffMs, "relay.retry.initialBackoffMs")?.key
@@ -135,7 +142,8 @@ extension RelayConfiguration {
                 "relay.qualifiedWaitSeconds",
                 default: .seconds(120),
                 unit: .seconds
-            )
+            ),
+            rateLimit: rateLimit == 0 ? nil : Double(rateLimit)
         )
     }
 }

@@ -19,6 +19,12 @@ extension RelayConfiguration {
                 default: .seconds(10),
                 unit: .seconds
             ),
+            connectTimeout: try sources.duration(
+                .mmoloveConnectTimeoutSeconds,
+                "mmolove.connectTimeoutSeconds",
+                default: .seconds(5),
+                unit: .seconds
+            ),
             testEvents: try sources.bool(.mmoloveTestEvents, "mmolove.testEvents", default: false)
         )
     }

@@ -32,6 +32,7 @@ extension RelayConfiguration {
             ("relay.commitIntervalMs", Self.describe(self.commitInterval)),
             ("relay.maxAttempts", self.delivery.maxAttempts.map { "\($0)" } ?? "unlimited"),
             ("relay.qualifiedWaitSeconds", Self.describe(self.delivery.qualifiedWait)),
+            ("relay.rateLimit", self.delivery.rateLimit.map { "\(Int($0)) events/s" } ?? "none"),
             ("relay.retry.initialBackoffMs", Self.describe(self.delivery.initialBackoff)),
             ("relay.retry.maxBackoffSeconds", Self.describe(self.delivery.maxBackoff)),
             ("mmolove.endpoint", self.mmolove.endpoint),
@@ -44,6 +45,7 @@ extension RelayConfiguration {
         settings += [
             ("mmolove.allowInsecureHttp", "\(self.mmolove.allowInsecureHTTP)"),
             ("mmolove.requestTimeoutSeconds", Self.describe(self.mmolove.requestTimeout)),
+            ("mmolove.connectTimeoutSeconds", Self.describe(self.mmolove.connectTimeout)),
             ("mmolove.testEvents", "\(self.mmolove.testEvents)"),
         ]
         return settings

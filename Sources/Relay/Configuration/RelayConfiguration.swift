@@ -73,6 +73,8 @@ public struct RelayConfiguration: Sendable {
         public var allowInsecureHTTP: Bool
         /// Per-request deadline (connect, head, body).
         public var requestTimeout: Duration
+        /// Deadline of opening a connection.
+        public var connectTimeout: Duration
         /// Send every event with `"test": true` (dry run: verified, never written).
         public var testEvents: Bool
 
@@ -83,6 +85,7 @@ public struct RelayConfiguration: Sendable {
             credentials: ReferralCredentials,
             allowInsecureHTTP: Bool = false,
             requestTimeout: Duration = .seconds(10),
+            connectTimeout: Duration = .seconds(5),
             testEvents: Bool = false
         ) {
             self.endpoint = endpoint
@@ -91,6 +94,7 @@ public struct RelayConfiguration: Sendable {
             self.credentials = credentials
             self.allowInsecureHTTP = allowInsecureHTTP
             self.requestTimeout = requestTimeout
+            self.connectTimeout = connectTimeout
             self.testEvents = testEvents
         }
     }
@@ -110,6 +114,8 @@ public struct RelayConfiguration: Sendable {
         /// How long a `qualified` answered 422 is retried (its `registered` may still be on its
         /// way through the other topic) before it is rejected (default 120 s).
         public var qualifiedWait: Duration
+        /// Referral events sent per second at most by this instance; `nil`: no limit.
+        public var rateLimit: Double?
 
         /// Creates the delivery settings.
         public init(
@@ -117,13 +123,15 @@ public struct RelayConfiguration: Sendable {
             maxAttempts: Int? = nil,
             initialBackoff: Duration = .milliseconds(200),
             maxBackoff: Duration = .seconds(30),
-            qualifiedWait: Duration = .seconds(120)
+            qualifiedWait: Duration = .seconds(120),
+            rateLimit: Double? = nil
         ) {
             self.maxInFlight = maxInFlight
             self.maxAttempts = maxAttempts
             self.initialBackoff = initialBackoff
             self.maxBackoff = maxBackoff
             self.qualifiedWait = qualifiedWait
+            self.rateLimit = rateLimit
         }
     }
 

@@ -30,6 +30,8 @@ public final class Deliverer: Sendable {
     private let logger: Logger
     /// One circuit breaker per server.
     let breakers: CircuitBreakers
+    /// Spaces requests to MMOLove (`RELAY_RATE_LIMIT`, `backfill --rate`); `nil`: no limit.
+    private let rateLimiter: RateLimiter?
     private let random: Mutex<any RandomNumberGenerator & Sendable>
     /// The per-account lanes (one delivery at a time per account).
     let lanes = AccountLanes()
@@ -81,6 +83,7 @@ public final class Deliverer: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.breakers = CircuitBreakers(health: health, metrics: metrics, logger: logger)
+        self.rateLimiter = delivery.rateLimit.map { RateLimiter(perSecond: $0) }
         self.random = Mutex(random)
     }
 
@@ -182,6 +185,9 @@ public final class Deliverer: Sendable {
         kind: ReferralEvent.Kind
     ) async throws -> DeliveryAnswer {
         try Task.checkCancellation()
+        // Every request counts toward the rate, retries and probes too: the limit is what the
+        // partner sees.
+        try await self.rateLimiter?.acquire()
         let started = ContinuousClock.now
         let answer: DeliveryAnswer
         do {

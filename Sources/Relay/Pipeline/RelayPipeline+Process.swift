@@ -60,9 +60,6 @@ extension RelayPipeline {
         do {
             switch item.decision {
             case .deliver(let request):
-                // A backfill's `--rate`: the slot is held while waiting, so the window cannot
-                // run ahead of the rate either.
-                try await self.rateLimiter?.acquire()
                 let result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
                 try await self.publisher.publish(request: request, result: result, source: item.message)
             case .malformed(let reason):

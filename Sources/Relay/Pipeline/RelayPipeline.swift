@@ -84,8 +84,6 @@ public final class RelayPipeline: Sendable {
     let stop: AsyncStream<Void>.Continuation
     /// The backfill this pipeline runs, if it is one (else it is the live relay).
     let replay: ReplayRun?
-    /// Spaces a backfill's deliveries (`--rate`).
-    let rateLimiter: RateLimiter?
     /// What a backfill did so far (counted for the live relay too, where nothing reads it).
     public let tally: ReplayTally
     /// Serialises the backfill merge's hand-over, so records enter the scheduler in merge order.
@@ -131,7 +129,6 @@ public final class RelayPipeline: Sendable {
         self.replay = replay
         let tally = ReplayTally()
         self.tally = tally
-        self.rateLimiter = replay?.rate.map { RateLimiter(perSecond: $0) }
         self.consumer = consumer
         self.producer = producer
         self.topics = configuration.kafka.topics
