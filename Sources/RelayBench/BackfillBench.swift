@@ -88,7 +88,7 @@ struct BackfillBench {
                 "issue 10's target, \(sizes.backfillRate) ev/s ± 5%: the run's rate \(String(format: "%.1f", rate)) "
                     + "is \(verdict(rate)); "
                     + (slowest.map {
-                        "the slowest \(Double($0.widthMilliseconds) / 1000) s window (by completed_at) "
+                        "the slowest \(String(format: "%.1f", Double($0.widthMilliseconds) / 1000)) s window (by completed_at) "
                             + "\(String(format: "%.1f", $0.perSecond)) is \(verdict($0.perSecond))"
                     } ?? "no window to rate"),
                 gap.map {
