@@ -57,14 +57,20 @@ struct BenchBroker: Sendable {
         }
     }
 
-    /// A fast loader: not idempotent, leader acks, 10 ms linger, a big local queue.
-    func makeLoader() throws -> KafkaProducer {
+    /// A fast loader: not idempotent, leader acks, a big local queue.
+    ///
+    /// - Parameters:
+    ///   - linger: `linger.ms`.
+    ///   - compression: `compression.type` (`nil`: none). The embedded broker keeps about 5 MiB
+    ///     of batches per partition, so a backlog that must survive whole may need it.
+    func makeLoader(linger: Duration = .milliseconds(10), compression: String? = nil) throws -> KafkaProducer {
         var configuration = KafkaProducerConfiguration(bootstrapServers: self.brokers)
         configuration.clientID = "bench-loader"
         configuration.enableIdempotence = false
         configuration.acks = .leader
-        configuration.linger = .milliseconds(10)
+        configuration.linger = linger
         configuration.properties = ["queue.buffering.max.messages": "1000000", "batch.num.messages": "10000"]
+        if let compression { configuration.properties["compression.type"] = compression }
         return try KafkaProducer(configuration: configuration, logger: self.logger)
     }
 

@@ -9,6 +9,8 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
     case coldBacklog
     case latency
     case rss
+    case backfill
+    case backfillRate
 
     /// The short name accepted by `--only` (the number works too).
     var name: String {
@@ -20,6 +22,8 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
         case .coldBacklog: "cold"
         case .latency: "latency"
         case .rss: "rss"
+        case .backfill: "backfill"
+        case .backfillRate: "backfill-rate"
         }
     }
 
@@ -33,6 +37,8 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
         case .coldBacklog: "5 cold backlog"
         case .latency: "6 latency"
         case .rss: "7 RSS"
+        case .backfill: "8 backfill"
+        case .backfillRate: "9 backfill --rate"
         }
     }
 
@@ -45,7 +51,8 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
             if let number = Int(text), let row = BenchRow(rawValue: number) { return row }
             if let row = BenchRow.allCases.first(where: { $0.name == text }) { return row }
             throw BenchError(
-                "unknown row '\(text)' (rows: 1-7 or \(BenchRow.allCases.map(\.name).joined(separator: ",")))")
+                "unknown row '\(text)' (rows: 1-\(BenchRow.allCases.count) or \(BenchRow.allCases.map(\.name).joined(separator: ",")))"
+            )
         }
     }
 }

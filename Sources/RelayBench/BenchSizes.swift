@@ -33,6 +33,16 @@ struct BenchSizes: Codable, Sendable {
     /// Input partitions of the RSS row's account-created topic: enough that the backlog fits the
     /// embedded broker's ~5 MiB per partition.
     var rssBacklogPartitions: Int
+    /// Row 8: referral events of the backfill's window, half account-created, half milestones
+    /// (default 1,000,000).
+    var backfillEvents: Int
+    /// Row 9: the backfill's `--rate`, events per second (not scaled).
+    var backfillRate = 500
+    /// Row 9: seconds of events at that rate (default 60, scaled, at least 2).
+    var backfillRateSeconds: Double
+    /// Row 9: referral events of the window, `backfillRate` × `backfillRateSeconds`, half
+    /// account-created, half milestones (default 30,000).
+    var backfillRateEvents: Int
 
     /// The sizes at `scale`, with the latency load given explicitly.
     init(scale: Double, latencyRate: Int, latencySeconds: Double) {
@@ -50,5 +60,8 @@ struct BenchSizes: Codable, Sendable {
         self.rssWindowSeconds = min(30, max(3, 30 * scale))
         // ~130-byte values: 1,000,000 of them are ~130 MB; 48 partitions keep each under 3 MiB.
         self.rssBacklogPartitions = max(12, min(48, self.rssBacklog / 20_000))
+        self.backfillEvents = scaled(1_000_000, minimum: 100) / 2 * 2
+        self.backfillRateSeconds = max(2, 60 * min(1, scale))
+        self.backfillRateEvents = Int((Double(self.backfillRate) * self.backfillRateSeconds).rounded()) / 2 * 2
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import Relay
 
 /// What a relay's outcomes say: counts by status, distinct events, the first and last
-/// `completed_at`, and, for latency, arrival minus the input record's timestamp.
+/// `completed_at`, whether they say `replay: true`, and, for latency, arrival minus the input
+/// record's timestamp.
 struct OutcomeTally: Sendable {
     /// Outcome records read (duplicates included).
     var records = 0
@@ -18,6 +19,10 @@ struct OutcomeTally: Sendable {
     var lastCompleted: Date?
     /// Per record: arrival (µs since the epoch) minus the input record's timestamp (ms), in µs.
     var latenciesMicroseconds: [Int64] = []
+    /// Records that say `replay: true` (a backfill's outcomes).
+    var replays = 0
+    /// Per record: `completed_at`, milliseconds since the epoch, in arrival order.
+    var completedMilliseconds: [Int64] = []
 
     /// Decodes every arrival.
     init(_ arrivals: [TopicReader.Arrival]) {
@@ -30,6 +35,8 @@ struct OutcomeTally: Sendable {
                 continue
             }
             self.byStatus[outcome.status.rawValue, default: 0] += 1
+            if outcome.replay { self.replays += 1 }
+            self.completedMilliseconds.append(Int64((outcome.completedAt.timeIntervalSince1970 * 1000).rounded()))
             ids.insert(outcome.serverEventID)
             if self.firstCompleted.map({ outcome.completedAt < $0 }) ?? true {
                 self.firstCompleted = outcome.completedAt
@@ -51,6 +58,18 @@ struct OutcomeTally: Sendable {
     /// Events per second between the first and the last outcome (`completed_at`).
     var rate: Double {
         self.completionSpan > 0 ? Double(self.distinctEvents) / self.completionSpan : 0
+    }
+
+    /// The longest time between two consecutive `completed_at`s: how long, after how many
+    /// outcomes, and how far into the run (seconds after the first); `nil` for fewer than two.
+    var largestCompletionGap: (milliseconds: Int64, afterOutcomes: Int, atSeconds: Double)? {
+        let sorted = self.completedMilliseconds.sorted()
+        guard let first = sorted.first, sorted.count >= 2 else { return nil }
+        var largest: (milliseconds: Int64, afterOutcomes: Int, atSeconds: Double)?
+        for index in 1..<sorted.count where sorted[index] - sorted[index - 1] > (largest?.milliseconds ?? -1) {
+            largest = (sorted[index] - sorted[index - 1], index, Double(sorted[index - 1] - first) / 1000)
+        }
+        return largest
     }
 
     /// Checks one outcome per event, each with a status in `allowed`.

@@ -18,7 +18,12 @@ struct RelayBenchCommand: AsyncParsableCommand {
     @Option(help: "Multiply every row's size by this factor (0.02 for CI).")
     var scale: Double = 1
 
-    @Option(help: "Run only these rows: numbers 1-7 or names consume,publish,http,relay,cold,latency,rss.")
+    @Option(
+        help: """
+            Run only these rows: numbers 1-9 or names \
+            consume,publish,http,relay,cold,latency,rss,backfill,backfill-rate \
+            (rows 5 and 8 take row 4's rate as their ceiling when it runs too).
+            """)
     var only: String?
 
     @Option(help: "Also write every number and the configuration to this JSON file.")
@@ -74,6 +79,8 @@ struct RelayBenchCommand: AsyncParsableCommand {
                 case .coldBacklog: result = try await RelayThroughputBench(context: context).cold(liveRate: liveRate)
                 case .latency: result = try await LatencyBench(context: context).run()
                 case .rss: result = try await RSSBench(context: context).run()
+                case .backfill: result = try await BackfillBench(context: context).full(liveRate: liveRate)
+                case .backfillRate: result = try await BackfillBench(context: context).limited()
                 }
             } catch {
                 result = RowResult(
