@@ -67,6 +67,9 @@ struct ConfigurationFile: Sendable {
             "commitIntervalMs": .scalar,
             "maxAttempts": .scalar,
             "qualifiedWaitSeconds": .scalar,
+            "maxInputBytes": .scalar,
+            "heldPartitionReadinessSeconds": .scalar,
+            "unknownTopicGraceSeconds": .scalar,
             "retry": .section(["initialBackoffMs": .scalar, "maxBackoffSeconds": .scalar]),
         ]),
         "mmolove": .section([
