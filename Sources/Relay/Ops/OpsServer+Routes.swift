@@ -54,6 +54,7 @@ extension OpsServer {
             try container.encode(self.systemicFailure, forKey: .systemicFailure)
             try container.encode(self.draining, forKey: .draining)
             try container.encode(self.fatal, forKey: .fatal)
+            try container.encode(self.heldPartitions, forKey: .heldPartitions)
         }
     }
 
