@@ -112,25 +112,32 @@ struct OutcomePublisher: Sendable {
         httpStatus: Int?,
         event: ReferralEvent.Kind?
     ) async throws {
-        var limit: Int? = nil
-        while true {
-            let letter = DeadLetter.record(
+        func letter(maxBytes: Int?) -> KafkaProducerRecord {
+            DeadLetter.record(
                 for: message, topic: self.topics.dlq, stage: stage, reason: reason, httpStatus: httpStatus,
-                replay: self.replayName, maxBytes: limit)
+                replay: self.replayName, maxBytes: maxBytes)
+        }
+        var record = letter(maxBytes: nil)
+        while true {
             let error: KafkaError
-            switch try await self.send(letter, event: event, source: message) {
+            switch try await self.send(record, event: event, source: message) {
             case .sent: return
             case .refused(let refusal): error = refusal
             }
-            if error.isRecordTooLarge, letter.sizeEstimate > 1_024 {
-                // First down to the producer's limit, then by halves (the broker's is lower).
-                limit = letter.sizeEstimate > self.maxRecordBytes ? self.maxRecordBytes : letter.sizeEstimate / 2
-                self.logger.warning(
-                    "dead letter too large to publish; publishing what fits",
-                    metadata: self.metadata(message).merging([
-                        "size": "\(letter.sizeEstimate)", "limit": "\(limit ?? 0)", "error": "\(error.code.name)",
-                    ]) { $1 })
-                continue
+            if error.isRecordTooLarge {
+                // First down to the producer's limit, then by halves (the broker's is lower), until
+                // only the context headers are left: then nothing smaller can be built.
+                let limit = record.sizeEstimate > self.maxRecordBytes ? self.maxRecordBytes : record.sizeEstimate / 2
+                let smaller = letter(maxBytes: limit)
+                if smaller.sizeEstimate < record.sizeEstimate {
+                    self.logger.warning(
+                        "dead letter too large to publish; publishing what fits",
+                        metadata: self.metadata(message).merging([
+                            "size": "\(record.sizeEstimate)", "limit": "\(limit)", "error": "\(error.code.name)",
+                        ]) { $1 })
+                    record = smaller
+                    continue
+                }
             }
             self.logger.error(
                 "dead letter could not be published; the record is settled without it",
