@@ -93,6 +93,39 @@ struct RelayRecordSizeTests {
         }
     }
 
+    /// A broker (or topic) limit below the producer's: the broker answers `MSG_SIZE_TOO_LARGE`
+    /// and the outcome goes out reduced; librdkafka's idempotent producer stays usable.
+    @Test func anOutcomeTheBrokerRefusesForItsSizeIsPublishedReduced() async throws {
+        let cluster = try await H.cluster(partitions: 1)
+        let secret = ReferralSecret("size-broker-\(UUID().uuidString)")
+        let group = "relay-size-broker-\(UUID().uuidString)"
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: H.logger)
+        let value = #"{"account_id":"broker-1","mmref":"m_b"}"#
+        _ = try await producer.send(
+            KafkaProducerRecord(topic: H.topics.accountCreated, key: Array("broker-1".utf8), value: Array(value.utf8)))
+        await producer.close()
+        try await cluster.pushRequestErrors(apiKey: 0, errors: [.messageSizeTooLarge])
+
+        try await H.withSandbox(secret: secret) { _, address, _ in
+            let configuration = H.configuration(cluster: cluster, group: group, sandbox: address, secret: secret)
+            let relay = ServiceGroup(
+                services: try buildRelay(configuration: configuration, logger: H.logger), logger: H.logger)
+            let run = Task { try await relay.run() }
+            let outcomes = try await H.outcomes(cluster, timeout: .seconds(30)) { $0.count >= 1 }
+            let positions = try await Self.eventuallyCommitted(cluster, group: group)
+            await relay.triggerGracefulShutdown()
+            try await run.value
+            #expect(outcomes.count == 1)
+            #expect(outcomes.first?.reduced == true)
+            #expect(outcomes.first?.status == .advanced)
+            // milestone-reached is empty here: nothing to commit there.
+            for (partition, position) in positions where position.high > 0 {
+                #expect(position.committed == position.high, "\(partition) \(position.committed)/\(position.high)")
+            }
+        }
+    }
+
     /// Produces, on the single account-created partition: a 1 MiB value (offset 0), the big
     /// account (1), the huge account (2); and `small-1`'s account and milestone. Returns the big
     /// value.
@@ -176,7 +209,9 @@ struct RelayRecordSizeTests {
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             let positions = try await H.commitPositions(cluster, group: group, partitions: 1)
-            if positions.values.allSatisfy({ $0.committed == $0.high }) || ContinuousClock.now > deadline {
+            if positions.values.allSatisfy({ $0.committed == $0.high || $0.high == 0 })
+                || ContinuousClock.now > deadline
+            {
                 return positions
             }
             try await Task.sleep(for: .milliseconds(200))
