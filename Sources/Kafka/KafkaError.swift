@@ -41,6 +41,24 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let rebalanceInProgress = Code(RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
         /// Broker: unknown topic or partition (`UNKNOWN_TOPIC_OR_PART`).
         public static let unknownTopicOrPartition = Code(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        /// Local: the topic is not in the cluster's metadata (`_UNKNOWN_TOPIC`).
+        public static let unknownTopic = Code(RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)
+        /// The record is larger than `message.max.bytes`: librdkafka's own check when producing,
+        /// or the broker's (or the topic's `max.message.bytes`) answer (`MSG_SIZE_TOO_LARGE`).
+        public static let messageSizeTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        /// Broker: the batch is larger than the segment size (`RECORD_LIST_TOO_LARGE`).
+        public static let recordListTooLarge = Code(RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE)
+        /// Broker: the message has an invalid size (`INVALID_MSG_SIZE`).
+        public static let invalidMessageSize = Code(RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE)
+        /// Broker: the message failed its CRC or is otherwise corrupt (`INVALID_MSG`, Kafka's
+        /// `CORRUPT_MESSAGE`).
+        public static let corruptMessage = Code(RD_KAFKA_RESP_ERR_INVALID_MSG)
+        /// Broker: the record failed the topic's validation, e.g. no key on a compacted topic
+        /// (`INVALID_RECORD`).
+        public static let invalidRecord = Code(RD_KAFKA_RESP_ERR_INVALID_RECORD)
+        /// Broker: the record's timestamp is outside the topic's accepted range
+        /// (`INVALID_TIMESTAMP`).
+        public static let invalidTimestamp = Code(RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP)
     }
 
     /// librdkafka's error code.

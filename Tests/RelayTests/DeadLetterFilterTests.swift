@@ -89,6 +89,9 @@ import Testing
         #expect(decide(Self.entry(originalTopic: nil)) == .skip(.noOriginalTopic))
         #expect(decide(Self.entry(originalTopic: "referral-dlq")) == .skip(.originalIsDeadLetterTopic))
         #expect(decide(Self.entry(originalTopic: "bad topic")) == .skip(.noOriginalTopic))
+        var truncated = Self.entry().message
+        truncated.headers.append(KafkaHeader(key: DeadLetter.truncatedHeader, value: Array("value".utf8)))
+        #expect(decide(DeadLetterEntry(message: truncated)) == .skip(.truncated))
     }
 
     @Test func aDeadLetterThisRunAlreadyReDroveIsSkippedAnotherRunsIsNot() throws {

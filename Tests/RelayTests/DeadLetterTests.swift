@@ -87,32 +87,48 @@ import Testing
             )
             let headers = try #require(json["headers"] as? [String: String])
             func context(_ name: String) -> String? { headers[DeadLetter.headerPrefix + name] }
+            // A truncated example's original is its value, padded with its last byte to
+            // `original.size` and closed by `"}` (what the example describes).
+            var value = Array(try #require(json["value"] as? String).utf8)
+            let shown = value.count
+            if let size = context("original.size").flatMap({ Int($0) }), let last = value.last {
+                value += Array(repeating: last, count: size - value.count - 2) + Array(#""}"#.utf8)
+            }
             let original = KafkaConsumerMessage(
                 topic: try #require(context("topic")),
                 partition: try #require(context("partition").flatMap { Int32($0) }),
                 offset: try #require(context("offset").flatMap { Int64($0) }),
                 key: (json["key"] as? String).map { Array($0.utf8) },
-                value: Array(try #require(json["value"] as? String).utf8),
+                value: value,
                 headers: headers.filter { !$0.key.hasPrefix(DeadLetter.headerPrefix) }
                     .map { KafkaHeader(key: $0.key, value: Array($0.value.utf8)) },
                 timestamp: context("timestamp").flatMap { Int64($0) }
                     .map { KafkaTimestamp(milliseconds: $0, kind: .createTime) }
             )
-            let record = DeadLetter.record(
-                for: original,
-                topic: "referral-dlq",
-                stage: try #require(context("stage").flatMap(DeadLetterStage.init(rawValue:))),
-                reason: try #require(context("exception.message")),
-                httpStatus: context("http.status").flatMap { Int($0) },
-                replay: context("replay")
-            )
+            func build(maxBytes: Int?) throws -> KafkaProducerRecord {
+                DeadLetter.record(
+                    for: original,
+                    topic: "referral-dlq",
+                    stage: try #require(context("stage").flatMap(DeadLetterStage.init(rawValue:))),
+                    reason: try #require(context("exception.message")),
+                    httpStatus: context("http.status").flatMap { Int($0) },
+                    replay: context("replay"),
+                    maxBytes: maxBytes
+                )
+            }
+            var record = try build(maxBytes: nil)
+            if context("truncated") != nil {
+                // The room left for the value grows byte for byte with the limit.
+                let probe = try build(maxBytes: 10_000)
+                record = try build(maxBytes: 10_000 + shown - probe.value.count)
+            }
             var written: [String: String] = [:]
             for header in record.headers {
                 written[header.key] = header.value.map { String(decoding: $0, as: UTF8.self) }
             }
             #expect(written == headers, "\(file.lastPathComponent)")
             #expect(record.headers.count == headers.count, "\(file.lastPathComponent)")
-            #expect(record.key == original.key && record.value == original.value)
+            #expect(record.key == original.key && record.value == Array(original.value.prefix(shown)))
         }
     }
 }

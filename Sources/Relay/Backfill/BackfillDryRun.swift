@@ -64,9 +64,11 @@ public enum BackfillDryRun {
         let topics = configuration.kafka.topics
         let plan = try await BackfillPlan.find(
             window, topics: [topics.accountCreated, topics.milestoneReached], consumer: consumer)
-        let mapper = RelayInputMapper(
+        var mapper = RelayInputMapper(
             topics: topics, qualifyingMilestones: configuration.qualifyingMilestones,
             defaultServerID: configuration.mmolove.defaultServerID, testEvents: configuration.mmolove.testEvents)
+        mapper.maxInputBytes = configuration.maxInputBytes
+        mapper.maxOutcomeBytes = configuration.kafka.messageMaxBytes
         var report = Report(totals: plan.totals)
         var remaining = plan.ranges.filter { !$0.value.isEmpty }
         guard !remaining.isEmpty else { return report }

@@ -68,6 +68,9 @@ struct ConfigurationFile: Sendable {
             "maxAttempts": .scalar,
             "qualifiedWaitSeconds": .scalar,
             "rateLimit": .scalar,
+            "maxInputBytes": .scalar,
+            "heldPartitionReadinessSeconds": .scalar,
+            "unknownTopicGraceSeconds": .scalar,
             "retry": .section(["initialBackoffMs": .scalar, "maxBackoffSeconds": .scalar]),
         ]),
         "mmolove": .section([

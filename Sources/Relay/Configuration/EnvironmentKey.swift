@@ -61,6 +61,15 @@ public enum EnvironmentKey: String, CaseIterable, Sendable {
     case rateLimit = "RELAY_RATE_LIMIT"
     /// Send every event with `"test": true`: MMOLove verifies it and writes nothing (default false).
     case mmoloveTestEvents = "MMOLOVE_TEST_EVENTS"
+    /// Largest input record (key and value) in bytes; larger ones are dead-lettered at stage
+    /// `decode` before any work (default 262144, 256 KiB).
+    case maxInputBytes = "RELAY_MAX_INPUT_BYTES"
+    /// Seconds a partition's oldest unsettled record may hold its commit before `/readyz`
+    /// reports not ready, naming the partition (default 300).
+    case heldPartitionReadinessSeconds = "RELAY_HELD_PARTITION_READINESS_SECONDS"
+    /// Seconds a topic the broker calls unknown is retried before the record settles without the
+    /// outcome or dead letter for it (default 300).
+    case unknownTopicGraceSeconds = "RELAY_UNKNOWN_TOPIC_GRACE_SECONDS"
 
     /// Prefix of variables passed through to librdkafka as properties, so secrets such as
     /// `sasl.password` can come from a Kubernetes Secret. After the prefix the name is read

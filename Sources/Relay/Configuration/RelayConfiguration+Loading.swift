@@ -59,7 +59,7 @@ extension RelayConfiguration {
             throw .invalid(opsHost.key, "must not be empty")
         }
 
-        return RelayConfiguration(
+        var configuration = RelayConfiguration(
             kafka: kafka,
             mmolove: mmolove,
             delivery: delivery,
@@ -86,6 +86,34 @@ extension RelayConfiguration {
                 default: .seconds(5),
                 unit: .milliseconds
             )
+        )
+        try self.loadLimits(sources, into: &configuration)
+        return configuration
+    }
+
+    /// The size limit of input records and the bounds on records that hold their partition.
+    private static func loadLimits(
+        _ sources: ConfigurationSources,
+        into configuration: inout RelayConfiguration
+    ) throws(ConfigurationError) {
+        configuration.maxInputBytes = try sources.integer(
+            .maxInputBytes,
+            "relay.maxInputBytes",
+            default: Self.defaultMaxInputBytes,
+            in: 1_024...Int(Int32.max),
+            expected: "a whole number of bytes, at least 1024"
+        )
+        configuration.heldPartitionReadiness = try sources.duration(
+            .heldPartitionReadinessSeconds,
+            "relay.heldPartitionReadinessSeconds",
+            default: .seconds(300),
+            unit: .seconds
+        )
+        configuration.unknownTopicGrace = try sources.duration(
+            .unknownTopicGraceSeconds,
+            "relay.unknownTopicGraceSeconds",
+            default: .seconds(300),
+            unit: .seconds
         )
     }
 

@@ -163,6 +163,18 @@ public struct RelayConfiguration: Sendable {
     public var drainTimeout: Duration
     /// How often settled offsets are committed (default 5 s).
     public var commitInterval: Duration
+    /// Largest input record, key and value, in bytes (default 256 KiB): a larger one is
+    /// dead-lettered at stage `decode` before any work.
+    public var maxInputBytes: Int = RelayConfiguration.defaultMaxInputBytes
+    /// How long a partition's oldest unsettled record may hold its commit before `/readyz`
+    /// reports not ready (default 300 s: longer than a `qualified` waits for its `registered`).
+    public var heldPartitionReadiness: Duration = .seconds(300)
+    /// How long an unknown topic is retried when publishing before the record settles without
+    /// that outcome or dead letter (default 300 s).
+    public var unknownTopicGrace: Duration = .seconds(300)
+
+    /// The default of ``maxInputBytes``: 256 KiB.
+    public static let defaultMaxInputBytes = 262_144
 
     /// Creates a configuration; every value but the brokers and credentials has the product default.
     public init(

@@ -23,6 +23,8 @@ public struct DeadLetterEntry: Sendable, Hashable {
     /// The values of the original record's `referral-relay.redrive.run` headers: the runs that
     /// already re-drove this record before it failed again.
     public var redriveRuns: [String]
+    /// `__connect.errors.truncated`: what the dead letter lost to fit (`nil` when whole).
+    public var truncated: String?
 
     /// Parses the context headers of `message`.
     public init(message: KafkaConsumerMessage) {
@@ -45,6 +47,7 @@ public struct DeadLetterEntry: Sendable, Hashable {
         self.originalOffset = context["offset"].flatMap { Int64($0) }
         self.httpStatus = context["http.status"].flatMap { Int($0) }
         self.redriveRuns = runs
+        self.truncated = context["truncated"]
     }
 
     /// The stage, when it is one the relay writes.

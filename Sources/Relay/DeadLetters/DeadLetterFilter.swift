@@ -83,6 +83,7 @@ public struct DeadLetterFilter: Sendable {
             return .skip(.noOriginalTopic)
         }
         if topic == deadLetterTopic { return .skip(.originalIsDeadLetterTopic) }
+        if entry.truncated != nil { return .skip(.truncated) }
         return .redrive(topic: topic)
     }
 

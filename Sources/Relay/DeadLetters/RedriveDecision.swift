@@ -19,6 +19,9 @@ public enum RedriveSkipReason: Hashable, Sendable, CustomStringConvertible {
     case originalIsDeadLetterTopic
     /// The original topic no longer exists in the cluster.
     case originalTopicMissing(String)
+    /// The dead letter holds only part of the original (`__connect.errors.truncated`): re-driven,
+    /// the cut record would only fail again.
+    case truncated
 
     public var description: String {
         switch self {
@@ -26,6 +29,7 @@ public enum RedriveSkipReason: Hashable, Sendable, CustomStringConvertible {
         case .noOriginalTopic: "no usable __connect.errors.topic header"
         case .originalIsDeadLetterTopic: "__connect.errors.topic is the dead-letter topic"
         case .originalTopicMissing(let topic): "original topic '\(topic)' does not exist"
+        case .truncated: "holds only part of the original (__connect.errors.truncated)"
         }
     }
 }

@@ -14,6 +14,11 @@ import ReferralKit
 /// - otherwise `registered` (`reg-<account_id>`) or `qualified` (`qual-<account_id>`), with the
 ///   event's `server_id` (else ``defaultServerID``) and `ts` = the event's own time, else the
 ///   record timestamp, in Unix seconds.
+///
+/// Size: a record whose key and value exceed ``maxInputBytes`` is malformed before it is
+/// parsed, and so is an event whose smallest outcome (``OutcomeRecord/smallestSize(of:)``)
+/// would exceed ``maxOutcomeBytes``: MMOLove would take it, and no outcome could tell the
+/// reward service.
 public struct RelayInputMapper: Sendable {
     /// The topic names (which one a record came from decides its schema).
     public var topics: RelayConfiguration.Topics
@@ -26,6 +31,10 @@ public struct RelayInputMapper: Sendable {
     public var defaultServerID: String?
     /// Send every event as a dry run.
     public var testEvents: Bool
+    /// The largest record, key and value, taken as input (default 256 KiB).
+    public var maxInputBytes: Int = RelayConfiguration.defaultMaxInputBytes
+    /// The largest record the producer sends (`message.max.bytes`); `nil`: unchecked.
+    public var maxOutcomeBytes: Int? = nil
     /// ``qualifyingMilestones`` trimmed once, not per record.
     private var qualifying: Set<String>
 
@@ -45,6 +54,12 @@ public struct RelayInputMapper: Sendable {
 
     /// Decides what to do with `message`.
     public func decide(_ message: KafkaConsumerMessage) -> RelayDecision {
+        let size = message.value.count + (message.key?.count ?? 0)
+        if size > self.maxInputBytes {
+            return .malformed(
+                reason: "record of \(size) bytes (key and value) exceeds the input limit of \(self.maxInputBytes) bytes"
+            )
+        }
         let kind: LifecycleDecoder.Kind
         switch message.topic {
         case topics.accountCreated: kind = .accountCreated
@@ -87,19 +102,35 @@ public struct RelayInputMapper: Sendable {
             offset: message.offset,
             timestampMilliseconds: message.timestamp?.milliseconds
         )
-        return .deliver(
-            DeliveryRequest(
-                kind: eventKind,
-                accountID: accountID,
-                mmref: String(token),
-                serverID: serverID.map(LifecycleDecoder.trimmed).flatMap { $0.isEmpty ? nil : String($0) }
-                    ?? defaultServerID,
-                serverEventID: (eventKind == .registered ? "reg-" : "qual-") + accountID,
-                ts: decoded.eventTime?.seconds ?? source.timestampMilliseconds.map(Self.floorSeconds),
-                test: testEvents,
-                source: source
-            )
+        let request = DeliveryRequest(
+            kind: eventKind,
+            accountID: accountID,
+            mmref: String(token),
+            serverID: serverID.map(LifecycleDecoder.trimmed).flatMap { $0.isEmpty ? nil : String($0) }
+                ?? defaultServerID,
+            serverEventID: (eventKind == .registered ? "reg-" : "qual-") + accountID,
+            ts: decoded.eventTime?.seconds ?? source.timestampMilliseconds.map(Self.floorSeconds),
+            test: testEvents,
+            source: source
         )
+        if let maxOutcomeBytes, let smallest = Self.outcomeSizeIfTooLarge(request, limit: maxOutcomeBytes) {
+            return .malformed(
+                reason: "account_id of \(accountID.utf8.count) bytes: even a reduced outcome (\(smallest) bytes)"
+                    + " would exceed the producer's limit of \(maxOutcomeBytes) bytes; not sent")
+        }
+        return .deliver(request)
+    }
+
+    /// The smallest outcome's size when it exceeds `limit`, else `nil`. Encodes the outcome only
+    /// when a bound without encoding (every byte escaped as `\u00XX`) does not settle it, so the
+    /// usual small record costs a few additions.
+    private static func outcomeSizeIfTooLarge(_ request: DeliveryRequest, limit: Int) -> Int? {
+        let strings =
+            2 * request.accountID.utf8.count + request.mmref.utf8.count + (request.serverID?.utf8.count ?? 0)
+            + request.source.topic.utf8.count
+        if 6 * strings + 2_048 <= limit { return nil }
+        let smallest = OutcomeRecord.smallestSize(of: request)
+        return smallest > limit ? smallest : nil
     }
 
     private static func trimmedSet(_ names: Set<String>) -> Set<String> {

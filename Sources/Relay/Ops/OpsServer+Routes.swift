@@ -22,6 +22,7 @@ extension OpsServer {
         var systemicFailure: String?
         var draining: Bool
         var fatal: String?
+        var heldPartitions: String?
 
         enum CodingKeys: String, CodingKey {
             case status
@@ -30,6 +31,7 @@ extension OpsServer {
             case systemicFailure = "systemic_failure"
             case draining
             case fatal
+            case heldPartitions = "held_partitions"
         }
 
         init(_ snapshot: RelayHealth.Snapshot) {
@@ -39,6 +41,7 @@ extension OpsServer {
             self.systemicFailure = snapshot.systemicFailure
             self.draining = snapshot.draining
             self.fatal = snapshot.fatal
+            self.heldPartitions = snapshot.heldPartitions
         }
 
         /// Writes absent reasons as `null` rather than leaving the keys out, so the body always
@@ -51,6 +54,7 @@ extension OpsServer {
             try container.encode(self.systemicFailure, forKey: .systemicFailure)
             try container.encode(self.draining, forKey: .draining)
             try container.encode(self.fatal, forKey: .fatal)
+            try container.encode(self.heldPartitions, forKey: .heldPartitions)
         }
     }
 

@@ -5,7 +5,8 @@ import Synchronization
 ///
 /// Ready means: the consumer has joined its group (an assignment arrived, possibly empty, so
 /// extra replicas beyond the partition count do not block a rollout), the endpoint is not
-/// failing systemically, and the relay is not shutting down. Live means the pipeline has not
+/// failing systemically, no partition has been held by one record for long
+/// (`RELAY_HELD_PARTITION_READINESS_SECONDS`), and the relay is not shutting down. Live means the pipeline has not
 /// hit a fatal Kafka error.
 public final class RelayHealth: Sendable {
     /// A snapshot of the state.
@@ -20,9 +21,13 @@ public final class RelayHealth: Sendable {
         public var draining: Bool = false
         /// A fatal error that ends the process (e.g. a fatal librdkafka error).
         public var fatal: String?
+        /// The partitions held by one unsettled record for long, and what holds them.
+        public var heldPartitions: String?
 
         /// Whether `/readyz` answers 200.
-        public var isReady: Bool { joinedGroup && systemicFailure == nil && !draining && fatal == nil }
+        public var isReady: Bool {
+            joinedGroup && systemicFailure == nil && heldPartitions == nil && !draining && fatal == nil
+        }
         /// Whether `/healthz` answers 200.
         public var isLive: Bool { fatal == nil }
     }
@@ -46,6 +51,11 @@ public final class RelayHealth: Sendable {
     /// Records a systemic failure (`nil` clears it after a success).
     public func systemicFailure(_ description: String?) {
         self.state.withLock { $0.systemicFailure = description }
+    }
+
+    /// Records the partitions held for long (`nil` once none is).
+    public func heldPartitions(_ description: String?) {
+        self.state.withLock { $0.heldPartitions = description }
     }
 
     /// Records that shutdown began.

@@ -21,16 +21,37 @@ public enum DeadLetter {
     ///   - reason: Why (never a secret).
     ///   - httpStatus: The last HTTP status, for stage `deliver`.
     ///   - replay: The backfill run that dead-lettered it (`__connect.errors.replay`), if any.
+    ///   - maxBytes: The largest record the producer may send (`message.max.bytes`); a dead
+    ///     letter that would be larger keeps as much of the original as fits (see
+    ///     ``DeadLetter/fitted(_:message:maxBytes:)``). `nil`: no limit.
     public static func record(
         for message: KafkaConsumerMessage,
         topic: String,
         stage: DeadLetterStage,
         reason: String,
         httpStatus: Int? = nil,
-        replay: String? = nil
+        replay: String? = nil,
+        maxBytes: Int? = nil
     ) -> KafkaProducerRecord {
+        let context = self.contextHeaders(
+            for: message, stage: stage, reason: reason, httpStatus: httpStatus, replay: replay)
         var headers = message.headers.filter { !$0.key.hasPrefix(headerPrefix) }
-        headers.reserveCapacity(headers.count + 10)
+        headers += context
+        let record = KafkaProducerRecord(topic: topic, key: message.key, value: message.value, headers: headers)
+        guard let maxBytes, record.sizeEstimate > maxBytes else { return record }
+        return self.fitted(record, context: context, message: message, maxBytes: maxBytes)
+    }
+
+    /// The `__connect.errors.*` headers of a dead letter.
+    static func contextHeaders(
+        for message: KafkaConsumerMessage,
+        stage: DeadLetterStage,
+        reason: String,
+        httpStatus: Int?,
+        replay: String?
+    ) -> [KafkaHeader] {
+        var headers: [KafkaHeader] = []
+        headers.reserveCapacity(12)
         func add(_ name: String, _ value: String) {
             headers.append(KafkaHeader(key: headerPrefix + name, value: Array(value.utf8)))
         }
@@ -44,7 +65,7 @@ public enum DeadLetter {
         add("connector.name", connectorName)
         add("schema", schemaName)
         if let replay { add("replay", replay) }
-        return KafkaProducerRecord(topic: topic, key: message.key, value: message.value, headers: headers)
+        return headers
     }
 
     /// The longest reason kept, in characters: a reason may quote an MMOLove error body, and a

@@ -5,7 +5,7 @@ import ReferralKit
 /// checks: the schema name, the closed sets, the timestamp format and the reward rule.
 extension OutcomeRecord: Decodable {
     private enum Field: String, CodingKey {
-        case schema, status, event, mmref, reward, error, attempts, source, replay, state
+        case schema, status, event, mmref, reward, error, attempts, source, replay, state, reduced
         case accountID = "account_id"
         case serverID = "server_id"
         case serverEventID = "server_event_id"
@@ -67,6 +67,7 @@ extension OutcomeRecord: Decodable {
             timestampMilliseconds: timestamp
         )
         replay = try c.decode(Bool.self, forKey: .replay)
+        reduced = try c.decodeIfPresent(Bool.self, forKey: .reduced) ?? false
     }
 
     private static func date(

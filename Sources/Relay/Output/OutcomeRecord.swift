@@ -47,6 +47,9 @@ public struct OutcomeRecord: Sendable, Hashable {
     public var source: RecordSource
     /// `replay`: true for outcomes of a backfill run.
     public var replay: Bool
+    /// `reduced`: true for an outcome cut down to fit the producer's limit (see
+    /// ``reducedForm()``); written only when true.
+    public var reduced: Bool = false
 
     /// Builds the outcome of `request` delivered with `result`.
     public init(request: DeliveryRequest, result: DeliveryResult, replay: Bool = false) {
@@ -102,6 +105,7 @@ public struct OutcomeRecord: Sendable, Hashable {
         w.member("timestamp", source.timestampMilliseconds.map { RFC3339.formatMilliseconds(epochMilliseconds: $0) })
         w.endObject()
         w.member("replay", replay)
+        if reduced { w.member("reduced", true) }
         w.endObject()
         return w.bytes
     }

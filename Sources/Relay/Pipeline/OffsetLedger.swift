@@ -111,6 +111,11 @@ struct OffsetLedger: Sendable {
         self.entries[partition]?.progress.window ?? 0
     }
 
+    /// The oldest unsettled offset read, per partition that has one.
+    var oldestUnsettled: [KafkaTopicPartition: Int64] {
+        self.entries.compactMapValues { $0.progress.oldestUnsettled }
+    }
+
     /// Records read but not committed, per partition.
     var commitLags: [KafkaTopicPartition: Int64] {
         self.entries.mapValues { $0.progress.commitLag }

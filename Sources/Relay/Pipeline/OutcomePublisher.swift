@@ -6,9 +6,17 @@ import ReferralKit
 /// malformed records) and returns only once the broker acknowledged every record: a record's
 /// offset is settled behind these acknowledgements, never before.
 ///
-/// A failed publish is retried with capped exponential backoff until it succeeds, the task is
-/// cancelled (shutdown or revocation: the record stays unsettled and is redelivered) or the
-/// producer hits a fatal error (thrown; the relay stops).
+/// A publish that failed transiently (a broker down, a timeout) is retried with capped
+/// exponential backoff until it succeeds, the task is cancelled (shutdown or revocation: the
+/// record stays unsettled and is redelivered) or the producer hits a fatal error (thrown; the
+/// relay stops). A publish that can never succeed (``KafkaError/RecordFailure/permanent``: too
+/// large, invalid; or an unknown topic past ``unknownTopicGrace``) settles the record anyway:
+/// - an outcome too large is published in its reduced form (``OutcomeRecord/reducedForm()``);
+///   an outcome that cannot be published at all is replaced by a dead letter of its source
+///   record saying so;
+/// - a dead letter too large keeps as much of the original as fits
+///   (``DeadLetter/fitted(_:context:message:maxBytes:)``); one that cannot be published at all
+///   is logged as an error and the record settles without it.
 struct OutcomePublisher: Sendable {
     let producer: KafkaProducer
     let topics: RelayConfiguration.Topics
@@ -17,27 +25,42 @@ struct OutcomePublisher: Sendable {
     let replayName: String?
     let tally: ReplayTally
     let logger: Logger
+    /// The largest record the producer sends (its `message.max.bytes`).
+    var maxRecordBytes: Int = RelayConfiguration.Kafka.defaultMessageMaxBytes
+    /// How long a topic the broker calls unknown is retried before the record settles without
+    /// the record for it (a new topic's metadata may take a moment to propagate).
+    var unknownTopicGrace: Duration = .seconds(300)
+    /// Where a partition held by a failing publish is reported (for `/readyz`).
+    var problems = PublishProblems()
 
     /// Publishes the outcome of `request` (plus its dead letter when rejected or failed).
     func publish(request: DeliveryRequest, result: DeliveryResult, source message: KafkaConsumerMessage) async throws {
         let outcome = OutcomeRecord(request: request, result: result, replay: self.replayName != nil)
-            .producerRecord(topic: self.topics.outcomes)
         if result.status.isDeadLettered {
-            let letter = DeadLetter.record(
-                for: message,
-                topic: self.topics.dlq,
-                stage: .deliver,
-                reason: result.error ?? result.status.rawValue,
-                httpStatus: result.httpStatus,
-                replay: self.replayName
-            )
-            async let outcomeSent: Void = self.send(outcome, event: request.kind)
-            async let letterSent: Void = self.send(letter, event: request.kind)
-            try await outcomeSent
+            async let outcomeProblem = self.publishOutcome(outcome, source: message)
+            async let letterSent: Void = self.publishDeadLetter(
+                message, stage: .deliver, reason: result.error ?? result.status.rawValue,
+                httpStatus: result.httpStatus, event: request.kind)
+            let problem = try await outcomeProblem
             try await letterSent
+            if let problem {
+                // The dead letter, published above, is the trace of this event.
+                self.logger.error(
+                    "outcome could not be published; its dead letter was",
+                    metadata: self.metadata(message).merging(["error": "\(problem)"]) { $1 })
+            }
             self.metrics.deadLettered(stage: .deliver)
-        } else {
-            try await self.send(outcome, event: request.kind)
+        } else if let problem = try await self.publishOutcome(outcome, source: message) {
+            // MMOLove took the event but no outcome can carry it: a dead letter of the source says
+            // so, for a person to act on (a topic limit to raise, then a re-drive).
+            self.logger.error(
+                "outcome could not be published; dead-lettering its source record",
+                metadata: self.metadata(message).merging(["error": "\(problem)"]) { $1 })
+            try await self.publishDeadLetter(
+                message, stage: .deliver,
+                reason: "outcome \(result.status.rawValue) could not be published: \(problem)",
+                httpStatus: result.httpStatus, event: request.kind)
+            self.metrics.deadLettered(stage: .deliver)
         }
         self.metrics.delivered(event: request.kind, status: result.status)
         self.tally.outcome(event: request.kind, status: result.status)
@@ -45,23 +68,124 @@ struct OutcomePublisher: Sendable {
 
     /// Publishes the dead letter of a record that could not be decoded.
     func publishMalformed(_ message: KafkaConsumerMessage, reason: String) async throws {
-        let letter = DeadLetter.record(
-            for: message, topic: self.topics.dlq, stage: .decode, reason: reason, replay: self.replayName)
-        try await self.send(letter, event: nil)
+        try await self.publishDeadLetter(message, stage: .decode, reason: reason, httpStatus: nil, event: nil)
         self.metrics.deadLettered(stage: .decode)
         self.tally.malformed()
     }
 
-    private func send(_ record: KafkaProducerRecord, event: ReferralEvent.Kind?) async throws {
+    /// Publishes `outcome`; when it is refused for its size (librdkafka's own check against
+    /// `message.max.bytes`, or the broker's), publishes its reduced form, smaller each time it is
+    /// refused again (``OutcomeRecord/producerRecord(topic:maxBytes:)``).
+    ///
+    /// - Returns: `nil` once published; why not when it can never be.
+    private func publishOutcome(_ outcome: OutcomeRecord, source message: KafkaConsumerMessage) async throws
+        -> String?
+    {
+        var record = outcome.producerRecord(topic: self.topics.outcomes)
+        while true {
+            let error: KafkaError
+            switch try await self.send(record, event: outcome.event, source: message) {
+            case .sent: return nil
+            case .refused(let refusal): error = refusal
+            }
+            guard error.isRecordTooLarge else { return "\(error.code.name): \(error.reason)" }
+            // Below the producer's limit, or below what the broker just refused.
+            let limit = min(self.maxRecordBytes, record.sizeEstimate - 1)
+            guard let smaller = outcome.producerRecord(topic: self.topics.outcomes, maxBytes: limit) else {
+                return "larger than \(limit) bytes even reduced (account_id, mmref and server_id alone)"
+            }
+            self.logger.warning(
+                "outcome too large to publish; publishing its reduced form",
+                metadata: self.metadata(message).merging([
+                    "size": "\(record.sizeEstimate)", "limit": "\(limit)", "error": "\(error.code.name)",
+                ]) { $1 })
+            record = smaller
+        }
+    }
+
+    /// Publishes the dead letter of `message`, cut down to fit when it is too large; logs and
+    /// returns when it can never be published.
+    private func publishDeadLetter(
+        _ message: KafkaConsumerMessage,
+        stage: DeadLetterStage,
+        reason: String,
+        httpStatus: Int?,
+        event: ReferralEvent.Kind?
+    ) async throws {
+        func letter(maxBytes: Int?) -> KafkaProducerRecord {
+            DeadLetter.record(
+                for: message, topic: self.topics.dlq, stage: stage, reason: reason, httpStatus: httpStatus,
+                replay: self.replayName, maxBytes: maxBytes)
+        }
+        var record = letter(maxBytes: nil)
+        while true {
+            let error: KafkaError
+            switch try await self.send(record, event: event, source: message) {
+            case .sent: return
+            case .refused(let refusal): error = refusal
+            }
+            if error.isRecordTooLarge {
+                // First down to the producer's limit, then by halves (the broker's is lower), until
+                // only the context headers are left: then nothing smaller can be built.
+                let limit = record.sizeEstimate > self.maxRecordBytes ? self.maxRecordBytes : record.sizeEstimate / 2
+                let smaller = letter(maxBytes: limit)
+                if smaller.sizeEstimate < record.sizeEstimate {
+                    self.logger.warning(
+                        "dead letter too large to publish; publishing what fits",
+                        metadata: self.metadata(message).merging([
+                            "size": "\(record.sizeEstimate)", "limit": "\(limit)", "error": "\(error.code.name)",
+                        ]) { $1 })
+                    record = smaller
+                    continue
+                }
+            }
+            self.logger.error(
+                "dead letter could not be published; the record is settled without it",
+                metadata: self.metadata(message).merging(["error": "\(error)", "reason": "\(reason)"]) { $1 })
+            return
+        }
+    }
+
+    /// How one record's send ended.
+    private enum SendResult {
+        /// The broker acknowledged it.
+        case sent
+        /// It can never be sent as it is.
+        case refused(KafkaError)
+    }
+
+    /// Sends `record`, retrying transient failures without limit.
+    ///
+    /// - Throws: A fatal ``KafkaError`` or `CancellationError`.
+    private func send(_ record: KafkaProducerRecord, event: ReferralEvent.Kind?, source message: KafkaConsumerMessage)
+        async throws -> SendResult
+    {
         var attempt = 0
+        var unknownSince: ContinuousClock.Instant?
+        defer { if attempt > 0 { self.problems.clear(message.topicPartition, offset: message.offset) } }
         while true {
             do {
                 _ = try await self.producer.send(record)
-                return
+                return .sent
             } catch {
-                if error.isFatal { throw error }
+                switch error.recordFailure {
+                case .fatal:
+                    throw error
+                case .permanent:
+                    return .refused(error)
+                case .unknownTopic:
+                    let now = ContinuousClock.now
+                    let since = unknownSince ?? now
+                    unknownSince = since
+                    if now - since >= self.unknownTopicGrace { return .refused(error) }
+                case .transient:
+                    unknownSince = nil
+                }
                 try Task.checkCancellation()
                 attempt += 1
+                self.problems.record(
+                    message.topicPartition, offset: message.offset,
+                    "publishing to \(record.topic) failing: \(error.code.name)")
                 if let event { self.metrics.retried(event: event, reason: .publish) }
                 self.logger.warning(
                     "publishing to Kafka failed; retrying",
@@ -74,5 +198,9 @@ struct OutcomePublisher: Sendable {
                 try await Task.sleep(for: .milliseconds(delay))
             }
         }
+    }
+
+    private func metadata(_ message: KafkaConsumerMessage) -> Logger.Metadata {
+        ["partition": "\(message.topicPartition)", "offset": "\(message.offset)"]
     }
 }

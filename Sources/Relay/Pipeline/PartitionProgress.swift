@@ -85,6 +85,11 @@ struct PartitionProgress: Sendable {
             committed: committable, settled: [AnySequence(window), AnySequence(notYetRead)].joined())
     }
 
+    /// The first unsettled offset read, if any: the record that holds the commit.
+    var oldestUnsettled: Int64? {
+        self.head < self.offsets.count ? self.offsets[self.head] : nil
+    }
+
     /// Records read from the first unsettled offset on (0 when all are settled).
     var window: Int64 {
         guard self.head < self.offsets.count, let lastRead else { return 0 }

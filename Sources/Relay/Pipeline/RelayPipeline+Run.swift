@@ -113,6 +113,32 @@ extension RelayPipeline {
     private func commitTicker() async {
         while (try? await Task.sleep(for: self.commitInterval)) != nil {
             self.commits.commitPeriodically()
+            self.checkHeldPartitions()
         }
+    }
+}
+
+extension RelayPipeline {
+    /// Reports to `/readyz` the partitions whose oldest unsettled record has held their commit
+    /// for at least ``heldPartitionReadiness`` (ready again once each moves), naming the record
+    /// and, when the publisher knows, what holds it.
+    func checkHeldPartitions() {
+        let oldest = self.state.withLock { $0.scheduler.ledger.oldestUnsettled }
+        let now = ContinuousClock.now
+        let held = self.heldPartitions.withLock { heldPartitions in
+            heldPartitions.update(oldestUnsettled: oldest, now: now, limit: self.heldPartitionReadiness)
+        }
+        guard !held.isEmpty else {
+            self.health.heldPartitions(nil)
+            return
+        }
+        let descriptions = held.map { held in
+            let seconds = (now - held.since).components.seconds
+            let cause =
+                self.publishProblems.problem(held.partition, offset: held.offset)
+                ?? "its delivery or publish has not finished"
+            return "partition \(held.partition) held \(seconds) s by offset \(held.offset) (\(cause))"
+        }
+        self.health.heldPartitions(descriptions.joined(separator: "; "))
     }
 }

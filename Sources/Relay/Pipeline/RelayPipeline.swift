@@ -88,6 +88,12 @@ public final class RelayPipeline: Sendable {
     public let tally: ReplayTally
     /// Serialises the backfill merge's hand-over, so records enter the scheduler in merge order.
     let mergeHandover = Mutex<Void>(())
+    /// What holds records in ``OutcomePublisher`` (for the held-partition readiness check).
+    let publishProblems: PublishProblems
+    /// Since when each partition's oldest unsettled record has held its commit.
+    let heldPartitions = Mutex(HeldPartitions())
+    /// How long a partition may be held before `/readyz` says so.
+    let heldPartitionReadiness: Duration
 
     /// Creates the pipeline over an existing consumer and producer, which it then owns: ``run()``
     /// subscribes, and closes both at the end.
@@ -132,20 +138,28 @@ public final class RelayPipeline: Sendable {
         self.consumer = consumer
         self.producer = producer
         self.topics = configuration.kafka.topics
-        self.mapper = RelayInputMapper(
+        var mapper = RelayInputMapper(
             topics: configuration.kafka.topics,
             qualifyingMilestones: configuration.qualifyingMilestones,
             defaultServerID: configuration.mmolove.defaultServerID,
             testEvents: configuration.mmolove.testEvents
         )
+        mapper.maxInputBytes = configuration.maxInputBytes
+        mapper.maxOutcomeBytes = configuration.kafka.messageMaxBytes
+        self.mapper = mapper
         self.deliverer = deliverer
+        let problems = PublishProblems()
+        self.publishProblems = problems
         self.publisher = OutcomePublisher(
             producer: producer,
             topics: configuration.kafka.topics,
             metrics: metrics,
             replayName: replay?.window.name,
             tally: tally,
-            logger: logger
+            logger: logger,
+            maxRecordBytes: configuration.kafka.messageMaxBytes,
+            unknownTopicGrace: configuration.unknownTopicGrace,
+            problems: problems
         )
         self.metrics = metrics
         self.health = health
@@ -153,6 +167,7 @@ public final class RelayPipeline: Sendable {
         self.commitInterval = configuration.commitInterval
         self.drainTimeout = configuration.drainTimeout
         self.revocationDrain = revocationDrain
+        self.heldPartitionReadiness = configuration.heldPartitionReadiness
         (self.spawns, self.spawn) = AsyncStream.makeStream(of: PartitionWorker.self)
         (self.stops, self.stop) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }

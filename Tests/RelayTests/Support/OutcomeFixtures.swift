@@ -62,6 +62,11 @@ enum OutcomeFixtures {
             request: request(.qualified),
             result: result(.advanced, referralID: "ref_9f2c", state: "qualified", attempts: 3)
         ),
+        // Published when the whole outcome is larger than the producer may send.
+        "qualified-advanced-reduced.json": OutcomeRecord(
+            request: request(.qualified),
+            result: result(.advanced, referralID: "ref_9f2c", state: "qualified", attempts: 3)
+        ).reducedForm(),
         "qualified-duplicate.json": OutcomeRecord(request: request(.qualified), result: result(.duplicate)),
         "registered-duplicate.json": OutcomeRecord(request: request(.registered), result: result(.duplicate)),
         "registered-first-touch-conflict.json": OutcomeRecord(
