@@ -50,7 +50,7 @@ struct RelayColdBacklogTests {
     /// Runs a relay (a small window, a short 422 wait) over the backlog until every event has an
     /// outcome, and checks that none was rejected and every input partition was committed to
     /// its end.
-    static func runOverBacklog(accounts: Int, faults: SandboxFaults) async throws {
+    static func runOverBacklog(accounts: Int, faults: SandboxFaults, healAfter: Duration? = nil) async throws {
         let cluster = try await H.cluster(partitions: 3)
         let events = try await Self.seedBacklog(cluster, accounts: accounts)
         let secret = ReferralSecret("cold-backlog-\(UUID().uuidString)")
@@ -63,6 +63,10 @@ struct RelayColdBacklogTests {
             let relay = ServiceGroup(
                 services: try buildRelay(configuration: configuration, logger: H.logger), logger: H.logger)
             tasks.addTask { try await relay.run() }
+            if let healAfter {
+                try await Task.sleep(for: healAfter)
+                try sandbox.store.setFaults(.none)
+            }
             let outcomes = try await H.outcomes(cluster, timeout: .seconds(120)) { $0.count >= events }
             let positions = try await Self.eventuallyCommitted(cluster, group: group)
             await relay.triggerGracefulShutdown()
@@ -100,8 +104,8 @@ struct RelayColdBacklogTests {
     }
 
     @Test func anOutageWithABacklogBehindItEndsWithEveryEventAdvanced() async throws {
-        // The first 1,500 requests fail (about the first half of the backlog's attempts), then
-        // MMOLove heals with the rest of the backlog still behind.
-        try await Self.runOverBacklog(accounts: 1_500, faults: SandboxFaults(failFirst: 1_500))
+        // MMOLove answers 500 to everything for 5 s (the circuit breaker opens and probes), then
+        // heals with the whole backlog still behind.
+        try await Self.runOverBacklog(accounts: 1_500, faults: SandboxFaults(failRate: 1), healAfter: .seconds(5))
     }
 }

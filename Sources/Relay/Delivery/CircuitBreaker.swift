@@ -120,6 +120,8 @@ struct CircuitBreaker: Sendable, Hashable {
             self.resetStreaks()
             return self.close(now: now)
         case .rejected(let status, let error, let account):
+            // While open, answers to requests sent before it opened change nothing.
+            guard !self.isOpen else { return nil }
             self.unavailableCount = 0
             self.unavailableSince = nil
             if let same = self.sameAnswer, same.status == status, same.error == error {
@@ -136,6 +138,7 @@ struct CircuitBreaker: Sendable, Hashable {
             self.resetStreaks()
             return self.open(reason: reason, now: now)
         case .unavailable(let reason):
+            guard !self.isOpen else { return nil }
             self.sameAnswer = nil
             self.sameAnswerAccounts = []
             self.unavailableCount += 1

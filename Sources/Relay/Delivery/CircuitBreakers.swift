@@ -16,6 +16,9 @@ final class CircuitBreakers: Sendable {
         var breakers: [String: CircuitBreaker] = [:]
         /// Held requests per server, woken when the breaker changes.
         var waiters: [String: [UInt64: CheckedContinuation<Void, any Error>]] = [:]
+        /// Counts each server's breaker changes, so a request that decided to wait on a state
+        /// that has changed since (its wake-up already went out) does not wait at all.
+        var versions: [String: UInt64] = [:]
         var nextWaiter: UInt64 = 0
     }
 
@@ -60,7 +63,7 @@ final class CircuitBreakers: Sendable {
         var left = false
         while true {
             let now = ContinuousClock.now
-            let passage = self.apply(server) { breaker in breaker.passage(now: now) }
+            let (passage, version) = self.apply(server) { breaker in breaker.passage(now: now) }
             switch passage {
             case .go:
                 if left { try await slot.enter() }
@@ -78,11 +81,13 @@ final class CircuitBreakers: Sendable {
                         breaker.probeAbandoned()
                         return ((), nil)
                     }
-                    self.wakeAll(server)
                     throw error
                 }
                 let ok = Self.provesTheServerWorks(answer)
-                let reason = ok ? nil : Self.describe(answer)
+                // A probe's systemic answer may tell a new story (a rotated secret now refused);
+                // an unavailable one says what the opening said.
+                var reason: String?
+                if case .systemic = answer.classification { reason = Self.describe(answer) }
                 self.apply(server) { $0.probed(ok: ok, reason: reason, now: .now) }
                 self.metrics.breakerProbe(ok: ok)
             case .wait(let until):
@@ -90,27 +95,33 @@ final class CircuitBreakers: Sendable {
                     slot.leave()
                     left = true
                 }
-                try await self.waitForChange(server, until: until)
+                try await self.waitForChange(server, until: until, seen: version)
             }
         }
     }
 
-    /// Runs a breaker transition under the lock, then reports it (and wakes held requests on
-    /// a change).
+    /// Runs a breaker transition under the lock, then reports it, and wakes the held requests
+    /// when the breaker's state changed.
+    ///
+    /// - Returns: The transition's result and the breaker's version after it.
     @discardableResult
     private func apply<Result>(
         _ server: String,
         _ body: (inout CircuitBreaker) -> (Result, CircuitBreaker.Transition?)
-    ) -> Result {
-        let (result, transition, open) = self.state.withLock { state in
+    ) -> (Result, UInt64) {
+        let (result, transition, open, changed, version) = self.state.withLock { state in
             var breaker = state.breakers[server] ?? CircuitBreaker(settings: self.settings)
+            let before = breaker.state
             let (result, transition) = body(&breaker)
             state.breakers[server] = breaker
+            let changed = breaker.state != before
+            if changed { state.versions[server, default: 0] &+= 1 }
             let open = state.breakers.filter(\.value.isOpen).map { ($0.key, Self.reason(of: $0.value)) }
-            return (result, transition, open)
+            return (result, transition, open, changed, state.versions[server] ?? 0)
         }
         if let transition { self.report(transition, server: server, open: open) }
-        return result
+        if changed { self.wakeAll(server) }
+        return (result, version)
     }
 
     /// `apply` for transitions that return only a transition.
@@ -137,11 +148,11 @@ final class CircuitBreakers: Sendable {
                     "probes": "\(probes)",
                 ])
         }
-        self.wakeAll(server)
     }
 
-    /// Waits until `server`'s breaker changes, or `until` passes, or the task is cancelled.
-    private func waitForChange(_ server: String, until: ContinuousClock.Instant?) async throws {
+    /// Waits until `server`'s breaker changes from version `seen`, or `until` passes, or the task
+    /// is cancelled; returns at once when it changed already.
+    private func waitForChange(_ server: String, until: ContinuousClock.Instant?, seen: UInt64) async throws {
         let id = self.state.withLock { state -> UInt64 in
             state.nextWaiter &+= 1
             return state.nextWaiter
@@ -150,12 +161,19 @@ final class CircuitBreakers: Sendable {
             group.addTask {
                 try await withTaskCancellationHandler {
                     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                        let cancelled = self.state.withLock { state -> Bool in
-                            if Task.isCancelled { return true }
+                        enum Registration { case waiting, changed, cancelled }
+                        let registration = self.state.withLock { state -> Registration in
+                            if Task.isCancelled { return .cancelled }
+                            // Changed since the caller looked: its wake-up has gone out already.
+                            if (state.versions[server] ?? 0) != seen { return .changed }
                             state.waiters[server, default: [:]][id] = continuation
-                            return false
+                            return .waiting
                         }
-                        if cancelled { continuation.resume(throwing: CancellationError()) }
+                        switch registration {
+                        case .waiting: break
+                        case .changed: continuation.resume()
+                        case .cancelled: continuation.resume(throwing: CancellationError())
+                        }
                     }
                 } onCancel: {
                     let continuation = self.state.withLock { $0.waiters[server]?.removeValue(forKey: id) }
