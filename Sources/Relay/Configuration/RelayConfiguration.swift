@@ -75,6 +75,11 @@ public struct RelayConfiguration: Sendable {
         public var requestTimeout: Duration
         /// Send every event with `"test": true` (dry run: verified, never written).
         public var testEvents: Bool
+        /// The secrets that came from files, re-read every ``secretPollInterval`` so a rotated
+        /// secret (or key id) takes effect without a restart; empty for secrets given as values.
+        public var secretFiles: [SecretFile]
+        /// How often the secret files are checked for a rotation (default 5 s).
+        public var secretPollInterval: Duration
 
         /// Creates the MMOLove settings.
         public init(
@@ -83,7 +88,9 @@ public struct RelayConfiguration: Sendable {
             credentials: ReferralCredentials,
             allowInsecureHTTP: Bool = false,
             requestTimeout: Duration = .seconds(10),
-            testEvents: Bool = false
+            testEvents: Bool = false,
+            secretFiles: [SecretFile] = [],
+            secretPollInterval: Duration = .seconds(5)
         ) {
             self.endpoint = endpoint
             self.defaultServerID =
@@ -92,6 +99,8 @@ public struct RelayConfiguration: Sendable {
             self.allowInsecureHTTP = allowInsecureHTTP
             self.requestTimeout = requestTimeout
             self.testEvents = testEvents
+            self.secretFiles = secretFiles
+            self.secretPollInterval = secretPollInterval
         }
     }
 
