@@ -7,7 +7,7 @@ import Testing
 
 /// A rotated secret takes effect on the next attempt of every delivery, in flight or new; a
 /// rotation MMOLove rejects holds the events (systemic) instead of rejecting them.
-@Suite struct DeliveryRotationTests {
+@Suite(.timeLimit(.minutes(1))) struct DeliveryRotationTests {
     typealias H = DeliveryHarness
 
     static let old = ReferralSecret("old-secret-k1", keyID: "k1")

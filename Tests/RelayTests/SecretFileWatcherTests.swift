@@ -7,7 +7,7 @@ import Testing
 
 /// Secret files are read again when Kubernetes swaps the mounted Secret; a file that cannot be
 /// used keeps the secret in use.
-@Suite struct SecretFileWatcherTests {
+@Suite(.timeLimit(.minutes(1))) struct SecretFileWatcherTests {
     typealias H = DeliveryHarness
 
     final class Applied: Sendable {
