@@ -5,6 +5,9 @@ enum RDKafkaConfig {
     /// Sets one property.
     ///
     /// - Parameters:
+    ///   - name: The property.
+    ///   - value: Its value.
+    ///   - conf: The configuration being built.
     ///   - scrubber: Applied to librdkafka's reason, which may quote a value.
     /// - Throws: ``KafkaError`` (`_INVALID_ARG`) naming the property; librdkafka's reason is
     ///   kept only when the property does not carry a secret
