@@ -53,6 +53,7 @@ public final class KafkaConsumer: Sendable, Service {
         )
         let context = RDKafkaClientContext(
             logger: logger,
+            scrubber: KafkaSecretScrubber(properties: configuration.rdProperties),
             statistics: statisticsSink,
             rebalance: RDKafkaRebalanceHandler(
                 buffer: buffer,

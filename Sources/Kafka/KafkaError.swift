@@ -131,17 +131,19 @@ extension KafkaError {
         )
     }
 
-    /// Consumes (destroys) an `rd_kafka_error_t` and returns it as a `KafkaError`.
+    /// Consumes (destroys) an `rd_kafka_error_t` and returns it as a `KafkaError` whose reason
+    /// is scrubbed of the client's secrets (librdkafka's string may quote configuration).
     static func consuming(
         _ error: OpaquePointer,
         _ context: String,
+        scrubber: KafkaSecretScrubber,
         file: String = #fileID,
         line: UInt = #line
     ) -> KafkaError {
         defer { rd_kafka_error_destroy(error) }
         return KafkaError(
             code: Code(rd_kafka_error_code(error)),
-            reason: "\(context): \(String(cString: rd_kafka_error_string(error)))",
+            reason: "\(context): \(scrubber.scrub(String(cString: rd_kafka_error_string(error))))",
             isFatal: rd_kafka_error_is_fatal(error) != 0,
             isRetriable: rd_kafka_error_is_retriable(error) != 0,
             file: file,

@@ -42,7 +42,11 @@ public final class KafkaProducer: Sendable, Service {
             of: KafkaStatistics.self,
             bufferingPolicy: .bufferingNewest(8)
         )
-        let context = RDKafkaClientContext(logger: logger, statistics: statisticsSink)
+        let context = RDKafkaClientContext(
+            logger: logger,
+            scrubber: KafkaSecretScrubber(properties: configuration.rdProperties),
+            statistics: statisticsSink
+        )
         let client = try RDKafkaClient.make(kind: .producer, properties: configuration.rdProperties, context: context)
         let worker = KafkaThread(name: "kafka-producer-worker")
         let lifecycle = RDKafkaPollLifecycle()

@@ -136,7 +136,8 @@ extension ReferralClient {
             return result
         } catch {
             self.logger.debug("referral event transport failure", metadata: [ReferralLogMetadata.error: "\(error)"])
-            throw ReferralError(.transportFailure, reason: "no response from \(self.endpoint): \(error)")
+            throw ReferralError(
+                .transportFailure, reason: "no response from \(ReferralEndpoint.redacted(self.endpoint)): \(error)")
         }
     }
 

@@ -57,7 +57,8 @@ public final class ReferralClient: Sendable {
         guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", url.host?.isEmpty == false
         else {
-            throw ReferralError(.invalidEndpoint, reason: "endpoint is not an http(s) URL: \(endpoint)")
+            throw ReferralError(
+                .invalidEndpoint, reason: "endpoint is not an http(s) URL: \(ReferralEndpoint.redacted(endpoint))")
         }
         self.endpoint = endpoint
         self.credentials = credentials

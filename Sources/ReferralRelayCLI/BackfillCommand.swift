@@ -74,14 +74,15 @@ struct BackfillCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         if let maxInFlight { configuration.delivery.maxInFlight = maxInFlight }
-        RelayLogging.bootstrap(configuration: configuration)
+        let redactor = RelayLogging.bootstrap(configuration: configuration)
         let logger = Logger(label: "referral-relay")
         do {
             if self.dryRun {
                 let report = try await BackfillDryRun.run(configuration: configuration, window: window, logger: logger)
                 BackfillConsole.printDryRun(report, window: window)
             } else {
-                try await self.backfill(configuration: configuration, window: window, logger: logger)
+                try await self.backfill(
+                    configuration: configuration, window: window, redactor: redactor, logger: logger)
             }
         } catch let error as BackfillError {
             FileHandle.standardError.write(Data("referral-relay backfill: \(error.reason)\n".utf8))
@@ -95,9 +96,14 @@ struct BackfillCommand: AsyncParsableCommand {
         }
     }
 
-    private func backfill(configuration: RelayConfiguration, window: BackfillWindow, logger: Logger) async throws {
+    private func backfill(
+        configuration: RelayConfiguration,
+        window: BackfillWindow,
+        redactor: LogRedactor,
+        logger: Logger
+    ) async throws {
         let backfill = try await Backfill.build(
-            configuration: configuration, window: window, rate: self.rate, logger: logger)
+            configuration: configuration, window: window, rate: self.rate, redactor: redactor, logger: logger)
         let style = self.progress == .auto ? (BackfillConsole.isTerminal ? .bar : .log) : self.progress
         let reporter = BackfillProgressReporter(
             pipeline: backfill.pipeline, style: style, logger: logger, run: window.name)

@@ -29,10 +29,10 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("referral-relay: configuration error: \(error)\n".utf8))
             throw ExitCode(78)
         }
-        RelayLogging.bootstrap(configuration: configuration)
+        let redactor = RelayLogging.bootstrap(configuration: configuration)
         let logger = Logger(label: "referral-relay")
         do {
-            let services = try buildRelay(configuration: configuration, logger: logger) { port in
+            let services = try buildRelay(configuration: configuration, logger: logger, redactor: redactor) { port in
                 // The one line on stdout: scripts and process tests read the ops port from it.
                 FileHandle.standardOutput.write(
                     Data("relay ops listening on http://\(configuration.opsHost):\(port)\n".utf8))

@@ -29,7 +29,8 @@ public struct SandboxState: Sendable {
     }
 
     let configuration: SandboxConfiguration
-    let servers: [String: SandboxConfiguration.Server]
+    /// The known servers; their secrets change with ``setSecrets(_:forServer:)`` (a rotation).
+    private(set) var servers: [String: SandboxConfiguration.Server]
     public internal(set) var faults: SandboxFaults
     var remainingDrops: Int
     var remainingThrottles: Int
@@ -58,6 +59,20 @@ public struct SandboxState: Sendable {
         self.remainingThrottles = configuration.faults.throttleFirst
         self.remainingFailures = configuration.faults.failFirst
         self.random = SplitMix64(seed: configuration.seed)
+    }
+
+    /// Replaces a server's secrets, as MMOLove does when a key is rotated: from now on only these
+    /// verify its signatures.
+    ///
+    /// - Parameters:
+    ///   - secrets: The server's new secrets (several with distinct key ids during an overlap).
+    ///   - serverID: A known server.
+    /// - Returns: Whether the server is known.
+    @discardableResult
+    public mutating func setSecrets(_ secrets: [ReferralSecret], forServer serverID: String) -> Bool {
+        guard self.servers[serverID] != nil else { return false }
+        self.servers[serverID]?.secrets = secrets
+        return true
     }
 
     /// Replaces the faults and restarts the "first N" counters.

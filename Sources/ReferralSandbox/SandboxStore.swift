@@ -1,3 +1,4 @@
+import ReferralKit
 import Synchronization
 
 /// Owns the ``SandboxState`` behind a `Mutex`; every access is one short critical section and
@@ -38,6 +39,22 @@ public final class SandboxStore: Sendable {
     public func setFaults(_ faults: SandboxFaults) throws(SandboxError) {
         try faults.validate()
         self.withState { $0.setFaults(faults) }
+    }
+
+    /// Replaces a server's secrets (a key rotation): requests signed with any other key are
+    /// answered 401 from now on. ``reset()`` restores the configured ones.
+    ///
+    /// - Parameters:
+    ///   - secrets: The new secrets; none may be empty.
+    ///   - serverID: A configured server.
+    /// - Throws: ``SandboxError`` when the server is unknown or a secret is empty.
+    public func setSecrets(_ secrets: [ReferralSecret], forServer serverID: String) throws(SandboxError) {
+        guard !secrets.contains(where: \.isEmpty) else {
+            throw SandboxError(.invalidConfiguration, reason: "servers['\(serverID)'].secret is empty")
+        }
+        guard self.withState({ $0.setSecrets(secrets, forServer: serverID) }) else {
+            throw SandboxError(.invalidConfiguration, reason: "unknown server '\(serverID)'")
+        }
     }
 
     /// Forgets every referral, key, log entry and counter, and restores the configured faults.

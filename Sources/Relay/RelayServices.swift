@@ -6,7 +6,8 @@ import ReferralKit
 import ServiceLifecycle
 
 /// Builds the relay as the services of one `ServiceGroup`, in start order: the ops server, the
-/// pooled HTTP client, the pipeline (which owns the Kafka consumer and producer).
+/// secret file watcher (when a secret comes from a file), the pooled HTTP client, the pipeline
+/// (which owns the Kafka consumer and producer).
 ///
 /// A `ServiceGroup` shuts its services down in reverse order, one after the other: on SIGTERM
 /// the pipeline drains, commits and leaves the group first, then the HTTP client closes, and the
@@ -23,12 +24,15 @@ import ServiceLifecycle
 /// - Parameters:
 ///   - configuration: A validated configuration.
 ///   - logger: The root logger.
+///   - redactor: The process's log redactor (``RelayLogging/bootstrap(configuration:)``), taught
+///     every secret a rotation loads; `nil` when the logs are not redacted by one.
 ///   - onOpsListening: Told the bound ops port (port 0 picks a free one).
 /// - Returns: The services, in start order.
 /// - Throws: A Kafka client that cannot be created, or an endpoint that is not http(s).
 public func buildRelay(
     configuration: RelayConfiguration,
     logger: Logger,
+    redactor: LogRedactor? = nil,
     onOpsListening: @escaping @Sendable (Int) -> Void = { _ in }
 ) throws -> [any Service] {
     let telemetry = RelayTelemetry()
@@ -67,10 +71,52 @@ public func buildRelay(
             onListening: onOpsListening
         )
         logger.info("relay starting", metadata: ["configuration": "\(configuration.redactedSummary)"])
-        return [ops, HTTPClientService(client: httpClient), pipeline]
+        warnAboutUnscrubbableSecrets(configuration, logger: logger)
+        let watcher = secretFileWatcher(configuration, deliverer: deliverer, redactor: redactor, logger: logger)
+        return [ops] + (watcher.map { [$0] } ?? []) + [HTTPClientService(client: httpClient), pipeline]
     } catch {
         try? httpClient.syncShutdown()
         throw error
+    }
+}
+
+/// The watcher of the secret files, or `nil` when no secret came from a file: a rotated secret
+/// is taught to `redactor` first (so nothing logged about it can show it), then signs the
+/// deliverer's next attempts.
+func secretFileWatcher(
+    _ configuration: RelayConfiguration,
+    deliverer: Deliverer,
+    redactor: LogRedactor?,
+    logger: Logger
+) -> SecretFileWatcher? {
+    guard !configuration.mmolove.secretFiles.isEmpty else { return nil }
+    return SecretFileWatcher(
+        files: configuration.mmolove.secretFiles,
+        current: configuration.mmolove.credentials,
+        interval: configuration.mmolove.secretPollInterval,
+        logger: logger
+    ) { serverID, secret in
+        redactor?.learn(secret)
+        deliverer.useSecret(secret, for: serverID)
+    }
+}
+
+/// Warns, naming the setting and never the value, about secrets too short for the log redactor's
+/// length rule (a single character: see ``KafkaSecretScrubber``).
+func warnAboutUnscrubbableSecrets(_ configuration: RelayConfiguration, logger: Logger) {
+    for name in KafkaSecretScrubber.unscrubbableProperties(
+        in: configuration.kafka.properties.map { ($0.key, $0.value) })
+    {
+        logger.warning(
+            "a secret librdkafka property is one character long and cannot be redacted from logs",
+            metadata: ["kafka.property": "\(name)"])
+    }
+    let credentials = configuration.mmolove.credentials
+    for serverID in credentials.serverIDs
+    where credentials[serverID]?.withUnsafeValue({ $0.count < KafkaSecretScrubber.minimumTokenLength }) == true {
+        logger.warning(
+            "a referral secret is one character long and cannot be redacted from logs",
+            metadata: ["mmolove.server": "\(serverID)"])
     }
 }
 

@@ -50,4 +50,29 @@ import Testing
         #expect(text.contains("sasl.password"), "the configuration dump was not logged: nothing was checked")
         #expect(!text.contains("SECRET"))
     }
+
+    /// librdkafka quotes a malformed `sasl.oauthbearer.config` from the bad piece on
+    /// (`Unrecognized sasl.oauthbearer.config beginning at: bogus=…`): the piece is scrubbed from
+    /// the log line and from the error callback's reason.
+    @Test(.timeLimit(.minutes(1)))
+    func aMalformedOAuthConfigIsNeverQuoted() async throws {
+        let secret = "oauth-SECRET-\(UUID().uuidString.prefix(8))"
+        let capture = Capture()
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: ["127.0.0.1:1"], groupID: "redaction")
+        configuration.properties["security.protocol"] = "SASL_PLAINTEXT"
+        configuration.properties["sasl.mechanisms"] = "OAUTHBEARER"
+        configuration.properties["enable.sasl.oauthbearer.unsecure.jwt"] = "true"
+        configuration.properties["sasl.oauthbearer.config"] = "principal=relay bogus=\(secret)"
+        let consumer = try KafkaConsumer(configuration: configuration, logger: capture.logger)
+        try await consumer.subscribe(topics: ["t"])
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !capture.text.contains("sasl.oauthbearer.config"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        await consumer.close()
+        let text = capture.text
+        #expect(text.contains("beginning at: [REDACTED]"), "librdkafka's complaint was not logged: \(text)")
+        #expect(!text.contains(secret))
+        #expect(!text.contains("bogus="))
+    }
 }

@@ -34,6 +34,26 @@ struct SandboxStateTests {
         #expect(answer(&state, try SignedRequests.event(.reversed, token: "A", id: "x-1")).body == #"{"ok":true}"#)
     }
 
+    @Test func replacedSecretsVerifyFromThenOnAndTheOldOneNoLonger() throws {
+        let store = SandboxStore(configuration: SandboxHarness.configuration())
+        let event = try ReferralEvent(
+            kind: .registered, token: "A", serverID: "srv_42", refereeIdentity: "p1", serverEventID: "r-1")
+        let body = event.encoded().bodyString
+        try store.setSecrets([SandboxHarness.rotatedNew], forServer: "srv_42")
+        let old = store.withState { $0.receive(SignedRequests.request(body: body, t: 1_000), now: 1_000).reply }
+        #expect(old.status == 401)
+        let new = store.withState {
+            $0.receive(SignedRequests.request(body: body, secret: SandboxHarness.rotatedNew, t: 1_000), now: 1_000)
+                .reply
+        }
+        #expect(new.verdict == .advanced)
+        #expect(throws: SandboxError.self) { try store.setSecrets([SandboxHarness.secret], forServer: "srv_nope") }
+        #expect(throws: SandboxError.self) { try store.setSecrets([ReferralSecret("")], forServer: "srv_42") }
+        store.reset()
+        let restored = store.withState { $0.receive(SignedRequests.request(body: body, t: 1_000), now: 1_000).reply }
+        #expect(restored.verdict == .advanced, "reset restores the configured secrets")
+    }
+
     @Test func a422DoesNotClaimTheIdempotencyKey() throws {
         var state = SandboxState(configuration: SandboxHarness.configuration())
         #expect(answer(&state, try SignedRequests.event(.qualified, token: "A", id: "q-1")).status == 422)

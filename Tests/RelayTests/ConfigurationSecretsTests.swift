@@ -156,4 +156,78 @@ import Testing
         #expect(lines.count == configuration.redactedSettings.count)
         #expect(lines.allSatisfy { $0.contains(": ") })
     }
+
+    @Test func secretFilesAreKeptForRotationWithTheirKeyIDFiles() throws {
+        let fixtures = try ConfigurationFixtures()
+        let secret = try fixtures.write("referral-secret", "file-secret-value\n")
+        let keyID = try fixtures.write("key-id", "k-2026\n")
+        let us = try fixtures.write("us", "us-secret-value")
+        let usKeyID = try fixtures.write("us-kid", "us-k")
+        let configuration = try RelayConfiguration.load(
+            yaml: """
+                mmolove:
+                  secretPollSeconds: 2
+                  servers: [{id: us-1, secretFile: "\(us)", keyIdFile: "\(usKeyID)"}]
+                """,
+            environment: ConfigurationFixtures.environment([
+                "MMOLOVE_REFERRAL_SECRET": nil,
+                "MMOLOVE_REFERRAL_SECRET_FILE": secret,
+                "MMOLOVE_KEY_ID_FILE": keyID,
+            ])
+        )
+        #expect(configuration.mmolove.credentials["eu-1"] == ReferralSecret("file-secret-value", keyID: "k-2026"))
+        #expect(configuration.mmolove.credentials["us-1"] == ReferralSecret("us-secret-value", keyID: "us-k"))
+        #expect(configuration.mmolove.secretFiles.map(\.serverID) == ["eu-1", "us-1"])
+        #expect(configuration.mmolove.secretFiles.first?.keyIDPath == keyID)
+        #expect(configuration.mmolove.secretPollInterval == .seconds(2))
+        // A literal secret cannot rotate: nothing to watch.
+        let literal = try RelayConfiguration.load(
+            configFile: nil, environment: ConfigurationFixtures.minimalEnvironment)
+        #expect(literal.mmolove.secretFiles.isEmpty)
+        #expect(literal.mmolove.secretPollInterval == .seconds(5))
+    }
+
+    @Test func aKeyIDAndAKeyIDFileTogetherAreRefused() throws {
+        let fixtures = try ConfigurationFixtures()
+        let keyID = try fixtures.write("key-id", "k-2026")
+        let error = ConfigurationFixtures.error { () throws(ConfigurationError) in
+            try RelayConfiguration.load(
+                configFile: nil,
+                environment: ConfigurationFixtures.environment(["MMOLOVE_KEY_ID": "k1", "MMOLOVE_KEY_ID_FILE": keyID])
+            )
+        }
+        #expect(error?.key == "MMOLOVE_KEY_ID, MMOLOVE_KEY_ID_FILE")
+    }
+
+    @Test func theEndpointIsPrintedWithoutUserinfoOrQuery() throws {
+        let endpoint = "https://relay:url-SECRET-pw@mmolove.example:8443/api/referral/events?key=query-SECRET-key"
+        let configuration = try RelayConfiguration.load(
+            configFile: nil, environment: ConfigurationFixtures.environment(["MMOLOVE_ENDPOINT": endpoint]))
+        #expect(
+            configuration.redactedSummary.contains(
+                "mmolove.endpoint: https://mmolove.example:8443/api/referral/events\n"))
+        #expect(!configuration.redactedSummary.contains("SECRET"))
+        let error = ConfigurationFixtures.error { () throws(ConfigurationError) in
+            try RelayConfiguration.load(
+                configFile: nil,
+                environment: ConfigurationFixtures.environment([
+                    "MMOLOVE_ENDPOINT": "https://relay:url-SECRET-pw@/x?key=q"
+                ])
+            )
+        }
+        #expect(error.map { "\($0)" }?.contains("SECRET") == false)
+        #expect(error?.key == "MMOLOVE_ENDPOINT")
+    }
+
+    @Test(arguments: [
+        ("https://u:p@host/path?key=k#frag", "https://host/path"),
+        ("http://127.0.0.1:8787/api/referral/events", "http://127.0.0.1:8787/api/referral/events"),
+        ("https://host?key=k", "https://host"),
+        ("user:pw@host/x", "host/x"),
+        ("https://a@b@host/x", "https://host/x"),
+        ("https://host/a@b", "https://host/a@b"),
+    ])
+    func endpointRedaction(_ endpoint: String, _ printed: String) {
+        #expect(ReferralEndpoint.redacted(endpoint) == printed)
+    }
 }

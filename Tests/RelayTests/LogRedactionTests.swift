@@ -111,4 +111,25 @@ import Testing
         #expect(redacted["client_credentials"] == "[REDACTED]")
         #expect(redacted["relay.topic"] == "account-created")
     }
+
+    @Test func aLearnedSecretIsRedactedByEveryCopyAndTheOldOneStill() {
+        let redactor = LogRedactor(secrets: [ReferralSecret("first-secret-1")])
+        let copy = redactor
+        redactor.learn(ReferralSecret("rotated-secret-2", keyID: "k2"))
+        #expect(copy.redact("first-secret-1 rotated-secret-2") == "[REDACTED] [REDACTED]")
+    }
+
+    @Test func kafkaFragmentsAndTheEndpointsCredentialsAreRedacted() {
+        let redactor = LogRedactor(
+            secrets: [],
+            kafkaProperties: ["sasl.oauthbearer.config": "principal=relay bogus=oauth-piece-9", "acks": "all"],
+            endpoint: "https://relay:p%40ss-word@mmolove.example/api/referral/events?key=query-key-7"
+        )
+        #expect(
+            redactor.redact("Unrecognized sasl.oauthbearer.config beginning at: bogus=oauth-piece-9")
+                == "Unrecognized sasl.oauthbearer.config beginning at: [REDACTED]")
+        #expect(redactor.redact("oauth-piece-9") == "[REDACTED]")
+        #expect(redactor.redact("p%40ss-word p@ss-word query-key-7") == "[REDACTED] [REDACTED] [REDACTED]")
+        #expect(redactor.redact("acks=all") == "acks=all")
+    }
 }

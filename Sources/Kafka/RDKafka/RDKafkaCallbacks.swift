@@ -8,7 +8,9 @@ enum RDKafkaCallbacks {
     static func install(on conf: OpaquePointer, consumer: Bool) {
         rd_kafka_conf_set_log_cb(conf) { rk, level, facility, message in
             guard let rk, let context = RDKafkaClientContext.from(rd_kafka_opaque(rk)) else { return }
-            let text = message.map { String(cString: $0) } ?? ""
+            // librdkafka quotes configuration values in some lines (a malformed
+            // sasl.oauthbearer.config is quoted from the bad piece on): scrub before logging.
+            let text = context.scrubber.scrub(message.map { String(cString: $0) } ?? "")
             let fac = facility.map { String(cString: $0) } ?? ""
             context.logger.log(
                 level: RDKafkaCallbacks.logLevel(syslog: level),
@@ -18,11 +20,11 @@ enum RDKafkaCallbacks {
         }
         rd_kafka_conf_set_error_cb(conf) { rk, err, reason, opaque in
             guard let context = RDKafkaClientContext.from(opaque) else { return }
-            let text = reason.map { String(cString: $0) } ?? ""
+            let text = context.scrubber.scrub(reason.map { String(cString: $0) } ?? "")
             if err == RD_KAFKA_RESP_ERR__FATAL.rawValue, let rk {
                 var buffer = [CChar](repeating: 0, count: 512)
                 let original = rd_kafka_fatal_error(rk, &buffer, buffer.count)
-                let detail = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                let detail = context.scrubber.scrub(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
                 var error = KafkaError.from(original, "Fatal error: \(detail)")
                 error.isFatal = true
                 context.recordFatal(error)

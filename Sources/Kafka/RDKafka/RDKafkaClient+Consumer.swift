@@ -105,7 +105,7 @@ extension RDKafkaClient {
         try self.withHandle { handle throws(KafkaError) in
             try RDKafkaTopicPartitionList.with([(partition, offset)]) { list throws(KafkaError) in
                 if let error = rd_kafka_seek_partitions(handle, list, timeout.rdMilliseconds) {
-                    throw KafkaError.consuming(error, "seek \(partition)")
+                    throw KafkaError.consuming(error, "seek \(partition)", scrubber: self.context.scrubber)
                 }
                 if let failed = RDKafkaTopicPartitionList.read(list).first(where: {
                     $0.error != RD_KAFKA_RESP_ERR_NO_ERROR

@@ -28,7 +28,8 @@ final class RDKafkaClient: @unchecked Sendable {
     /// Creates a handle from `properties`, applied in order (later entries win).
     ///
     /// - Throws: ``KafkaError`` naming the property librdkafka rejected (never its value when
-    ///   the name looks secret), or the reason `rd_kafka_new` failed.
+    ///   the name looks secret), or the reason `rd_kafka_new` failed, scrubbed of the
+    ///   context's secrets.
     static func make(
         kind: Kind,
         properties: [(String, String)],
@@ -42,7 +43,7 @@ final class RDKafkaClient: @unchecked Sendable {
         defer { if confOwned { rd_kafka_conf_destroy(conf) } }
 
         for (name, value) in properties {
-            try RDKafkaConfig.set(name, value, on: conf)
+            try RDKafkaConfig.set(name, value, on: conf, scrubber: context.scrubber)
         }
         RDKafkaCallbacks.install(on: conf, consumer: kind == .consumer)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
@@ -51,7 +52,7 @@ final class RDKafkaClient: @unchecked Sendable {
         let type = kind == .consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER
         guard let handle = rd_kafka_new(type, conf, &errstr, errstr.count) else {
             let reason = errstr.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw KafkaError(code: .invalidArgument, reason: "rd_kafka_new failed: \(RDKafkaConfig.redact(reason))")
+            throw KafkaError(code: .invalidArgument, reason: "rd_kafka_new failed: \(context.scrubber.scrub(reason))")
         }
         confOwned = false
         return RDKafkaClient(handle: handle, context: context)

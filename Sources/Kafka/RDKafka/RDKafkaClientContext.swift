@@ -8,6 +8,8 @@ import Synchronization
 /// (everything else), so everything here is immutable or guarded by a `Mutex`.
 final class RDKafkaClientContext: Sendable {
     let logger: Logger
+    /// Removes the configuration's secrets from librdkafka's text (logs, errors).
+    let scrubber: KafkaSecretScrubber
     let statistics: AsyncStream<KafkaStatistics>.Continuation?
     /// Consumer only: serves group rebalances on the poll thread.
     let rebalance: RDKafkaRebalanceHandler?
@@ -17,11 +19,13 @@ final class RDKafkaClientContext: Sendable {
 
     init(
         logger: Logger,
+        scrubber: KafkaSecretScrubber,
         statistics: AsyncStream<KafkaStatistics>.Continuation?,
         rebalance: RDKafkaRebalanceHandler? = nil,
         onFatal: (@Sendable (KafkaError) -> Void)? = nil
     ) {
         self.logger = logger
+        self.scrubber = scrubber
         self.statistics = statistics
         self.rebalance = rebalance
         self.onFatal = onFatal

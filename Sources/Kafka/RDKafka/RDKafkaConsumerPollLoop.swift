@@ -66,7 +66,8 @@ struct RDKafkaConsumerPollLoop: Sendable {
             // Consumers get fatal errors as error messages rather than through error_cb.
             var reason = [CChar](repeating: 0, count: 512)
             let original = self.client.withHandleIgnoringClosed { rd_kafka_fatal_error($0, &reason, reason.count) }
-            let detail = reason.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let detail = self.client.context.scrubber.scrub(
+                reason.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
             var error = KafkaError.from(original ?? err, "Fatal error: \(detail)")
             error.isFatal = true
             self.client.context.recordFatal(error)

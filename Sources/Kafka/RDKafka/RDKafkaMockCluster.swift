@@ -14,7 +14,7 @@ final class RDKafkaMockCluster: @unchecked Sendable {
 
     /// Starts a mock cluster of `brokers` brokers on loopback.
     init(brokers: Int, logger: Logger) throws(KafkaError) {
-        let context = RDKafkaClientContext(logger: logger, statistics: nil)
+        let context = RDKafkaClientContext(logger: logger, scrubber: KafkaSecretScrubber(), statistics: nil)
         let client = try RDKafkaClient.make(
             kind: .producer,
             properties: [("client.id", "mock-cluster"), ("log_level", "4")],

@@ -45,6 +45,7 @@ final class RDKafkaRebalanceHandler: Sendable {
         logger[metadataKey: "kafka.client"] = "\(String(cString: rd_kafka_name(rk)))"
         let topicPartitions = RDKafkaTopicPartitionList.read(partitions).map(\.topicPartition)
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        let scrubber = RDKafkaClientContext.from(rd_kafka_opaque(rk))?.scrubber ?? KafkaSecretScrubber()
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             logger.info("Partitions assigned", metadata: ["kafka.partitions": "\(topicPartitions)"])
@@ -60,7 +61,7 @@ final class RDKafkaRebalanceHandler: Sendable {
                 if let error = rd_kafka_incremental_assign(rk, partitions) {
                     logger.error(
                         "Incremental assign failed",
-                        metadata: ["kafka.error": "\(KafkaError.consuming(error, "assign"))"])
+                        metadata: ["kafka.error": "\(KafkaError.consuming(error, "assign", scrubber: scrubber))"])
                 }
             } else {
                 let result = rd_kafka_assign(rk, partitions)
@@ -99,7 +100,7 @@ final class RDKafkaRebalanceHandler: Sendable {
                 if let error = rd_kafka_incremental_unassign(rk, partitions) {
                     logger.error(
                         "Incremental unassign failed",
-                        metadata: ["kafka.error": "\(KafkaError.consuming(error, "unassign"))"])
+                        metadata: ["kafka.error": "\(KafkaError.consuming(error, "unassign", scrubber: scrubber))"])
                 }
                 queues.remove(topicPartitions)
             } else {

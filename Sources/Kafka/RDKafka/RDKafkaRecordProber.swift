@@ -7,7 +7,8 @@ final class RDKafkaRecordProber {
     private let client: RDKafkaClient
 
     init(properties: [(String, String)], logger: Logger) throws(KafkaError) {
-        let context = RDKafkaClientContext(logger: logger, statistics: nil)
+        let context = RDKafkaClientContext(
+            logger: logger, scrubber: KafkaSecretScrubber(properties: properties), statistics: nil)
         client = try RDKafkaClient.make(kind: .consumer, properties: properties, context: context)
         try client.withHandle { handle throws(KafkaError) in
             let err = rd_kafka_poll_set_consumer(handle)

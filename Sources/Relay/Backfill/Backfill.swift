@@ -31,6 +31,7 @@ public struct Backfill: Sendable {
     ///     derived from it).
     ///   - window: The time window and run name.
     ///   - rate: Referral events per second at most, if limited.
+    ///   - redactor: The process's log redactor, taught every secret a rotation loads.
     ///   - logger: The root logger.
     /// - Throws: ``BackfillError`` for a missing input topic; ``KafkaError`` when the broker
     ///   cannot be asked.
@@ -38,6 +39,7 @@ public struct Backfill: Sendable {
         configuration: RelayConfiguration,
         window: BackfillWindow,
         rate: Double?,
+        redactor: LogRedactor? = nil,
         logger: Logger
     ) async throws -> Backfill {
         var configuration = configuration
@@ -79,8 +81,10 @@ public struct Backfill: Sendable {
                     "run": "\(window.name)", "group": "\(groupID)",
                     "configuration": "\(configuration.redactedSummary)",
                 ])
+            // A long backfill outlives a rotation too.
+            let watcher = secretFileWatcher(configuration, deliverer: deliverer, redactor: redactor, logger: logger)
             return Backfill(
-                services: [
+                services: (watcher.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                     .init(service: HTTPClientService(client: httpClient)),
                     .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],

@@ -18,6 +18,8 @@ struct ConfigurationFile: Sendable {
         var secretFile: String?
         /// `keyId`, if present.
         var keyID: String?
+        /// `keyIdFile`, if present.
+        var keyIDFile: String?
     }
 
     /// The path the file was read from.
@@ -42,7 +44,7 @@ struct ConfigurationFile: Sendable {
         case section([String: Shape])
         /// A mapping of free-form names to scalars (`kafka.properties`).
         case stringMap
-        /// The `mmolove.servers` list of `{id, secretFile, keyId}`.
+        /// The `mmolove.servers` list of `{id, secretFile, keyId, keyIdFile}`.
         case servers
     }
 
@@ -77,7 +79,9 @@ struct ConfigurationFile: Sendable {
             "endpoint": .scalar,
             "serverId": .scalar,
             "keyId": .scalar,
+            "keyIdFile": .scalar,
             "secretFile": .scalar,
+            "secretPollSeconds": .scalar,
             "allowInsecureHttp": .scalar,
             "requestTimeoutSeconds": .scalar,
             "connectTimeoutSeconds": .scalar,
@@ -87,7 +91,7 @@ struct ConfigurationFile: Sendable {
     ]
 
     /// The keys of one `mmolove.servers` entry.
-    static let serverKeys: Set<String> = ["id", "secretFile", "keyId"]
+    static let serverKeys: Set<String> = ["id", "secretFile", "keyId", "keyIdFile"]
 
     /// Reads and checks a config file.
     ///
@@ -183,7 +187,7 @@ struct ConfigurationFile: Sendable {
             }
         case .servers:
             guard case .sequence(let sequence) = node else {
-                throw .invalid(path, "must be a list of {id, secretFile, keyId}")
+                throw .invalid(path, "must be a list of {id, secretFile, keyId, keyIdFile}")
             }
             for (index, item) in sequence.enumerated() {
                 let itemPath = "\(path)[\(index)]"
@@ -198,6 +202,7 @@ struct ConfigurationFile: Sendable {
                     switch key {
                     case "id": server.id = text
                     case "secretFile": server.secretFile = text
+                    case "keyIdFile": server.keyIDFile = text
                     default: server.keyID = text
                     }
                 }

@@ -27,6 +27,10 @@ public enum EnvironmentKey: String, CaseIterable, Sendable {
     case mmoloveReferralSecretFile = "MMOLOVE_REFERRAL_SECRET_FILE"
     /// Key id appended to the signature header as `kid=` when the secret has one.
     case mmoloveKeyID = "MMOLOVE_KEY_ID"
+    /// Path of a file holding the key id, re-read with the secret file (a rotation may change both).
+    case mmoloveKeyIDFile = "MMOLOVE_KEY_ID_FILE"
+    /// Seconds between two checks of the secret (and key id) files for a rotation (default 5).
+    case mmoloveSecretPollSeconds = "MMOLOVE_SECRET_POLL_SECONDS"
     /// Port of the ops HTTP server: `/healthz`, `/readyz`, `/metrics` (default 8080).
     case opsPort = "RELAY_OPS_PORT"
     /// Log level: trace, debug, info, notice, warning, error, critical (default info).

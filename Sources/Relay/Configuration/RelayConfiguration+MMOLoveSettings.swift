@@ -25,7 +25,14 @@ extension RelayConfiguration {
                 default: .seconds(5),
                 unit: .seconds
             ),
-            testEvents: try sources.bool(.mmoloveTestEvents, "mmolove.testEvents", default: false)
+                        testEvents: try sources.bool(.mmoloveTestEvents, "mmolove.testEvents", default: false),
+            secretFiles: servers.files,
+            secretPollInterval: try sources.duration(
+                .mmoloveSecretPollSeconds,
+                "mmolove.secretPollSeconds",
+                default: .seconds(5),
+                unit: .seconds
+            )
         )
     }
 
@@ -36,7 +43,7 @@ extension RelayConfiguration {
         guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(),
             let host = url.host(percentEncoded: false), !host.isEmpty
         else {
-            throw .invalid(key, "'\(endpoint)' is not a URL with a scheme and a host")
+            throw .invalid(key, "'\(ReferralEndpoint.redacted(endpoint))' is not a URL with a scheme and a host")
         }
         switch scheme {
         case "https":
@@ -65,16 +72,19 @@ extension RelayConfiguration {
     }
 
     /// The servers and their secrets: the default server (`MMOLOVE_SERVER_ID` with the secret
-    /// from `MMOLOVE_REFERRAL_SECRET[_FILE]` / `mmolove.secretFile`) plus `mmolove.servers`.
+    /// from `MMOLOVE_REFERRAL_SECRET[_FILE]` / `mmolove.secretFile`) plus `mmolove.servers`, and
+    /// the files they came from (read again on rotation).
     private static func loadServers(
         _ sources: ConfigurationSources
-    ) throws(ConfigurationError) -> (credentials: ReferralCredentials, defaultServerID: String?) {
+    ) throws(ConfigurationError) -> (
+        credentials: ReferralCredentials, defaultServerID: String?, files: [SecretFile]
+    ) {
         let serverID = sources.value(.mmoloveServerID, "mmolove.serverId")
-        let keyID = sources.value(.mmoloveKeyID, "mmolove.keyId").map(\.text).flatMap { $0.isEmpty ? nil : $0 }
         var credentials = ReferralCredentials()
+        var files: [SecretFile] = []
         var origins: [String: String] = [:]
 
-        if let secret = try self.defaultSecret(sources, keyID: keyID) {
+        if let secret = try self.defaultSecret(sources, serverID: serverID?.text ?? "") {
             guard let serverID, !serverID.text.isEmpty else {
                 throw .missing(
                     .mmoloveServerID,
@@ -83,6 +93,7 @@ extension RelayConfiguration {
                 )
             }
             credentials[serverID.text] = secret.secret
+            if let file = secret.file { files.append(file) }
             origins[serverID.text] = serverID.key
         }
 
@@ -97,12 +108,21 @@ extension RelayConfiguration {
             guard let path = server.secretFile?.trimmedForConfiguration, !path.isEmpty else {
                 throw .invalid("\(prefix).secretFile", "server '\(id)' needs the path of its referral secret file")
             }
-            let serverKeyID = server.keyID?.trimmedForConfiguration
-            credentials[id] = try self.readSecret(
+            let serverKeyID = server.keyID?.trimmedForConfiguration.nonEmpty
+            let keyIDPath = server.keyIDFile?.trimmedForConfiguration.nonEmpty
+            if serverKeyID != nil, keyIDPath != nil {
+                throw .invalid("\(prefix).keyIdFile", "set keyId or keyIdFile, not both")
+            }
+            let file = SecretFile(
+                serverID: id,
                 path: path,
-                keyID: serverKeyID?.isEmpty == false ? serverKeyID : nil,
-                key: "\(prefix).secretFile"
+                keyIDPath: keyIDPath,
+                keyID: serverKeyID,
+                key: "\(prefix).secretFile",
+                keyIDKey: "\(prefix).keyIdFile"
             )
+            credentials[id] = try file.read()
+            files.append(file)
             origins[id] = "\(prefix).id"
         }
 
@@ -117,14 +137,15 @@ extension RelayConfiguration {
         if let serverID, !serverID.text.isEmpty, credentials[serverID.text] == nil {
             throw .invalid(serverID.key, "no referral secret is configured for server '\(serverID.text)'")
         }
-        return (credentials, serverID.flatMap { $0.text.isEmpty ? nil : $0.text })
+        return (credentials, serverID.flatMap { $0.text.isEmpty ? nil : $0.text }, files)
     }
 
-    /// The default server's secret, if one is configured, with the key that configured it.
+    /// The default server's secret, if one is configured, with the key that configured it and,
+    /// when it came from a file, that file.
     private static func defaultSecret(
         _ sources: ConfigurationSources,
-        keyID: String?
-    ) throws(ConfigurationError) -> (secret: ReferralSecret, key: String)? {
+        serverID: String
+    ) throws(ConfigurationError) -> (secret: ReferralSecret, key: String, file: SecretFile?)? {
         let literalName = EnvironmentKey.mmoloveReferralSecret.rawValue
         let fileName = EnvironmentKey.mmoloveReferralSecretFile.rawValue
         let literal = sources.environment[literalName].map(\.trimmedForConfiguration).flatMap { $0.isEmpty ? nil : $0 }
@@ -135,27 +156,40 @@ extension RelayConfiguration {
                 message: "\(literalName) and \(fileName) are both set: set only one (prefer the file)"
             )
         }
-        if let literal {
-            return (ReferralSecret(literal, keyID: keyID), literalName)
+        let keyID = sources.value(.mmoloveKeyID, "mmolove.keyId")
+        let keyIDFile = sources.value(.mmoloveKeyIDFile, "mmolove.keyIdFile")
+        if let keyID, let keyIDFile, !keyID.text.isEmpty, !keyIDFile.text.isEmpty {
+            throw ConfigurationError(
+                key: "\(keyID.key), \(keyIDFile.key)",
+                message: "\(keyID.key) and \(keyIDFile.key) are both set: set only one"
+            )
         }
+        let path: (String, key: String)?
         if let envFile {
-            return (try self.readSecret(path: envFile, keyID: keyID, key: fileName), fileName)
+            path = (envFile, fileName)
+        } else if let fileValue = sources.file?.scalars["mmolove.secretFile"]?.trimmedForConfiguration.nonEmpty {
+            path = (fileValue, "mmolove.secretFile")
+        } else {
+            path = nil
         }
-        if let fileValue = sources.file?.scalars["mmolove.secretFile"]?.trimmedForConfiguration, !fileValue.isEmpty {
-            return (try self.readSecret(path: fileValue, keyID: keyID, key: "mmolove.secretFile"), "mmolove.secretFile")
+        guard literal != nil || path != nil else { return nil }
+        let file = SecretFile(
+            serverID: serverID,
+            path: path?.0 ?? "",
+            keyIDPath: keyIDFile?.text.nonEmpty,
+            keyID: keyID?.text.nonEmpty,
+            key: path?.key ?? literalName,
+            keyIDKey: keyIDFile?.key
+        )
+        if let literal {
+            // A literal secret cannot change: a key-id file next to it is read once.
+            return (ReferralSecret(literal, keyID: try file.readKeyID()), literalName, nil)
         }
-        return nil
+        return (try file.read(), file.key, file)
     }
+}
 
-    /// Reads a secret file; errors name the key and the path, never the content.
-    private static func readSecret(path: String, keyID: String?, key: String) throws(ConfigurationError)
-        -> ReferralSecret
-    {
-        do {
-            return try ReferralSecret(contentsOfFile: path, keyID: keyID)
-        } catch {
-            // ReferralKit's reason names the path and what is wrong, never the content.
-            throw .invalid(key, error.reason)
-        }
-    }
+extension String {
+    /// `nil` when empty.
+    var nonEmpty: String? { self.isEmpty ? nil : self }
 }

@@ -1,7 +1,10 @@
+import ReferralKit
+
 extension RelayConfiguration {
     /// Every setting as `(name, value)`, in a stable order, safe to log at start-up.
     ///
-    /// Server ids and key ids are shown, secrets never. librdkafka properties are listed by name
+    /// Server ids and key ids are shown, secrets never; the endpoint without its userinfo and
+    /// query (``ReferralEndpoint/redacted(_:)``). librdkafka properties are listed by name
     /// with the value `<set>`: several of them carry credentials under names that do not say so
     /// (`sasl.jaas.config`, `sasl.oauthbearer.config`), so no name-based filter is trusted with
     /// their values.
@@ -35,7 +38,7 @@ extension RelayConfiguration {
             ("relay.rateLimit", self.delivery.rateLimit.map { "\(Int($0)) events/s" } ?? "none"),
             ("relay.retry.initialBackoffMs", Self.describe(self.delivery.initialBackoff)),
             ("relay.retry.maxBackoffSeconds", Self.describe(self.delivery.maxBackoff)),
-            ("mmolove.endpoint", self.mmolove.endpoint),
+            ("mmolove.endpoint", ReferralEndpoint.redacted(self.mmolove.endpoint)),
             ("mmolove.serverId", self.mmolove.defaultServerID ?? "<none: events must carry server_id>"),
         ]
         for id in self.mmolove.credentials.serverIDs {

@@ -77,6 +77,11 @@ public struct RelayConfiguration: Sendable {
         public var connectTimeout: Duration
         /// Send every event with `"test": true` (dry run: verified, never written).
         public var testEvents: Bool
+        /// The secrets that came from files, re-read every ``secretPollInterval`` so a rotated
+        /// secret (or key id) takes effect without a restart; empty for secrets given as values.
+        public var secretFiles: [SecretFile]
+        /// How often the secret files are checked for a rotation (default 5 s).
+        public var secretPollInterval: Duration
 
         /// Creates the MMOLove settings.
         public init(
@@ -86,7 +91,9 @@ public struct RelayConfiguration: Sendable {
             allowInsecureHTTP: Bool = false,
             requestTimeout: Duration = .seconds(10),
             connectTimeout: Duration = .seconds(5),
-            testEvents: Bool = false
+            testEvents: Bool = false,
+            secretFiles: [SecretFile] = [],
+            secretPollInterval: Duration = .seconds(5)
         ) {
             self.endpoint = endpoint
             self.defaultServerID =
@@ -96,6 +103,8 @@ public struct RelayConfiguration: Sendable {
             self.requestTimeout = requestTimeout
             self.connectTimeout = connectTimeout
             self.testEvents = testEvents
+            self.secretFiles = secretFiles
+            self.secretPollInterval = secretPollInterval
         }
     }
 

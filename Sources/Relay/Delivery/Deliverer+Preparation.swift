@@ -30,7 +30,7 @@ extension Deliverer {
         guard let serverID = request.serverID else {
             return .failure(Rejection(reason: "no server_id: the event names none and no default server is configured"))
         }
-        guard let client = self.clients[serverID] else {
+        guard let client = self.client(for: serverID) else {
             return .failure(Rejection(reason: "no secret configured for server_id '\(serverID)'"))
         }
         do {

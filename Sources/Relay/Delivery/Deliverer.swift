@@ -20,9 +20,18 @@ import Synchronization
 ///   and the server is probed until it works; nothing is rejected or failed meanwhile;
 /// - retryable answers are retried until `maxAttempts` (if set), then `failed`; only these
 ///   count toward the limit (systemic ones are held without limit, 422 is bounded by time).
+///
+/// Secrets can change while it runs (``useSecret(_:for:)``, from ``SecretFileWatcher``): every
+/// attempt signs with the server's current secret, so an event being retried across a rotation
+/// re-signs with the new one on its next attempt.
 public final class Deliverer: Sendable {
-    /// One client per configured server id.
-    let clients: [String: ReferralClient]
+    /// One client per configured server id, replaced when the server's secret rotates.
+    private let clients: Mutex<[String: ReferralClient]>
+    /// What a replacement client is built from.
+    private let endpoint: String
+    private let httpClient: HTTPClient
+    private let requestTimeout: Duration
+    private let signingClock: ReferralClock
     private let delivery: RelayConfiguration.Delivery
     /// Whether every event is sent as a dry run (`mmolove.testEvents`).
     let testEvents: Bool
@@ -77,7 +86,11 @@ public final class Deliverer: Sendable {
             _ = try ReferralClient(
                 credentials: ReferralCredentials(), endpoint: mmolove.endpoint, httpClient: httpClient)
         }
-        self.clients = clients
+        self.clients = Mutex(clients)
+        self.endpoint = mmolove.endpoint
+        self.httpClient = httpClient
+        self.requestTimeout = mmolove.requestTimeout
+        self.signingClock = signingClock
         self.delivery = delivery
         self.testEvents = mmolove.testEvents
         self.metrics = metrics
@@ -85,6 +98,34 @@ public final class Deliverer: Sendable {
         self.breakers = CircuitBreakers(health: health, metrics: metrics, logger: logger)
         self.rateLimiter = delivery.rateLimit.map { RateLimiter(perSecond: $0) }
         self.random = Mutex(random)
+    }
+
+    /// The client that signs for `serverID` now, if the server is configured.
+    func client(for serverID: String) -> ReferralClient? {
+        self.clients.withLock { $0[serverID] }
+    }
+
+    /// Signs every later attempt for `serverID` with `secret` (a rotated secret or key id);
+    /// attempts already sent finish with the secret they were signed with.
+    ///
+    /// - Parameters:
+    ///   - secret: The server's new secret.
+    ///   - serverID: A configured server; an unknown one is ignored.
+    public func useSecret(_ secret: ReferralSecret, for serverID: String) {
+        // The endpoint was validated when the first client was built, so this cannot throw.
+        guard
+            let client = try? ReferralClient(
+                credentials: ReferralCredentials(serverID: serverID, secret: secret),
+                endpoint: self.endpoint,
+                httpClient: self.httpClient,
+                timeout: self.requestTimeout,
+                clock: self.signingClock,
+                logger: self.logger
+            )
+        else { return }
+        self.clients.withLock { clients in
+            if clients[serverID] != nil { clients[serverID] = client }
+        }
     }
 
     /// Delivers `request` until it is settled (any status of ``OutcomeStatus``).
@@ -96,10 +137,10 @@ public final class Deliverer: Sendable {
     /// - Throws: `CancellationError` only, when the task is cancelled (shutdown deadline or a
     ///   revoked partition): the event is then not settled and will be redelivered.
     public func deliver(_ request: DeliveryRequest, slot: DeliverySlot = .none) async throws -> DeliveryResult {
-        let client: ReferralClient
+        let prepared: ReferralClient
         let encoded: EncodedReferralEvent
         switch self.prepare(request) {
-        case .success(let prepared): (client, encoded) = prepared
+        case .success(let result): (prepared, encoded) = result
         case .failure(let rejection): return rejection.result
         }
         var attempts = DeliveryAttempts(kind: request.kind, delivery: self.delivery)
@@ -123,6 +164,8 @@ public final class Deliverer: Sendable {
                 try await self.attempt(Self.probe(for: server), with: client, kind: .registered)
             }
             attempts.begin(at: Date())
+            // The current client each time: a rotated secret signs the next attempt.
+            let client = self.client(for: encoded.event.serverID) ?? prepared
             let answer = try await self.attempt(encoded, with: client, kind: request.kind)
             self.breakers.observe(answer, server: server, account: request.accountID)
             let fraction = self.random.withLock { generator in Double.random(in: 0...1, using: &generator) }

@@ -3,12 +3,13 @@ import Logging
 extension RelayLogging {
     /// Bootstraps swift-log for a command-line tool that talks to Kafka only (`dlq list`,
     /// `dlq redrive`): human-readable lines on standard error at `level`, with every librdkafka
-    /// property value redacted (any of them may carry a credential). Standard output stays free
+    /// property value redacted (any of them may carry a credential), secret-bearing ones with
+    /// their pieces. Standard output stays free
     /// for the tool's own output.
     ///
     /// - Important: Call it once per process, before any logger is created.
     public static func bootstrapTool(kafka: RelayConfiguration.Kafka, level: Logger.Level = .warning) {
-        let redactor = LogRedactor(secrets: [], values: Array(kafka.properties.values))
+        let redactor = LogRedactor(secrets: [], kafkaProperties: kafka.properties)
         LoggingSystem.bootstrap { label in
             self.makeHandler(label: label, level: level, format: .text, redactor: redactor, sink: .standardError)
         }

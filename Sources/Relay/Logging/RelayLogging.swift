@@ -9,13 +9,17 @@ public enum RelayLogging {
     ///
     /// - Important: Call it once, from the executable, before any logger is created; swift-log
     ///   allows one bootstrap per process. Library code and tests use ``makeHandler(label:configuration:sink:)``.
-    public static func bootstrap(configuration: RelayConfiguration) {
+    /// - Returns: The redactor every handler uses; give it to ``buildRelay(configuration:logger:redactor:onOpsListening:)``
+    ///   so secrets loaded by a rotation are redacted too.
+    @discardableResult
+    public static func bootstrap(configuration: RelayConfiguration) -> LogRedactor {
         let redactor = self.redactor(for: configuration)
         let level = configuration.logLevel
         let format = configuration.logFormat
         LoggingSystem.bootstrap { label in
             self.makeHandler(label: label, level: level, format: format, redactor: redactor, sink: .standardError)
         }
+        return redactor
     }
 
     /// A handler as ``bootstrap(configuration:)`` would create it, writing to `sink`.
@@ -38,13 +42,15 @@ public enum RelayLogging {
         )
     }
 
-    /// The redactor for `configuration`: every MMOLove secret and every librdkafka property value
-    /// (any of them may carry a credential, e.g. `sasl.jaas.config`).
+    /// The redactor for `configuration`: every MMOLove secret, every secret-bearing librdkafka
+    /// property value and its pieces, every other property value (any of them may carry a
+    /// credential under a name that does not say so), and the endpoint's userinfo and query.
     public static func redactor(for configuration: RelayConfiguration) -> LogRedactor {
         let credentials = configuration.mmolove.credentials
         return LogRedactor(
             secrets: credentials.serverIDs.compactMap { credentials[$0] },
-            values: Array(configuration.kafka.properties.values)
+            kafkaProperties: configuration.kafka.properties,
+            endpoint: configuration.mmolove.endpoint
         )
     }
 
