@@ -25,7 +25,7 @@ extension RelayConfiguration {
                 default: .seconds(5),
                 unit: .seconds
             ),
-                        testEvents: try sources.bool(.mmoloveTestEvents, "mmolove.testEvents", default: false),
+            testEvents: try sources.bool(.mmoloveTestEvents, "mmolove.testEvents", default: false),
             secretFiles: servers.files,
             secretPollInterval: try sources.duration(
                 .mmoloveSecretPollSeconds,

@@ -161,7 +161,9 @@ public final class Deliverer: Sendable {
             // Held (outside the window) while the server's breaker is open; maybe elected to
             // probe it meanwhile.
             try await self.breakers.pass(server, slot: slot) {
-                try await self.attempt(Self.probe(for: server), with: client, kind: .registered)
+                // The current client: a probe after a rotation proves the new secret.
+                let client = self.client(for: server) ?? prepared
+                return try await self.attempt(Self.probe(for: server), with: client, kind: .registered)
             }
             attempts.begin(at: Date())
             // The current client each time: a rotated secret signs the next attempt.
