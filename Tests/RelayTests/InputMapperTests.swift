@@ -89,9 +89,31 @@ import Testing
         let leap = Self.mapper().decide(
             Self.message(#"{"account_id":"a","mmref":"m","created_at":"2016-12-31T23:59:60Z"}"#))
         #expect(try #require(Self.request(leap)).ts == 1_483_228_800)
-        let early = Self.mapper().decide(
-            Self.message(#"{"account_id":"a","mmref":"m","created_at":"1969-12-31T23:59:59.5Z"}"#))
-        #expect(try #require(Self.request(early)).ts == -1)
+    }
+
+    /// MMOLove's `ts` is non-negative, so a time before 1970 cannot be sent: it counts as absent
+    /// (the record timestamp, else no `ts`), and the event is still delivered. Before, `ts` was
+    /// negative, the SDK refused the event and the relay rejected it (issue 11).
+    @Test(arguments: ["0001-01-01T00:00:00Z", "1969-12-31T23:59:59.5Z", "1970-01-01T00:30:00+01:00"])
+    func eventTimeBefore1970IsNotSent(createdAt: String) throws {
+        let json = #"{"account_id":"a","mmref":"m","created_at":"\#(createdAt)"}"#
+        let withRecordTime = try #require(Self.request(Self.mapper().decide(Self.message(json))))
+        #expect(withRecordTime.ts == 1_795_572_000)
+        let request = try #require(Self.request(Self.mapper().decide(Self.message(json, timestamp: nil))))
+        #expect(request.ts == nil)
+        // What the deliverer builds from it: the SDK accepts the event.
+        let event = try ReferralEvent(
+            kind: request.kind, token: request.mmref, serverID: "srv", refereeIdentity: request.accountID,
+            serverEventID: request.serverEventID, ts: request.ts)
+        #expect(event.ts == nil)
+    }
+
+    @Test func recordTimestampBefore1970IsNotSent() throws {
+        let decision = Self.mapper().decide(Self.message(#"{"account_id":"a","mmref":"m"}"#, timestamp: -1))
+        #expect(try #require(Self.request(decision)).ts == nil)
+        let epoch = Self.mapper().decide(
+            Self.message(#"{"account_id":"a","mmref":"m","created_at":"1970-01-01T00:00:00Z"}"#, timestamp: -1))
+        #expect(try #require(Self.request(epoch)).ts == 0)
     }
 
     @Test func serverIDFallsBackToTheDefaultOrNil() throws {
