@@ -108,6 +108,23 @@ import Testing
         #expect(event.ts == nil)
     }
 
+    /// A dead-letter reason quotes at most 40 Unicode scalars of a bad value. It used to quote 40
+    /// characters, and one character may hold hundreds of combining marks, so the whole value
+    /// went into the header (the fuzzer's reason-length invariant, on a hand-made input).
+    @Test func malformedReasonStaysShortWhateverTheCharacters() throws {
+        let marks = String(repeating: "\u{301}", count: 400)
+        let decision = Self.mapper().decide(
+            Self.message(#"{"account_id":"p","mmref":"m","created_at":"x\#(marks)"}"#))
+        guard case .malformed(let reason) = decision else {
+            Issue.record("not malformed: \(decision)")
+            return
+        }
+        #expect(reason.utf8.count < 200)
+        // Bytes, not characters: the quoted `x` and the marks after it form one character.
+        #expect(reason.utf8.starts(with: #"created_at: not an RFC 3339 date-time ("x"#.utf8))
+        #expect(reason.hasSuffix(#"…")"#))
+    }
+
     @Test func recordTimestampBefore1970IsNotSent() throws {
         let decision = Self.mapper().decide(Self.message(#"{"account_id":"a","mmref":"m"}"#, timestamp: -1))
         #expect(try #require(Self.request(decision)).ts == nil)
