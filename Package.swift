@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "referral-relay-bench", targets: ["RelayBench"]),
         .library(name: "ReferralKit", targets: ["ReferralKit"]),
         .library(name: "Kafka", targets: ["Kafka"]),
+        // For the fuzzers' package (`fuzz/Package.swift`), which depends on this one by path.
+        .library(name: "Relay", targets: ["Relay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -39,7 +39,12 @@ struct BackfillCommandTests {
             let second = try await harness.startCommand(arguments)
             let status = await second.waitForExit(timeout: .seconds(60))
             #expect(status == 0, "the second run finished; log: \(second.logTail())")
-            try await reader.read(timeout: .milliseconds(1500)) { _ in false }
+            // Every event's outcome (read back as it arrives; a loaded machine reads slowly).
+            try await reader.read(timeout: .seconds(30)) { messages in
+                let published = Set(
+                    messages.filter { $0.topic == RelayHarness.outcomes }.compactMap { try? Outcome($0).serverEventID })
+                return published.isSuperset(of: events)
+            }
             let outputs = try RelayOutputs(reader.messages)
             await reader.close()
 

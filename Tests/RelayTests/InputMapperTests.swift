@@ -89,9 +89,48 @@ import Testing
         let leap = Self.mapper().decide(
             Self.message(#"{"account_id":"a","mmref":"m","created_at":"2016-12-31T23:59:60Z"}"#))
         #expect(try #require(Self.request(leap)).ts == 1_483_228_800)
-        let early = Self.mapper().decide(
-            Self.message(#"{"account_id":"a","mmref":"m","created_at":"1969-12-31T23:59:59.5Z"}"#))
-        #expect(try #require(Self.request(early)).ts == -1)
+    }
+
+    /// MMOLove's `ts` is non-negative, so a time before 1970 cannot be sent: it counts as absent
+    /// (the record timestamp, else no `ts`), and the event is still delivered. Before, `ts` was
+    /// negative, the SDK refused the event and the relay rejected it (issue 11).
+    @Test(arguments: ["0001-01-01T00:00:00Z", "1969-12-31T23:59:59.5Z", "1970-01-01T00:30:00+01:00"])
+    func eventTimeBefore1970IsNotSent(createdAt: String) throws {
+        let json = #"{"account_id":"a","mmref":"m","created_at":"\#(createdAt)"}"#
+        let withRecordTime = try #require(Self.request(Self.mapper().decide(Self.message(json))))
+        #expect(withRecordTime.ts == 1_795_572_000)
+        let request = try #require(Self.request(Self.mapper().decide(Self.message(json, timestamp: nil))))
+        #expect(request.ts == nil)
+        // What the deliverer builds from it: the SDK accepts the event.
+        let event = try ReferralEvent(
+            kind: request.kind, token: request.mmref, serverID: "srv", refereeIdentity: request.accountID,
+            serverEventID: request.serverEventID, ts: request.ts)
+        #expect(event.ts == nil)
+    }
+
+    /// A dead-letter reason quotes at most 40 Unicode scalars of a bad value. It used to quote 40
+    /// characters, and one character may hold hundreds of combining marks, so the whole value
+    /// went into the header (the fuzzer's reason-length invariant, on a hand-made input).
+    @Test func malformedReasonStaysShortWhateverTheCharacters() throws {
+        let marks = String(repeating: "\u{301}", count: 400)
+        let decision = Self.mapper().decide(
+            Self.message(#"{"account_id":"p","mmref":"m","created_at":"x\#(marks)"}"#))
+        guard case .malformed(let reason) = decision else {
+            Issue.record("not malformed: \(decision)")
+            return
+        }
+        #expect(reason.utf8.count < 200)
+        // Bytes, not characters: the quoted `x` and the marks after it form one character.
+        #expect(reason.utf8.starts(with: #"created_at: not an RFC 3339 date-time ("x"#.utf8))
+        #expect(reason.hasSuffix(#"…")"#))
+    }
+
+    @Test func recordTimestampBefore1970IsNotSent() throws {
+        let decision = Self.mapper().decide(Self.message(#"{"account_id":"a","mmref":"m"}"#, timestamp: -1))
+        #expect(try #require(Self.request(decision)).ts == nil)
+        let epoch = Self.mapper().decide(
+            Self.message(#"{"account_id":"a","mmref":"m","created_at":"1970-01-01T00:00:00Z"}"#, timestamp: -1))
+        #expect(try #require(Self.request(epoch)).ts == 0)
     }
 
     @Test func serverIDFallsBackToTheDefaultOrNil() throws {

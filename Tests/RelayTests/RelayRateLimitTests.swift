@@ -24,11 +24,14 @@ struct RelayRateLimitTests {
             let times = sandbox.store.log.map(\.time).sorted()
             try #require(times.count >= 1_200)
             let rate = Double(times.count - 1) / (times.last! - times.first!)
-            // Over the whole run (6 s) within 5%. Requests leave evenly spaced; what arrives in
+            // Over the whole run (6 s) at most 5% over. Requests leave evenly spaced; what arrives in
             // one sliding second also depends on the event loops of both sides (a request held
             // up for a few milliseconds arrives together with the next ones): 218 was the worst
             // second seen at 200/s, so any one second stays within 15%.
-            #expect(abs(rate - limit) / limit <= 0.05, "\(rate) requests/s")
+            // Never faster than the limit; slower only when the machine cannot keep up (a loaded
+            // test run), which the limit does not promise to prevent.
+            #expect(rate <= limit * 1.05, "\(rate) requests/s")
+            #expect(rate >= limit * 0.5, "\(rate) requests/s: far below the limit")
             var busiest = 0
             var start = 0
             for end in times.indices {

@@ -87,12 +87,15 @@ struct LifecycleDecodingError: Error, Hashable {
 
     init(_ reason: String) { self.reason = reason }
 
-    /// The value shown in a reason: quoted, at most 40 characters, so a huge field never
-    /// becomes a huge header.
+    /// The value shown in a reason: quoted, at most 40 Unicode scalars (160 bytes), so a huge
+    /// field never becomes a huge header. Scalars, not characters: one character may hold any
+    /// number of combining marks.
     static func excerpt(_ value: String) -> String {
-        let limit = 40
-        guard value.count > limit else { return "\"\(value)\"" }
-        return "\"\(value.prefix(limit))…\""
+        let scalars = value.unicodeScalars
+        guard let end = scalars.index(scalars.startIndex, offsetBy: 40, limitedBy: scalars.endIndex),
+            end < scalars.endIndex
+        else { return "\"\(value)\"" }
+        return "\"\(String(scalars[..<end]))…\""
     }
 }
 

@@ -13,7 +13,9 @@ import ReferralKit
 ///   ``SkipReason/notQualifying``;
 /// - otherwise `registered` (`reg-<account_id>`) or `qualified` (`qual-<account_id>`), with the
 ///   event's `server_id` (else ``defaultServerID``) and `ts` = the event's own time, else the
-///   record timestamp, in Unix seconds.
+///   record timestamp, in Unix seconds. A time before 1970 cannot be sent (MMOLove's `ts` is
+///   non-negative; Go's zero time `0001-01-01T00:00:00Z` is common) and counts as absent: `ts`
+///   is optional, so the event is still sent, never dead-lettered for it.
 ///
 /// Size: a record whose key and value exceed ``maxInputBytes`` is malformed before it is
 /// parsed, and so is an event whose smallest outcome (``OutcomeRecord/smallestSize(of:)``)
@@ -109,7 +111,8 @@ public struct RelayInputMapper: Sendable {
             serverID: serverID.map(LifecycleDecoder.trimmed).flatMap { $0.isEmpty ? nil : String($0) }
                 ?? defaultServerID,
             serverEventID: (eventKind == .registered ? "reg-" : "qual-") + accountID,
-            ts: decoded.eventTime?.seconds ?? source.timestampMilliseconds.map(Self.floorSeconds),
+            ts: Self.sendable(decoded.eventTime?.seconds)
+                ?? Self.sendable(source.timestampMilliseconds.map(Self.floorSeconds)),
             test: testEvents,
             source: source
         )
@@ -135,6 +138,11 @@ public struct RelayInputMapper: Sendable {
 
     private static func trimmedSet(_ names: Set<String>) -> Set<String> {
         Set(names.map { String(LifecycleDecoder.trimmed($0)) })
+    }
+
+    /// `seconds` when MMOLove's `ts` can carry it (``ReferralEvent`` refuses a negative one).
+    private static func sendable(_ seconds: Int64?) -> Int64? {
+        seconds.flatMap { $0 >= 0 ? $0 : nil }
     }
 
     /// Milliseconds to whole seconds, rounding down (also before 1970).

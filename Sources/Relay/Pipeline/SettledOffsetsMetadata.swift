@@ -15,6 +15,9 @@ enum SettledOffsetsMetadata {
     static let prefix = "rr1:"
     /// Kept under Kafka's default 4096-byte limit, with room to spare.
     static let maximumLength = 3_000
+    /// The most offsets one text describes: encoding stops before more and decoding refuses
+    /// more, so a restart never allocates without bound (ten times the ledger's default window).
+    static let maximumOffsets: Int64 = 1_000_000
 
     /// Encodes `offsets` (ascending, all greater than `committed`) relative to `committed`;
     /// `nil` when empty. Stops reading `offsets` once the text is full, so a long window costs
@@ -27,13 +30,18 @@ enum SettledOffsetsMetadata {
             guard let (first, last) = range else { return true }
             let start = first - committed
             let piece =
-                (text.count > self.prefix.count ? "," : "")
+                (text.utf8.count > self.prefix.utf8.count ? "," : "")
                 + (last > first ? "\(start)-\(last - committed)" : "\(start)")
-            guard text.count + piece.count <= self.maximumLength else { return false }
+            // UTF-8 counts: constant time (`count` walks every character, quadratic here) and
+            // what Kafka's limit counts.
+            guard text.utf8.count + piece.utf8.count <= self.maximumLength else { return false }
             text += piece
             return true
         }
+        var described: Int64 = 0
         for offset in offsets where offset > committed {
+            guard described < self.maximumOffsets else { break }
+            described += 1
             if let current = range, offset == current.last + 1 {
                 range = (current.first, offset)
                 continue
@@ -42,23 +50,28 @@ enum SettledOffsetsMetadata {
             range = (offset, offset)
         }
         _ = flush()
-        return text.count > self.prefix.count ? text : nil
+        return text.utf8.count > self.prefix.utf8.count ? text : nil
     }
 
     /// Decodes the settled offsets of `metadata` committed with `committed`; anything
-    /// unparseable (another tool's metadata) yields none.
+    /// unparseable (another tool's metadata) or describing more than ``maximumOffsets`` or
+    /// offsets past `Int64.max` yields none.
     static func decode(committed: Int64, metadata: String?) -> Set<Int64> {
         guard let metadata, metadata.hasPrefix(self.prefix) else { return [] }
         var offsets = Set<Int64>()
+        var described: Int64 = 0
         for piece in metadata.dropFirst(self.prefix.count).split(separator: ",") {
             let bounds = piece.split(separator: "-", maxSplits: 1).compactMap { Int64($0) }
             guard let first = bounds.first, first > 0, bounds.count == piece.split(separator: "-").count else {
                 return []
             }
             let last = bounds.count == 2 ? bounds[1] : first
-            // A range larger than the metadata could describe is corrupt, not a reason to allocate.
-            guard last >= first, last - first < 1_000_000 else { return [] }
-            for delta in first...last { offsets.insert(committed + delta) }
+            // More than an encoding describes is corrupt, not a reason to allocate (or to trap).
+            guard last >= first, last - first < self.maximumOffsets - described,
+                case (let end, false) = committed.addingReportingOverflow(last)
+            else { return [] }
+            described += last - first + 1
+            for offset in (end - (last - first))...end { offsets.insert(offset) }
         }
         return offsets
     }
