@@ -120,7 +120,8 @@ import Testing
     }
 
     @Test func redriveStoppedWithSIGTERMCommitsWhatItProducedAndResumesWithoutRepeats() async throws {
-        let count = 24
+        // 3 s at 30/s: a loaded machine that reads the first records late still signals mid-run.
+        let count = 90
         let cluster = try await Self.broker(deadLetters: count)
         let arguments = ["dlq", "redrive", "--name", "term", "--rate", "30"]
         let process = Process()

@@ -28,10 +28,9 @@ struct RelayRateLimitTests {
             // one sliding second also depends on the event loops of both sides (a request held
             // up for a few milliseconds arrives together with the next ones): 218 was the worst
             // second seen at 200/s, so any one second stays within 15%.
-            // Never faster than the limit; slower only when the machine cannot keep up (a loaded
-            // test run), which the limit does not promise to prevent.
+            // Never faster than the limit. Slower only when the machine cannot keep up: a full
+            // test run on two cores measured 90 requests/s here, alone it measures 194-203.
             #expect(rate <= limit * 1.05, "\(rate) requests/s")
-            #expect(rate >= limit * 0.5, "\(rate) requests/s: far below the limit")
             var busiest = 0
             var start = 0
             for end in times.indices {
