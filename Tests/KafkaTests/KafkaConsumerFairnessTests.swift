@@ -25,7 +25,7 @@ import Testing
         return (cluster, (Int32(0)..<partitions).map { KafkaTopicPartition(topic: topic, partition: $0) })
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(2)))
     func aBacklogOnSeveralPartitionsIsReadSideBySide() async throws {
         let perPartition = 4_000
         let (cluster, partitions) = try await Self.backlog("fair", partitions: 3, perPartition: perPartition)
@@ -34,8 +34,8 @@ import Testing
         // Once the first fetches are in (a partition may arrive a little before the others),
         // the backlog comes from every partition in about equal parts. Unsplit, librdkafka's
         // one consumer queue holds each partition's fetch whole, one after the other.
-        let first = try await Support.readMessages(consumer, count: 1_200)
-        let next = try await Support.readMessages(consumer, count: 1_200)
+        let first = try await Support.readMessages(consumer, count: 1_200, timeout: .seconds(45))
+        let next = try await Support.readMessages(consumer, count: 1_200, timeout: .seconds(45))
         for partition in Int32(0)..<3 {
             let share = next.filter { $0.partition == partition }.count
             #expect(share >= 250, "partition \(partition) had \(share) of records 1,200-2,400")
