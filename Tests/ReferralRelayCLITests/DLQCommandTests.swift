@@ -36,7 +36,8 @@ import Testing
 
     @Test func listPrintsOneJSONObjectPerDeadLetter() async throws {
         let cluster = try await Self.broker(deadLetters: 3)
-        let result = try Executable.run(["dlq", "list", "--format", "json"], environment: Self.environment(cluster))
+        let result = try await Executable.run(
+            ["dlq", "list", "--format", "json"], environment: Self.environment(cluster))
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 3)
@@ -59,34 +60,36 @@ import Testing
         #expect(byKey["acct-0"]?["http_status"] is NSNull)
         #expect(result.stderr.contains("3 dead letter(s) shown of 3 read"))
 
-        let decodes = try Executable.run(
+        let decodes = try await Executable.run(
             ["dlq", "list", "--format", "json", "--stage", "decode", "--reason", "^mmref"],
             environment: Self.environment(cluster))
         #expect(decodes.stdout.split(separator: "\n").count == 2)
-        let limited = try Executable.run(["dlq", "list", "--limit", "1"], environment: Self.environment(cluster))
+        let limited = try await Executable.run(["dlq", "list", "--limit", "1"], environment: Self.environment(cluster))
         #expect(limited.stdout.split(separator: "\n").count == 3)  // header, one row, the count
         #expect(limited.stdout.hasPrefix("TIME"))
     }
 
     @Test func exitStatusesNameWhatIsWrong() async throws {
         let cluster = try await Self.broker(deadLetters: 0)
-        let badRegex = try Executable.run(["dlq", "list", "--reason", "(oops"], environment: Self.environment(cluster))
+        let badRegex = try await Executable.run(
+            ["dlq", "list", "--reason", "(oops"], environment: Self.environment(cluster))
         #expect(badRegex.status == 64)
         #expect(badRegex.stderr.contains("--reason is not a valid regular expression"))
-        let badTime = try Executable.run(["dlq", "redrive", "--from", "today"], environment: Self.environment(cluster))
+        let badTime = try await Executable.run(
+            ["dlq", "redrive", "--from", "today"], environment: Self.environment(cluster))
         #expect(badTime.status == 64)
         #expect(badTime.stderr.contains("--from must be an RFC 3339 date-time"))
-        let noBrokers = try Executable.run(["dlq", "redrive"], environment: [:])
+        let noBrokers = try await Executable.run(["dlq", "redrive"], environment: [:])
         #expect(noBrokers.status == 78)
         #expect(noBrokers.stderr.contains("KAFKA_BROKERS"))
         var missing = Self.environment(cluster)
         missing["RELAY_TOPIC_DLQ"] = "nope"
-        let noTopic = try Executable.run(["dlq", "redrive"], environment: missing)
+        let noTopic = try await Executable.run(["dlq", "redrive"], environment: missing)
         #expect(noTopic.status == 1)
         #expect(noTopic.stderr.contains("the dead-letter topic 'nope' does not exist"))
         var secret = Self.environment(cluster)
         secret["RDKAFKA_SASL_PASSWORD"] = "hunter2-very-secret"
-        let withSecret = try Executable.run(["dlq", "list", "--format", "json"], environment: secret)
+        let withSecret = try await Executable.run(["dlq", "list", "--format", "json"], environment: secret)
         #expect(!(withSecret.stdout + withSecret.stderr).contains("hunter2-very-secret"))
     }
 
@@ -104,11 +107,11 @@ import Testing
         let reader = try await TopicReader(cluster, topics: ["account-created": 3])
         let some = try await reader.read(timeout: .seconds(20)) { $0.count >= 6 }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
         try #require(some, "the first run produced nothing")
         #expect(process.terminationReason == .uncaughtSignal)
 
-        let resumed = try Executable.run(arguments, environment: Self.environment(cluster))
+        let resumed = try await Executable.run(arguments, environment: Self.environment(cluster))
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let produced = try await reader.readAll(expecting: count, timeout: .seconds(20))
         await reader.close()
@@ -135,12 +138,13 @@ import Testing
         let reader = try await TopicReader(cluster, topics: ["account-created": 3])
         try #require(try await reader.read(timeout: .seconds(20)) { $0.count >= 6 }, "the first run produced nothing")
         process.terminate()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let handle = errors.fileHandleForReading
+        let stderr = String(decoding: try await offThePool { handle.readDataToEndOfFile() }, as: UTF8.self)
+        await process.exited()
         #expect(process.terminationStatus == 1)
         #expect(stderr.contains("stopped by a signal"), "\(stderr)")
 
-        let resumed = try Executable.run(arguments, environment: Self.environment(cluster))
+        let resumed = try await Executable.run(arguments, environment: Self.environment(cluster))
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let produced = try await reader.readAll(expecting: count, timeout: .seconds(20))
         await reader.close()

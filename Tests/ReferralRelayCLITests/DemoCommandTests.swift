@@ -8,14 +8,14 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("demo-test-\(UUID().uuidString)-\(name)").path
     }
 
-    @Test func deliversEveryReferralEventAndExitsZero() throws {
+    @Test func deliversEveryReferralEventAndExitsZero() async throws {
         let outcomesFile = self.temporaryPath("outcomes.jsonl")
         let logFile = self.temporaryPath("relay.log")
         defer {
             try? FileManager.default.removeItem(atPath: outcomesFile)
             try? FileManager.default.removeItem(atPath: logFile)
         }
-        let result = try Executable.run(
+        let result = try await Executable.run(
             ["demo", "--accounts", "12", "--outcomes-file", outcomesFile, "--log-file", logFile],
             environment: [:]
         )
@@ -53,10 +53,10 @@ import Testing
         #expect(!log.contains("whsec_"))
     }
 
-    @Test func failsAndNamesWhatIsMissingWhenMMOLoveNeverAnswers() throws {
+    @Test func failsAndNamesWhatIsMissingWhenMMOLoveNeverAnswers() async throws {
         let logFile = self.temporaryPath("relay.log")
         defer { try? FileManager.default.removeItem(atPath: logFile) }
-        let result = try Executable.run(
+        let result = try await Executable.run(
             [
                 "demo", "--accounts", "8", "--fail-rate", "1", "--drop-rate", "0", "--timeout", "5", "--log-file",
                 logFile,
@@ -70,8 +70,8 @@ import Testing
         #expect(result.stdout.contains("demo: FAILED"))
     }
 
-    @Test func refusesTooFewAccounts() throws {
-        let result = try Executable.run(["demo", "--accounts", "3"], environment: [:])
+    @Test func refusesTooFewAccounts() async throws {
+        let result = try await Executable.run(["demo", "--accounts", "3"], environment: [:])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--accounts"))
     }

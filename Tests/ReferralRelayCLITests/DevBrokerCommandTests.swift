@@ -5,30 +5,22 @@ import Testing
 /// use, checked with kcat, a Kafka client nobody here wrote.
 @Suite struct DevBrokerCommandTests {
     /// Runs `kcat` with a bounded time and returns its stdout.
-    private func kcat(_ arguments: [String]) throws -> (status: Int32, stdout: String) {
+    private func kcat(_ arguments: [String]) async throws -> (status: Int32, stdout: String) {
         let path = "/usr/bin/kcat"
         try #require(FileManager.default.isExecutableFile(atPath: path), "kcat is missing: run scripts/bootstrap")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self))
+        let result = try await Executable.run(executable: URL(fileURLWithPath: path), arguments, environment: nil)
+        return (result.status, result.stdout)
     }
 
-    @Test func createsTheRelaysTopicsAndExitsCleanlyOnSIGTERM() throws {
-        let broker = try RunningProcess(
+    @Test func createsTheRelaysTopicsAndExitsCleanlyOnSIGTERM() async throws {
+        let broker = try await RunningProcess(
             arguments: ["dev-broker", "--partitions", "3", "--outcomes-topic", "outcomes-demo"],
             announcing: "bootstrap: "
         )
-        defer { broker.stop() }
+        defer { broker.terminate() }
         #expect(broker.announced.hasPrefix("127.0.0.1:"))
 
-        let listing = try kcat(["-b", broker.announced, "-L", "-m", "10"])
+        let listing = try await kcat(["-b", broker.announced, "-L", "-m", "10"])
         #expect(listing.status == 0)
         for topic in ["account-created", "milestone-reached", "outcomes-demo", "referral-dlq"] {
             #expect(
@@ -36,11 +28,11 @@ import Testing
         }
         #expect(!listing.stdout.contains("topic \"referral-outcomes\""))
 
-        #expect(broker.stop() == 0)
+        #expect(await broker.stop() == 0)
     }
 
-    @Test func refusesAnImpossiblePartitionCount() throws {
-        let result = try Executable.run(["dev-broker", "--partitions", "0"], environment: [:])
+    @Test func refusesAnImpossiblePartitionCount() async throws {
+        let result = try await Executable.run(["dev-broker", "--partitions", "0"], environment: [:])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--partitions"))
     }

@@ -215,7 +215,7 @@ struct RelayRunTests {
         ("RELAY_OPS_PORT", ["RELAY_OPS_PORT": "eighty"]),
         ("MMOLOVE_REFERRAL_SECRET_FILE", ["MMOLOVE_REFERRAL_SECRET_FILE": "/nonexistent/referral-secret"]),
     ])
-    func refusesAnInvalidConfigurationNamingTheKey(key: String, change: [String: String]) throws {
+    func refusesAnInvalidConfigurationNamingTheKey(key: String, change: [String: String]) async throws {
         let secret = "whsec_never_print_\(UUID().uuidString.prefix(8))"
         var environment: [String: String] = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
@@ -227,7 +227,7 @@ struct RelayRunTests {
         ]
         for (name, value) in change { environment[name] = value.isEmpty ? nil : value }
         if environment["MMOLOVE_REFERRAL_SECRET_FILE"] != nil { environment["MMOLOVE_REFERRAL_SECRET"] = nil }
-        let result = try Executable.run(["run"], environment: environment)
+        let result = try await Executable.run(["run"], environment: environment)
         #expect(result.status == 78, "exit status; stderr: \(result.stderr)")
         #expect(result.stderr.contains("configuration error"), "stderr: \(result.stderr)")
         #expect(result.stderr.contains(key), "stderr names \(key): \(result.stderr)")

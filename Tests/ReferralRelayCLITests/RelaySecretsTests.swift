@@ -171,7 +171,7 @@ struct RelaySecretsTests {
                 ),
             ]
             for (status, change) in bad {
-                let result = try Executable.run(["run"], environment: base.merging(change) { $1 })
+                let result = try await Executable.run(["run"], environment: base.merging(change) { $1 })
                 #expect(result.status == status, "\(change.keys): \(result.stderr)")
                 written += [result.stdout, result.stderr]
             }

@@ -7,23 +7,23 @@ import Testing
 struct SendCommandTests {
     private static let secretValue = "whsec_cli_test_9b2e"
 
-    private func withSandbox(_ body: (_ endpoint: String, _ secretFile: String) throws -> Void) throws {
+    private func withSandbox(_ body: (_ endpoint: String, _ secretFile: String) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let secretFile = directory.appendingPathComponent("secret").path
         try Data("\(Self.secretValue)\n".utf8).write(to: URL(fileURLWithPath: secretFile))
-        let sandbox = try RunningSandbox(arguments: [
+        let sandbox = try await RunningSandbox(arguments: [
             "--port", "0", "--server-id", "srv_1", "--secret-file", secretFile,
         ])
-        defer { sandbox.stop() }
+        defer { sandbox.terminate() }
         #expect(sandbox.baseURL.hasPrefix("http://127.0.0.1:"))
-        try body(sandbox.baseURL + "/api/referral/events", secretFile)
+        try await body(sandbox.baseURL + "/api/referral/events", secretFile)
     }
 
-    @Test func testEventPrints200AndExitsZero() throws {
-        try self.withSandbox { endpoint, secretFile in
-            let result = try Executable.run(
+    @Test func testEventPrints200AndExitsZero() async throws {
+        try await self.withSandbox { endpoint, secretFile in
+            let result = try await Executable.run(
                 ["send", "registered", "--token", "T", "--referee-identity", "R", "--server-event-id", "E", "--test"],
                 environment: [
                     "MMOLOVE_ENDPOINT": endpoint, "MMOLOVE_SERVER_ID": "srv_1",
@@ -35,9 +35,9 @@ struct SendCommandTests {
         }
     }
 
-    @Test func wrongSecretPrints401AndExitsNonZeroWithoutEchoingTheSecret() throws {
-        try self.withSandbox { endpoint, _ in
-            let result = try Executable.run(
+    @Test func wrongSecretPrints401AndExitsNonZeroWithoutEchoingTheSecret() async throws {
+        try await self.withSandbox { endpoint, _ in
+            let result = try await Executable.run(
                 ["send", "registered", "--token", "T", "--referee-identity", "R", "--server-event-id", "E", "--test"],
                 environment: [
                     "MMOLOVE_ENDPOINT": endpoint, "MMOLOVE_SERVER_ID": "srv_1",
@@ -50,35 +50,35 @@ struct SendCommandTests {
         }
     }
 
-    @Test func realEventsAdvanceAndA422ExitsNonZero() throws {
-        try self.withSandbox { endpoint, secretFile in
+    @Test func realEventsAdvanceAndA422ExitsNonZero() async throws {
+        try await self.withSandbox { endpoint, secretFile in
             let environment = [
                 "MMOLOVE_ENDPOINT": endpoint, "MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_REFERRAL_SECRET_FILE": secretFile,
             ]
-            let early = try Executable.run(
+            let early = try await Executable.run(
                 ["send", "qualified", "--token", "T", "--server-event-id", "qual-1"], environment: environment)
             #expect(early.stdout == "422\n{\"error\":\"invalid transition\"}\n")
             #expect(early.status != 0)
-            let registered = try Executable.run(
+            let registered = try await Executable.run(
                 ["send", "registered", "--token", "T", "--referee-identity", "R", "--server-event-id", "reg-1"],
                 environment: environment)
             #expect(registered.stdout.hasPrefix("200\n{\"ok\":true,\"referral_id\":"))
             #expect(registered.status == 0)
-            let qualified = try Executable.run(
+            let qualified = try await Executable.run(
                 ["send", "qualified", "--token", "T", "--server-event-id", "qual-1"], environment: environment)
             #expect(qualified.stdout.contains("\"state\":\"qualified\""))
             #expect(qualified.status == 0)
         }
     }
 
-    @Test func missingEnvironmentIsNamedAndNothingIsSent() throws {
-        let noServer = try Executable.run(
+    @Test func missingEnvironmentIsNamedAndNothingIsSent() async throws {
+        let noServer = try await Executable.run(
             ["send", "qualified", "--token", "T", "--server-event-id", "E"],
             environment: ["MMOLOVE_REFERRAL_SECRET": "s", "MMOLOVE_ENDPOINT": "http://127.0.0.1:1/"]
         )
         #expect(noServer.status != 0)
         #expect(noServer.stderr.contains("MMOLOVE_SERVER_ID"))
-        let noSecret = try Executable.run(
+        let noSecret = try await Executable.run(
             ["send", "qualified", "--token", "T", "--server-event-id", "E"],
             environment: ["MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_ENDPOINT": "http://127.0.0.1:1/"]
         )
@@ -87,8 +87,8 @@ struct SendCommandTests {
     }
 
     @Test(arguments: ["0", "-5"])
-    func aNonPositiveTimeoutIsAUsageErrorNotATransportFailure(_ timeout: String) throws {
-        let result = try Executable.run(
+    func aNonPositiveTimeoutIsAUsageErrorNotATransportFailure(_ timeout: String) async throws {
+        let result = try await Executable.run(
             ["send", "qualified", "--token", "T", "--server-event-id", "E", "--timeout", timeout],
             environment: [
                 "MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_REFERRAL_SECRET": "s",
@@ -100,8 +100,8 @@ struct SendCommandTests {
         #expect(result.status != 0)
     }
 
-    @Test func transportFailurePrintsStatusZeroAndExitsNonZero() throws {
-        let result = try Executable.run(
+    @Test func transportFailurePrintsStatusZeroAndExitsNonZero() async throws {
+        let result = try await Executable.run(
             ["send", "qualified", "--token", "T", "--server-event-id", "E", "--timeout", "1"],
             environment: [
                 "MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_REFERRAL_SECRET": "s",

@@ -27,7 +27,8 @@ struct RelayRateLimitTests {
             // Over the whole run (6 s) at most 5% over. Requests leave evenly spaced; what arrives in
             // one sliding second also depends on the event loops of both sides (a request held
             // up for a few milliseconds arrives together with the next ones): 218 was the worst
-            // second seen at 200/s, so any one second stays within 15%.
+            // second seen alone at 200/s and 230 in a full parallel run, so any one second stays within 25%
+            // (without the limiter a second carries 1,000 or more).
             // Never faster than the limit. Slower only when the machine cannot keep up: a full
             // test run on two cores measured 90 requests/s here, alone it measures 194-203.
             #expect(rate <= limit * 1.05, "\(rate) requests/s")
@@ -37,7 +38,7 @@ struct RelayRateLimitTests {
                 while times[end] - times[start] > 1 { start += 1 }
                 busiest = max(busiest, end - start + 1)
             }
-            #expect(Double(busiest) <= limit * 1.15, "\(busiest) requests in one second")
+            #expect(Double(busiest) <= limit * 1.25, "\(busiest) requests in one second")
             print(
                 "rate limit \(Int(limit))/s: \(String(format: "%.1f", rate)) requests/s over the run, busiest second \(busiest)"
             )

@@ -24,26 +24,36 @@ enum Executable {
         throw Missing(path: runner.deletingLastPathComponent().appendingPathComponent("referral-relay").path)
     }
 
-    /// Runs the executable to completion.
+    /// Runs the executable to completion, reading stdout and stderr side by side (one pipe
+    /// filling up while the other is read would stall the child) on threads of their own.
     ///
     /// - Returns: The exit status, stdout and stderr.
-    static func run(_ arguments: [String], environment: [String: String]) throws -> (
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
+        try await self.run(executable: try self.url(), arguments, environment: environment)
+    }
+
+    /// Runs any executable to completion the same way (`kcat` in the broker tests).
+    static func run(executable: URL, _ arguments: [String], environment: [String: String]?) async throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
         let process = Process()
-        process.executableURL = try self.url()
+        process.executableURL = executable
         process.arguments = arguments
-        process.environment = environment
+        if let environment { process.environment = environment }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        async let stdout = offThePool { out.fileHandleForReading.readDataToEndOfFile() }
+        async let stderr = offThePool { err.fileHandleForReading.readDataToEndOfFile() }
+        let (output, errors) = try await (stdout, stderr)
+        await process.exited()
         return (
-            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
+            process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self)
         )
     }
 }

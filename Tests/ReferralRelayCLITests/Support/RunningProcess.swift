@@ -1,8 +1,8 @@
 import Foundation
 
 /// A `referral-relay <subcommand>` child process that announces itself with one stdout line
-/// (`sandbox listening on <url>`, `bootstrap: <servers>`); ``stop()`` terminates it (call it in
-/// a `defer`).
+/// (`sandbox listening on <url>`, `bootstrap: <servers>`); ``terminate()`` ends it (call it in
+/// a `defer`), ``stop()`` ends it and awaits the exit. Nothing here blocks the cooperative pool.
 final class RunningProcess {
     /// Thrown when the child exits, or prints something else, before its announcement.
     struct NotStarted: Error, CustomStringConvertible {
@@ -22,7 +22,7 @@ final class RunningProcess {
     ///   - prefix: The start of the announcement line.
     ///   - standardError: Where its logs go (a file, so a chatty log level never blocks on a pipe).
     /// - Throws: ``NotStarted`` when it exits or announces nothing usable.
-    init(arguments: [String], announcing prefix: String, standardError: FileHandle = .nullDevice) throws {
+    init(arguments: [String], announcing prefix: String, standardError: FileHandle = .nullDevice) async throws {
         let process = Process()
         process.executableURL = try Executable.url()
         process.arguments = arguments
@@ -32,12 +32,15 @@ final class RunningProcess {
         try process.run()
         self.process = process
         self.output = output
-        var buffer = Data()
         let handle = output.fileHandleForReading
-        while !buffer.contains(UInt8(ascii: "\n")) {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
+        let buffer = try await offThePool {
+            var buffer = Data()
+            while !buffer.contains(UInt8(ascii: "\n")) {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+            }
+            return buffer
         }
         let line = String(decoding: buffer, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
         guard line.hasPrefix(prefix) else {
@@ -51,11 +54,16 @@ final class RunningProcess {
     ///
     /// - Returns: The exit status.
     @discardableResult
-    func stop() -> Int32 {
+    func stop() async -> Int32 {
+        self.terminate()
+        await self.process.exited()
+        return self.process.terminationStatus
+    }
+
+    /// Sends SIGTERM without waiting (for a `defer`, which cannot await).
+    func terminate() {
         if self.process.isRunning {
             self.process.terminate()
         }
-        self.process.waitUntilExit()
-        return self.process.terminationStatus
     }
 }

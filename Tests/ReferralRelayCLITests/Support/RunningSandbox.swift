@@ -1,6 +1,7 @@
 import Foundation
 
-/// A `referral-relay sandbox` child process; ``stop()`` terminates it (call it in a `defer`).
+/// A `referral-relay sandbox` child process; ``terminate()`` ends it (call it in a `defer`),
+/// ``stop()`` ends it and awaits the exit.
 final class RunningSandbox {
     private let child: RunningProcess
     /// The printed base URL, e.g. `http://127.0.0.1:40123`.
@@ -14,8 +15,8 @@ final class RunningSandbox {
     ///   - arguments: The arguments after `sandbox`.
     ///   - standardError: Where its logs go (a file, so a chatty log level never blocks on a pipe).
     /// - Throws: When it exits or prints nothing usable.
-    init(arguments: [String], standardError: FileHandle = .nullDevice) throws {
-        self.child = try RunningProcess(
+    init(arguments: [String], standardError: FileHandle = .nullDevice) async throws {
+        self.child = try await RunningProcess(
             arguments: ["sandbox"] + arguments,
             announcing: "sandbox listening on ",
             standardError: standardError
@@ -23,7 +24,12 @@ final class RunningSandbox {
     }
 
     /// Sends SIGTERM and waits for the exit.
-    func stop() {
-        self.child.stop()
+    func stop() async {
+        await self.child.stop()
+    }
+
+    /// Sends SIGTERM without waiting.
+    func terminate() {
+        self.child.terminate()
     }
 }
