@@ -48,29 +48,48 @@ extension KafkaConsumer {
     /// Commits offsets synchronously (on the consumer's worker thread) and returns once the
     /// group coordinator accepted them.
     ///
+    /// While this member joins the group's next generation (its JoinGroup or SyncGroup is
+    /// outstanding), and after the coordinator refused a commit with `REBALANCE_IN_PROGRESS`
+    /// until this member has joined again, the commit waits (up to `rebalanceWait`) rather than
+    /// being sent: sent then, it would be answered `ILLEGAL_GENERATION`, on which librdkafka
+    /// declares the whole assignment lost (see ``KafkaGroupJoin``).
+    ///
     /// - Parameters:
     ///   - offsets: per partition, the **next** offset to read (last settled + 1).
-    /// - Throws: ``KafkaError`` for the request or the first partition that failed; `_STATE`
-    ///   (not retriable) for a partition the group revoked from this consumer, whose next owner
-    ///   now commits it.
-    /// - Note: While the group rebalances the coordinator may refuse with
-    ///   `REBALANCE_IN_PROGRESS` (``KafkaError/isRetriable``); the embedded broker does so for
-    ///   the whole time a group is joining or syncing. Retry; a partition later revoked is then
-    ///   re-read from the last successful commit by its next owner.
     ///   - metadata: per partition, an optional commit metadata string stored with the offset
     ///     (Kafka keeps up to `offset.metadata.max.bytes`, 4096 by default); read it back with
     ///     ``committedWithMetadata(_:timeout:)``.
+    ///   - rebalanceWait: How long to wait for a join in progress.
+    /// - Throws: ``KafkaError`` for the request or the first partition that failed; `_STATE`
+    ///   (not retriable) for a partition the group revoked from this consumer, whose next owner
+    ///   now commits it; `REBALANCE_IN_PROGRESS` (``KafkaError/isRetriable``) when this member
+    ///   was still joining after `rebalanceWait` (nothing was sent) or the coordinator refused
+    ///   the commit. Retry; a partition later revoked is then re-read from the last successful
+    ///   commit by its next owner.
     public func commit(
         _ offsets: [KafkaTopicPartition: Int64],
-        metadata: [KafkaTopicPartition: String] = [:]
+        metadata: [KafkaTopicPartition: String] = [:],
+        rebalanceWait: Duration = .seconds(10)
     ) async throws(KafkaError) {
         guard !offsets.isEmpty else { return }
+        guard await groupJoin.waitUntilCommitAllowed(timeout: rebalanceWait) else {
+            throw KafkaError(
+                code: .rebalanceInProgress,
+                reason: "commit: held while this member joins the group's next generation",
+                isRetriable: true
+            )
+        }
         let entries = offsets.map { ($0.key, $0.value, metadata[$0.key]) }
         let partitions = Array(offsets.keys)
-        try await worker.run { [client, ownership] () throws(KafkaError) in
-            try ownership.beginCommit(partitions)
-            defer { ownership.endCommit(partitions) }
-            try client.commit(entries, wait: true)
+        do {
+            try await worker.run { [client, ownership] () throws(KafkaError) in
+                try ownership.beginCommit(partitions)
+                defer { ownership.endCommit(partitions) }
+                try client.commit(entries, wait: true)
+            }
+        } catch {
+            if error.code == .rebalanceInProgress { groupJoin.commitRefusedForRebalance() }
+            throw error
         }
     }
 

@@ -24,6 +24,8 @@ public final class KafkaConsumer: Sendable, Service {
     let buffer: KafkaConsumerEventBuffer
     /// Refuses commits for partitions the group revoked from this consumer.
     let ownership: KafkaConsumerOwnership
+    /// Holds commits while this member joins the group's next generation.
+    let groupJoin: KafkaGroupJoinGate
     /// Partitions the caller asked not to be delivered for now.
     let holds: KafkaConsumerHolds
     /// One queue per assigned partition (poll thread only).
@@ -44,6 +46,7 @@ public final class KafkaConsumer: Sendable, Service {
         let wakeup = RDKafkaWakeup()
         let buffer = KafkaConsumerEventBuffer(capacity: configuration.bufferCapacity) { wakeup.signal() }
         let ownership = KafkaConsumerOwnership()
+        let groupJoin = KafkaGroupJoinGate()
         let holds = KafkaConsumerHolds()
         let queues = RDKafkaPartitionQueues(batch: configuration.partitionBatch, wakeup: wakeup)
         let lifecycle = KafkaConsumerLifecycle(wakeup: wakeup)
@@ -64,6 +67,7 @@ public final class KafkaConsumer: Sendable, Service {
                 revocationTimeout: configuration.revocationTimeout,
                 logger: logger
             ),
+            groupJoin: groupJoin,
             onFatal: { error in buffer.finish(failure: error) }
         )
         let client = try RDKafkaClient.make(kind: .consumer, properties: configuration.rdProperties, context: context)
@@ -77,6 +81,7 @@ public final class KafkaConsumer: Sendable, Service {
         self.worker = worker
         self.buffer = buffer
         self.ownership = ownership
+        self.groupJoin = groupJoin
         self.holds = holds
         self.queues = queues
         self.wakeup = wakeup

@@ -90,7 +90,16 @@ public struct KafkaConsumerConfiguration: Sendable {
         if let statisticsInterval {
             list.append(("statistics.interval.ms", "\(statisticsInterval.rdMilliseconds)"))
         }
-        list += properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        // The `cgrp` debug context makes librdkafka report its join-state changes, which hold
+        // commits while this member joins (KafkaGroupJoin); kept when `debug` is passed through.
+        var passthrough = properties
+        let debug = passthrough.removeValue(forKey: "debug")?.split(separator: ",").map(String.init) ?? []
+        list.append(
+            (
+                "debug",
+                (debug.contains("cgrp") || debug.contains("all") ? debug : debug + ["cgrp"]).joined(separator: ",")
+            ))
+        list += passthrough.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         return list
     }
 }

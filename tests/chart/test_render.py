@@ -328,7 +328,17 @@ def test_termination_grace_exceeds_the_drain_deadline(value_set):
         assert workload["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > drain
 
 
-@pytest.mark.parametrize("grace,drain", [(20, 20), (10, 20), (45, 60)])
+def test_termination_grace_is_derived_from_the_drain_deadline():
+    for drain in (20, 40):
+        docs = render(deep_merge(MINIMAL, {"relay": {"drainTimeoutSeconds": drain}}))
+        for workload in workloads(docs):
+            assert workload["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == drain + 25
+    docs = render(deep_merge(MINIMAL, {"terminationGracePeriodSeconds": 35, "relay": {"drainTimeoutSeconds": 20}}))
+    for workload in workloads(docs):
+        assert workload["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 35
+
+
+@pytest.mark.parametrize("grace,drain", [(20, 20), (10, 20), (45, 60), (34, 20)])
 def test_termination_grace_not_above_drain_fails(grace, drain):
     values = deep_merge(MINIMAL, {"terminationGracePeriodSeconds": grace, "relay": {"drainTimeoutSeconds": drain}})
     with pytest.raises(helm.HelmRenderError, match="terminationGracePeriodSeconds"):

@@ -8,12 +8,21 @@ enum RDKafkaCallbacks {
     static func install(on conf: OpaquePointer, consumer: Bool) {
         rd_kafka_conf_set_log_cb(conf) { rk, level, facility, message in
             guard let rk, let context = RDKafkaClientContext.from(rd_kafka_opaque(rk)) else { return }
+            let fac = facility.map { String(cString: $0) } ?? ""
+            // Called synchronously where librdkafka changes the join state, before it sends the
+            // JoinGroup: commits are held from here on (see KafkaGroupJoin).
+            if let join = context.groupJoin, fac == "CGRPJOINSTATE" {
+                join.log(facility: fac, message: message.map { String(cString: $0) } ?? "")
+            }
+            let swiftLevel = RDKafkaCallbacks.logLevel(syslog: level)
+            // The `cgrp` debug context is always on for group consumers: skip the scrubbing of
+            // lines nobody will read.
+            guard context.logger.logLevel <= swiftLevel else { return }
             // librdkafka quotes configuration values in some lines (a malformed
             // sasl.oauthbearer.config is quoted from the bad piece on): scrub before logging.
             let text = context.scrubber.scrub(message.map { String(cString: $0) } ?? "")
-            let fac = facility.map { String(cString: $0) } ?? ""
             context.logger.log(
-                level: RDKafkaCallbacks.logLevel(syslog: level),
+                level: swiftLevel,
                 "librdkafka",
                 metadata: ["kafka.facility": "\(fac)", "kafka.message": "\(text)"]
             )

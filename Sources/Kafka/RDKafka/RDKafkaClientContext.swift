@@ -13,6 +13,8 @@ final class RDKafkaClientContext: Sendable {
     let statistics: AsyncStream<KafkaStatistics>.Continuation?
     /// Consumer only: serves group rebalances on the poll thread.
     let rebalance: RDKafkaRebalanceHandler?
+    /// Consumer in a group only: the join state commits wait on (fed from librdkafka's log).
+    let groupJoin: KafkaGroupJoinGate?
     /// Called (on the poll thread) when librdkafka raises a fatal error.
     let onFatal: (@Sendable (KafkaError) -> Void)?
     private let fatal = Mutex<KafkaError?>(nil)
@@ -22,12 +24,14 @@ final class RDKafkaClientContext: Sendable {
         scrubber: KafkaSecretScrubber,
         statistics: AsyncStream<KafkaStatistics>.Continuation?,
         rebalance: RDKafkaRebalanceHandler? = nil,
+        groupJoin: KafkaGroupJoinGate? = nil,
         onFatal: (@Sendable (KafkaError) -> Void)? = nil
     ) {
         self.logger = logger
         self.scrubber = scrubber
         self.statistics = statistics
         self.rebalance = rebalance
+        self.groupJoin = groupJoin
         self.onFatal = onFatal
     }
 

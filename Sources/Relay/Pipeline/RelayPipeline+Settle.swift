@@ -57,9 +57,13 @@ extension RelayPipeline {
         self.spawn.finish()
     }
 
-    /// The last commit: retried for a few seconds, since a rebalance may be refusing commits.
+    /// How long the last commit is retried at shutdown, and how long any commit waits for a
+    /// rebalance in progress: part of the documented shutdown bound (README, "Shutdown").
+    static let commitWindow = Duration.seconds(5)
+
+    /// The last commit: retried for ``commitWindow``, since a rebalance may be refusing commits.
     func commitAtShutdown() async {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + Self.commitWindow
         while await !self.commitSettled(in: nil), ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))
         }
@@ -80,14 +84,22 @@ extension RelayPipeline {
         if !commits.isEmpty {
             let offsets = commits.mapValues(\.offset)
             do {
-                try await self.consumer.commit(offsets, metadata: commits.compactMapValues(\.metadata))
+                // Held while this member joins the next generation (a commit sent then costs
+                // the whole assignment), for at most the shutdown's commit window.
+                try await self.consumer.commit(
+                    offsets, metadata: commits.compactMapValues(\.metadata), rebalanceWait: Self.commitWindow)
                 self.state.withLock { $0.scheduler.committed(commits) }
                 self.metrics.committed(ok: true)
                 self.logger.debug("committed", metadata: ["offsets": "\(offsets.map { "\($0.key)=\($0.value)" })"])
             } catch {
                 ok = false
                 self.metrics.committed(ok: false)
-                self.logger.warning("commit failed; the next commit retries", metadata: ["error": "\(error)"])
+                if error.code == .rebalanceInProgress {
+                    // Expected while the group rebalances: the commit waits for the new generation.
+                    self.logger.info("commit deferred: the group is rebalancing", metadata: ["error": "\(error)"])
+                } else {
+                    self.logger.warning("commit failed; the next commit retries", metadata: ["error": "\(error)"])
+                }
             }
         }
         for (partition, lag) in self.state.withLock({ $0.scheduler.ledger.commitLags }) {

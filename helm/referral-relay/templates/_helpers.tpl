@@ -131,8 +131,8 @@ template that depends on them, so a bad combination fails the whole render.
 {{- if not (or $v.mmolove.existingSecret $v.mmolove.secret) }}
 {{- fail "mmolove.existingSecret (recommended) or mmolove.secret (development only) is required" }}
 {{- end }}
-{{- if le (int $v.terminationGracePeriodSeconds) (int $v.relay.drainTimeoutSeconds) }}
-{{- fail (printf "terminationGracePeriodSeconds (%d) must be greater than relay.drainTimeoutSeconds (%d), or Kubernetes kills the relay mid-drain" (int $v.terminationGracePeriodSeconds) (int $v.relay.drainTimeoutSeconds)) }}
+{{- if and (not (kindIs "invalid" $v.terminationGracePeriodSeconds)) (lt (int $v.terminationGracePeriodSeconds) (add (int $v.relay.drainTimeoutSeconds) 15 | int)) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be at least relay.drainTimeoutSeconds + 15 (%d): the drain, the final commit's 5 s window and the producer's 10 s flush, or Kubernetes kills the relay mid-shutdown; leave it empty to derive it" (int $v.terminationGracePeriodSeconds) (add (int $v.relay.drainTimeoutSeconds) 15 | int)) }}
 {{- end }}
 {{- if and $v.autoscaling.enabled $v.keda.enabled }}
 {{- fail "autoscaling.enabled and keda.enabled are mutually exclusive: KEDA manages its own HorizontalPodAutoscaler" }}
@@ -524,7 +524,7 @@ metadata:
 spec:
   {{- include "referral-relay.podCommon" $root | nindent 2 }}
   restartPolicy: Never
-  terminationGracePeriodSeconds: {{ $root.Values.terminationGracePeriodSeconds }}
+  terminationGracePeriodSeconds: {{ include "referral-relay.terminationGracePeriodSeconds" $root }}
   containers:
     - name: {{ .component }}
       image: {{ include "referral-relay.image" $root }}
@@ -594,3 +594,15 @@ spec:
   template:
     {{- include "referral-relay.jobPodTemplate" . | nindent 4 }}
 {{- end }}
+
+{{/*
+Seconds Kubernetes waits after SIGTERM: the value when set, else the relay's documented shutdown
+bound (README, "Shutdown"): relay.drainTimeoutSeconds + 25.
+*/}}
+{{- define "referral-relay.terminationGracePeriodSeconds" -}}
+{{- if kindIs "invalid" .Values.terminationGracePeriodSeconds -}}
+{{- add (int .Values.relay.drainTimeoutSeconds) 25 -}}
+{{- else -}}
+{{- int .Values.terminationGracePeriodSeconds -}}
+{{- end -}}
+{{- end -}}
