@@ -36,6 +36,7 @@ struct DemoRun {
         let cluster = try MockCluster(brokers: 1, logger: kafkaLogger)
         let allTopics = [
             self.topics.accountCreated, self.topics.milestoneReached, self.topics.outcomes, self.topics.dlq,
+            self.topics.referees,
         ]
         for topic in allTopics {
             try await cluster.createTopic(topic, partitions: Self.partitions)

@@ -31,6 +31,9 @@ struct DevBrokerCommand: AsyncParsableCommand {
     @Option(help: "Dead-letter topic.")
     var deadLetterTopic: String = "referral-dlq"
 
+    @Option(help: "The referee store's topic (compacted on a real cluster).")
+    var refereesTopic: String = "referral-referees"
+
     func validate() throws {
         guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be 1...16") }
         guard (1...1024).contains(partitions) else { throw ValidationError("--partitions must be 1...1024") }
@@ -38,7 +41,7 @@ struct DevBrokerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "referral-relay.dev-broker", factory: { StreamLogHandler.standardError(label: $0) })
-        let topics = [accountCreatedTopic, milestoneReachedTopic, outcomesTopic, deadLetterTopic]
+        let topics = [accountCreatedTopic, milestoneReachedTopic, outcomesTopic, deadLetterTopic, refereesTopic]
         let service = try await DevBrokerService.start(
             brokers: brokers,
             topics: topics,

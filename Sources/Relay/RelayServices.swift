@@ -53,6 +53,7 @@ public func buildRelay(
             configuration: configuration.consumerConfiguration(clientID: relayClientID), logger: logger)
         let producer = try KafkaProducer(
             configuration: configuration.producerConfiguration(clientID: relayClientID), logger: logger)
+        let referees = try makeRefereeStore(configuration, producer: producer, logger: logger)
         let pipeline = RelayPipeline(
             configuration: configuration,
             consumer: consumer,
@@ -60,6 +61,7 @@ public func buildRelay(
             deliverer: deliverer,
             metrics: metrics,
             health: health,
+            referees: referees,
             logger: logger
         )
         let ops = OpsServer(
@@ -147,3 +149,26 @@ struct HTTPClientService: Service {
 }
 
 extension RelayPipeline: Service {}
+
+/// The referee store of `configuration`, or `nil` when it is off: its local copy opened in its
+/// directory, its own consumer (manual assignment of the referees topic, never committing) and
+/// the relay's producer for its writes.
+///
+/// - Throws: When the local copy cannot be opened or the consumer created.
+func makeRefereeStore(
+    _ configuration: RelayConfiguration, producer: KafkaProducer, logger: Logger
+) throws -> RefereeStore? {
+    guard configuration.referees.enabled else { return nil }
+    let topics = configuration.kafka.topics
+    let database = try RefereeDatabase(
+        directory: configuration.referees.resolvedDirectory(groupID: configuration.kafka.groupID),
+        topic: topics.referees)
+    var consumerConfiguration = configuration.consumerConfiguration(clientID: relayClientID + "-referees")
+    consumerConfiguration.groupID = configuration.kafka.groupID + "-referees"
+    // Records are applied in batches of up to 1,000: a larger buffer keeps a restore fed.
+    consumerConfiguration.bufferCapacity = 4_096
+    let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+    return RefereeStore(
+        topic: topics.referees, accountCreatedTopic: topics.accountCreated, database: database, producer: producer,
+        consumer: consumer, logger: logger)
+}

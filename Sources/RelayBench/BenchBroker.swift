@@ -10,6 +10,7 @@ struct BenchBroker: Sendable {
         static let milestoneReached = "milestone-reached"
         static let outcomes = "referral-outcomes"
         static let dlq = "referral-dlq"
+        static let referees = "referral-referees"
     }
 
     /// The mock cluster; it lives as long as this value is referenced.
@@ -34,7 +35,7 @@ struct BenchBroker: Sendable {
         self.logger = logger
     }
 
-    /// Starts a broker with the relay's four topics: inputs with `inputPartitions`, outcomes
+    /// Starts a broker with the relay's five topics: inputs with `inputPartitions`, outcomes
     /// with `outcomePartitions`.
     static func relayTopics(inputPartitions: Int, outcomePartitions: Int = 12, logger: Logger) async throws
         -> BenchBroker
@@ -45,6 +46,7 @@ struct BenchBroker: Sendable {
                 Topic.milestoneReached: inputPartitions,
                 Topic.outcomes: outcomePartitions,
                 Topic.dlq: 3,
+                Topic.referees: 6,
             ],
             logger: logger
         )

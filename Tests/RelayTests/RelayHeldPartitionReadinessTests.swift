@@ -61,7 +61,11 @@ struct RelayHeldPartitionReadinessTests {
             try await run.value
 
             let reason = try #require(heldReason, "readiness never named a held partition")
-            #expect(reason.contains("partition account-created[0] held"), "\(reason)")
+            // The registered's publish is retried; its qualified waits for it: either may be the
+            // first partition held long enough to be named.
+            #expect(
+                reason.contains("partition account-created[0] held")
+                    || reason.contains("partition milestone-reached[0] held"), "\(reason)")
             #expect(reason.contains("by offset 0"), "\(reason)")
             #expect(readyAgain, "not ready again once the record settled")
             #expect(outcomes.count == 2 && outcomes.allSatisfy { $0.status == .advanced })

@@ -55,6 +55,7 @@ struct ConfigurationFile: Sendable {
             "groupId": .scalar,
             "topics": .section([
                 "accountCreated": .scalar, "milestoneReached": .scalar, "outcomes": .scalar, "dlq": .scalar,
+                "referees": .scalar,
             ]),
             "properties": .stringMap,
         ]),
@@ -73,6 +74,7 @@ struct ConfigurationFile: Sendable {
             "maxInputBytes": .scalar,
             "heldPartitionReadinessSeconds": .scalar,
             "unknownTopicGraceSeconds": .scalar,
+            "refereeStore": .section(["enabled": .scalar, "directory": .scalar, "waitSeconds": .scalar]),
             "retry": .section(["initialBackoffMs": .scalar, "maxBackoffSeconds": .scalar]),
         ]),
         "mmolove": .section([

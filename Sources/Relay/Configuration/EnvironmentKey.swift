@@ -15,6 +15,17 @@ public enum EnvironmentKey: String, CaseIterable, Sendable {
     case topicOutcomes = "RELAY_TOPIC_OUTCOMES"
     /// Dead-letter topic (default `referral-dlq`).
     case topicDLQ = "RELAY_TOPIC_DLQ"
+    /// The referee store's compacted topic (default `referral-referees`).
+    case topicReferees = "RELAY_TOPIC_REFEREES"
+    /// Whether the referee store runs (default true): milestones without `mmref` find their
+    /// token, and no `qualified` is sent after a failed registration.
+    case refereeStore = "RELAY_REFEREE_STORE"
+    /// Directory of the referee store's local copy (default a directory under the system's
+    /// temporary directory named after the group).
+    case refereeStoreDirectory = "RELAY_REFEREE_STORE_DIR"
+    /// Seconds a milestone without `mmref` waits for its account to reach the store before it is
+    /// skipped as not referred (default 60).
+    case refereeWaitSeconds = "RELAY_REFEREE_WAIT_SECONDS"
     /// Milestones that qualify a referral, comma-separated (empty: every milestone).
     case qualifyingMilestones = "RELAY_QUALIFYING_MILESTONES"
     /// MMOLove ingest endpoint (default the official SDKs' endpoint).

@@ -16,7 +16,7 @@ extension RelayConfiguration {
         )
     }
 
-    /// Reads the four topic names; each must be set and all four must differ, because the
+    /// Reads the five topic names; each must be set and all five must differ, because the
     /// relay tells events apart by their topic and must never read what it writes.
     private static func loadTopics(_ sources: ConfigurationSources) throws(ConfigurationError) -> Topics {
         let defaults = Topics()
@@ -25,6 +25,7 @@ extension RelayConfiguration {
             sources.string(.topicMilestoneReached, "kafka.topics.milestoneReached", default: defaults.milestoneReached),
             sources.string(.topicOutcomes, "kafka.topics.outcomes", default: defaults.outcomes),
             sources.string(.topicDLQ, "kafka.topics.dlq", default: defaults.dlq),
+            sources.string(.topicReferees, "kafka.topics.referees", default: defaults.referees),
         ]
         for (index, topic) in named.enumerated() {
             guard !topic.0.isEmpty else {
@@ -33,7 +34,7 @@ extension RelayConfiguration {
             if let earlier = named[..<index].first(where: { $0.0 == topic.0 }) {
                 throw .invalid(
                     topic.key,
-                    "topic '\(topic.0)' is also \(earlier.key); the four topics must all differ"
+                    "topic '\(topic.0)' is also \(earlier.key); the five topics must all differ"
                 )
             }
         }
@@ -41,7 +42,8 @@ extension RelayConfiguration {
             accountCreated: named[0].0,
             milestoneReached: named[1].0,
             outcomes: named[2].0,
-            dlq: named[3].0
+            dlq: named[3].0,
+            referees: named[4].0
         )
     }
 

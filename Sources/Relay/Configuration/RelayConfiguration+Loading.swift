@@ -88,6 +88,7 @@ extension RelayConfiguration {
             )
         )
         try self.loadLimits(sources, into: &configuration)
+        configuration.referees = try RefereeSettings.load(sources)
         return configuration
     }
 

@@ -16,6 +16,7 @@ extension RelayConfiguration {
             ("kafka.topics.milestoneReached", self.kafka.topics.milestoneReached),
             ("kafka.topics.outcomes", self.kafka.topics.outcomes),
             ("kafka.topics.dlq", self.kafka.topics.dlq),
+            ("kafka.topics.referees", self.kafka.topics.referees),
         ]
         for name in self.kafka.properties.keys.sorted() {
             settings.append(("kafka.properties.\(name)", "<set>"))
@@ -38,6 +39,9 @@ extension RelayConfiguration {
             ("relay.rateLimit", self.delivery.rateLimit.map { "\(Int($0)) events/s" } ?? "none"),
             ("relay.retry.initialBackoffMs", Self.describe(self.delivery.initialBackoff)),
             ("relay.retry.maxBackoffSeconds", Self.describe(self.delivery.maxBackoff)),
+            ("relay.refereeStore.enabled", "\(self.referees.enabled)"),
+            ("relay.refereeStore.directory", self.referees.directory ?? "<temporary directory>"),
+            ("relay.refereeStore.waitSeconds", Self.describe(self.referees.wait)),
             ("mmolove.endpoint", ReferralEndpoint.redacted(self.mmolove.endpoint)),
             ("mmolove.serverId", self.mmolove.defaultServerID ?? "<none: events must carry server_id>"),
         ]

@@ -19,18 +19,22 @@ public struct RelayConfiguration: Sendable {
         public var outcomes: String
         /// Output: dead letters (default `referral-dlq`).
         public var dlq: String
+        /// The referee store's compacted topic (default `referral-referees`).
+        public var referees: String
 
         /// Creates the topic names; the defaults are the product's.
         public init(
             accountCreated: String = "account-created",
             milestoneReached: String = "milestone-reached",
             outcomes: String = "referral-outcomes",
-            dlq: String = "referral-dlq"
+            dlq: String = "referral-dlq",
+            referees: String = "referral-referees"
         ) {
             self.accountCreated = accountCreated
             self.milestoneReached = milestoneReached
             self.outcomes = outcomes
             self.dlq = dlq
+            self.referees = referees
         }
     }
 
@@ -181,6 +185,8 @@ public struct RelayConfiguration: Sendable {
     /// How long an unknown topic is retried when publishing before the record settles without
     /// that outcome or dead letter (default 300 s).
     public var unknownTopicGrace: Duration = .seconds(300)
+    /// The referee store (on by default).
+    public var referees = RefereeSettings()
 
     /// The default of ``maxInputBytes``: 256 KiB.
     public static let defaultMaxInputBytes = 262_144

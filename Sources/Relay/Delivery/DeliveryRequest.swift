@@ -21,6 +21,9 @@ public struct DeliveryRequest: Sendable, Hashable {
     public var test: Bool
     /// Where the record came from.
     public var source: RecordSource
+    /// A milestone that carried no `mmref`: ``mmref`` (and ``serverID``) come from the referee
+    /// store before it is sent, or it is skipped as not referred.
+    public var tokenFromStore: Bool = false
 
     /// Creates a request.
     public init(

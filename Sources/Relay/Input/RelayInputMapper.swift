@@ -37,6 +37,9 @@ public struct RelayInputMapper: Sendable {
     public var maxInputBytes: Int = RelayConfiguration.defaultMaxInputBytes
     /// The largest record the producer sends (`message.max.bytes`); `nil`: unchecked.
     public var maxOutcomeBytes: Int? = nil
+    /// The referee store runs: a qualifying milestone without `mmref` becomes a `qualified`
+    /// whose token the store provides (``DeliveryRequest/tokenFromStore``), not a skip.
+    public var tokensFromStore = false
     /// ``qualifyingMilestones`` trimmed once, not per record.
     private var qualifying: Set<String>
 
@@ -93,7 +96,9 @@ public struct RelayInputMapper: Sendable {
             mmref = event.mmref
             serverID = event.serverID
         }
-        guard let token = mmref.map(LifecycleDecoder.trimmed), !token.isEmpty else {
+        let token = mmref.map(LifecycleDecoder.trimmed) ?? ""
+        let fromStore = token.isEmpty && eventKind == .qualified && tokensFromStore
+        guard !token.isEmpty || fromStore else {
             return .skip(.notReferred)
         }
 
@@ -104,7 +109,7 @@ public struct RelayInputMapper: Sendable {
             offset: message.offset,
             timestampMilliseconds: message.timestamp?.milliseconds
         )
-        let request = DeliveryRequest(
+        var request = DeliveryRequest(
             kind: eventKind,
             accountID: accountID,
             mmref: String(token),
@@ -116,6 +121,7 @@ public struct RelayInputMapper: Sendable {
             test: testEvents,
             source: source
         )
+        request.tokenFromStore = fromStore
         if let maxOutcomeBytes, let smallest = Self.outcomeSizeIfTooLarge(request, limit: maxOutcomeBytes) {
             return .malformed(
                 reason: "account_id of \(accountID.utf8.count) bytes: even a reduced outcome (\(smallest) bytes)"

@@ -42,6 +42,9 @@ public final class RelayMetrics: Sendable {
         public static let breakerOpened = "relay_circuit_breaker_opened_total"
         /// Probes sent to servers whose breaker is open (`result`: ok, failed).
         public static let breakerProbes = "relay_circuit_breaker_probes_total"
+        /// Counter: milestones whose `mmref` differed from the referee store's token (the
+        /// store's was used).
+        public static let refereeTokenConflicts = "relay_referee_token_conflicts_total"
     }
 
     /// A cached metric's identity: its name and label values (every metric here has at most
@@ -75,6 +78,11 @@ public final class RelayMetrics: Sendable {
     /// One record consumed from `topic`.
     public func consumed(topic: String) {
         self.counter(Name.consumed, [("topic", topic)]).increment()
+    }
+
+    /// A milestone's token differed from the referee store's.
+    public func refereeTokenConflict() {
+        self.counter(Name.refereeTokenConflicts, []).increment()
     }
 
     /// One record skipped.

@@ -13,6 +13,10 @@ public enum OutcomeStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case rejected
     /// Retryable failures exhausted the configured attempt limit: also dead-lettered.
     case failed
+    /// A `qualified` not sent: its account's `registered` ended `first_touch_conflict`,
+    /// `rejected` or `failed` (the referee store knows), so MMOLove must not be asked to qualify
+    /// it. `reward: false`, `error` says how the registration ended; not dead-lettered.
+    case registrationFailed = "registration_failed"
 
     /// Whether this status also sends a dead-letter copy of the source record.
     public var isDeadLettered: Bool { self == .rejected || self == .failed }

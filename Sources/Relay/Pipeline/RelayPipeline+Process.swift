@@ -6,6 +6,12 @@ extension RelayPipeline {
         self.metrics.consumed(topic: message.topic)
         let decision = self.mapper.decide(message)
         let intake = self.update { $0.receive(message, decision) }
+        if self.referees != nil, message.topic == self.topics.accountCreated {
+            self.state.withLock {
+                $0.refereeProgress.read(
+                    partition: message.partition, offset: message.offset, milliseconds: message.timestamp?.milliseconds)
+            }
+        }
         switch intake {
         case .settledEarlier:
             self.metrics.settledEarlier(topic: message.topic)
@@ -59,9 +65,20 @@ extension RelayPipeline {
         var settled = false
         do {
             switch item.decision {
-            case .deliver(let request):
-                let result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
-                try await self.publisher.publish(request: request, result: result, source: item.message)
+            case .deliver(let mapped):
+                var request = mapped
+                switch await self.consultReferees(&request, item) {
+                case .send:
+                    let result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
+                    try await self.recordRegistration(request, result)
+                    try await self.publisher.publish(request: request, result: result, source: item.message)
+                case .notReferred:
+                    self.metrics.skipped(topic: item.message.topic, reason: .notReferred)
+                    self.tally.skipped(reason: SkipReason.notReferred.rawValue)
+                case .registrationFailed(let registration):
+                    try await self.publisher.publish(
+                        request: request, result: .registrationFailed(registration), source: item.message)
+                }
             case .malformed(let reason):
                 try await self.publisher.publishMalformed(item.message, reason: reason)
             case .skip:

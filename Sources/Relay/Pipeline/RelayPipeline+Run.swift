@@ -7,6 +7,10 @@ extension RelayPipeline {
     ///
     /// - Throws: A fatal Kafka error, after the drain; graceful shutdown returns normally.
     public func run() async throws {
+        // The referee store first: no record is taken before the local copy holds what the
+        // topic held at start (a milestone would not find its token).
+        let following: Task<Void, any Error>? = try await self.startReferees()
+        defer { following?.cancel() }
         if let replay {
             // A backfill reads its window by manual assignment, in its own group's name.
             try await self.startReplay(replay)
@@ -30,6 +34,7 @@ extension RelayPipeline {
             group.addTask { await self.commitLoop() }
             group.addTask { await self.commitTicker() }
             group.addTask { await self.runWorkers() }
+            if self.referees != nil { group.addTask { await self.refereeProgressTicker() } }
             if self.replay != nil { group.addTask { await self.replayTicker() } }
             await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
@@ -47,6 +52,10 @@ extension RelayPipeline {
             self.commits.close()
             // The periodic ticker sleeps until cancelled; everything else has ended by now.
             group.cancelAll()
+        }
+        if let referees {
+            await referees.close()
+            _ = await following?.result
         }
         await self.producer.close(timeout: .seconds(10))
         self.logger.info("relay stopped")

@@ -22,6 +22,9 @@ extension RelayPipeline {
         }
         let (count, workers) = self.state.withLock { state in
             state.scheduler.remove(partitions)
+            for partition in partitions where partition.topic == self.topics.accountCreated {
+                state.refereeProgress.remove(partition: partition.partition)
+            }
             let workers = partitions.compactMap { state.workers.removeValue(forKey: $0) }
             return (state.scheduler.assigned.count, workers)
         }

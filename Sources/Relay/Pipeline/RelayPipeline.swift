@@ -43,6 +43,8 @@ public final class RelayPipeline: Sendable {
         var replayCompleted = false
         /// Records of a backfill's window an earlier run of its name committed (resumed past).
         var replayResumed: Int64 = 0
+        /// This member's `account-created` progress, for the referee store.
+        var refereeProgress = RefereeProgressTracker()
 
         mutating func newWaiter() -> UInt64 {
             self.nextWaiter &+= 1
@@ -94,6 +96,12 @@ public final class RelayPipeline: Sendable {
     let heldPartitions = Mutex(HeldPartitions())
     /// How long a partition may be held before `/readyz` says so.
     let heldPartitionReadiness: Duration
+    /// The referee store, when it runs.
+    let referees: RefereeStore?
+    /// How long a milestone without `mmref` waits for its account to reach the store.
+    let refereeWait: Duration
+    /// How long a `qualified` waits for its account's registration to end.
+    let qualifiedWait: Duration
 
     /// Creates the pipeline over an existing consumer and producer, which it then owns: ``run()``
     /// subscribes, and closes both at the end.
@@ -120,6 +128,7 @@ public final class RelayPipeline: Sendable {
         revocationDrain: Duration = .seconds(7),
         ledgerWindowLimit: Int64 = 100_000,
         replay: ReplayRun? = nil,
+        referees: RefereeStore? = nil,
         logger: Logger
     ) {
         let maxInFlight = max(1, configuration.delivery.maxInFlight)
@@ -146,6 +155,10 @@ public final class RelayPipeline: Sendable {
         )
         mapper.maxInputBytes = configuration.maxInputBytes
         mapper.maxOutcomeBytes = configuration.kafka.messageMaxBytes
+        mapper.tokensFromStore = referees != nil
+        self.referees = referees
+        self.refereeWait = configuration.referees.wait
+        self.qualifiedWait = configuration.delivery.qualifiedWait
         self.mapper = mapper
         self.deliverer = deliverer
         let problems = PublishProblems()

@@ -76,6 +76,7 @@ final class RelayHarness {
             try await cluster.createTopic(topic, partitions: inputPartitions)
         }
         try await cluster.createTopic(dlq, partitions: 1)
+        try await cluster.createTopic("referral-referees", partitions: inputPartitions)
         let producer = try KafkaFixtures.producer(cluster)
         let configuration = SandboxConfiguration(
             port: 0,
@@ -152,7 +153,11 @@ final class RelayHarness {
     /// - Parameter extra: Environment additions (see ``environment(_:)``).
     func startRelay(_ extra: [String: String] = [:]) async throws -> RunningRelay {
         let logPath = "\(self.directory)/relay-\(self.relays.count + 1).log"
-        let relay = try await RunningRelay(environment: self.environment(extra), logPath: logPath)
+        // Each relay its own local copy of the referee store, as each pod has (an explicit
+        // RELAY_REFEREE_STORE_DIR in `extra` wins: a restart of the same pod keeps its copy).
+        let store = ["RELAY_REFEREE_STORE_DIR": "\(self.directory)/referees-\(self.relays.count + 1)"]
+        let relay = try await RunningRelay(
+            environment: self.environment(store.merging(extra) { $1 }), logPath: logPath)
         self.relays.append(relay)
         return relay
     }

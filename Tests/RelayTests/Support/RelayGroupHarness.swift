@@ -29,6 +29,7 @@ enum RelayGroupHarness {
         try await cluster.createTopic(topics.milestoneReached, partitions: partitions)
         try await cluster.createTopic(topics.outcomes, partitions: 2)
         try await cluster.createTopic(topics.dlq, partitions: 1)
+        try await cluster.createTopic(topics.referees, partitions: 3)
         return cluster
     }
 
@@ -59,7 +60,7 @@ enum RelayGroupHarness {
         secret: ReferralSecret,
         maxInFlight: Int = 32
     ) -> RelayConfiguration {
-        RelayConfiguration(
+        var configuration = RelayConfiguration(
             kafka: .init(
                 brokers: [cluster.bootstrapServers],
                 groupID: group,
@@ -81,6 +82,11 @@ enum RelayGroupHarness {
             opsHost: "127.0.0.1",
             commitInterval: .milliseconds(200)
         )
+        // Each relay its own local copy of the referee store, as each pod has.
+        configuration.referees.directory =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("relay-referees-\(UUID().uuidString)").path
+        return configuration
     }
 
     /// Produces one account-created and one qualifying milestone per account.

@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+
+/// The referee store's local copy: SQLite on disk (through GRDB), so ten million referred
+/// accounts cost disk, not memory. Kafka's compacted referees topic is the source of truth; this
+/// copy is a cache of it that survives restarts of the process (and of the pod, with a volume)
+/// and records how far each partition of the topic has been applied, so a restart reads on from
+/// there instead of from the beginning.
+///
+/// Each account row keeps the topic position it came from; a write (from the topic or from this
+/// instance, which applies its own writes as soon as the broker acknowledged them) only replaces
+/// a row from an earlier position of the same partition, so re-reading the topic never turns an
+/// account back to an older state.
+final class RefereeDatabase: Sendable {
+    /// One write: an account's record at its topic position.
+    struct Row: Sendable, Hashable {
+        var record: RefereeRecord
+        var partition: Int32
+        var offset: Int64
+    }
+
+    private let pool: DatabasePool
+
+    /// Opens (creating when needed) the database in `directory` for `topic`. A copy made for
+    /// another topic is discarded: its positions mean nothing here.
+    ///
+    /// - Throws: When the directory cannot be created or SQLite refuses the file.
+    init(directory: String, topic: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.label = "referees"
+        // Kafka is the source of truth: a write lost with the machine is read again from the
+        // topic, so commits need not wait for the disk.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        self.pool = try DatabasePool(path: directory + "/referees.sqlite", configuration: configuration)
+        try self.pool.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS referees (
+                        account_id TEXT PRIMARY KEY, mmref TEXT NOT NULL, server_id TEXT,
+                        registration TEXT NOT NULL, updated_ms INTEGER NOT NULL,
+                        partition INTEGER NOT NULL, offset INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS positions (partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS progress (
+                        topic TEXT NOT NULL, partition INTEGER NOT NULL, through_ms INTEGER NOT NULL,
+                        PRIMARY KEY (topic, partition)
+                    );
+                    """)
+            let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'topic'")
+            if stored != topic {
+                try db.execute(sql: "DELETE FROM referees; DELETE FROM positions; DELETE FROM progress;")
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('topic', ?)", arguments: [topic])
+            }
+        }
+    }
+
+    /// Applies rows and progress read from the topic, and records the next offset to read of
+    /// each partition, in one transaction.
+    func apply(
+        rows: [Row], progress: [RefereeProgress] = [], positions: [Int32: Int64] = [:]
+    ) async throws {
+        try await self.pool.write { db in
+            let upsert = try db.makeStatement(
+                sql: """
+                    INSERT INTO referees (account_id, mmref, server_id, registration, updated_ms, partition, offset)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (account_id) DO UPDATE SET
+                        mmref = excluded.mmref, server_id = excluded.server_id,
+                        registration = excluded.registration, updated_ms = excluded.updated_ms,
+                        partition = excluded.partition, offset = excluded.offset
+                    WHERE excluded.partition != referees.partition OR excluded.offset > referees.offset
+                    """)
+            for row in rows {
+                try upsert.execute(arguments: [
+                    row.record.accountID, row.record.mmref, row.record.serverID, row.record.registration.rawValue,
+                    row.record.updatedAtMilliseconds, row.partition, row.offset,
+                ])
+            }
+            let advance = try db.makeStatement(
+                sql: """
+                    INSERT INTO progress (topic, partition, through_ms) VALUES (?, ?, ?)
+                    ON CONFLICT (topic, partition) DO UPDATE SET through_ms = max(through_ms, excluded.through_ms)
+                    """)
+            for marker in progress {
+                try advance.execute(arguments: [marker.topic, marker.partition, marker.throughMilliseconds])
+            }
+            let position = try db.makeStatement(
+                sql: """
+                    INSERT INTO positions (partition, next_offset) VALUES (?, ?)
+                    ON CONFLICT (partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)
+                    """)
+            for (partition, next) in positions {
+                try position.execute(arguments: [partition, next])
+            }
+        }
+    }
+
+    /// The record of `accountID`, if the store knows the account.
+    func lookup(_ accountID: String) async throws -> RefereeRecord? {
+        try await self.pool.read { db in
+            guard
+                let row = try GRDB.Row.fetchOne(
+                    db,
+                    sql: "SELECT mmref, server_id, registration, updated_ms FROM referees WHERE account_id = ?",
+                    arguments: [accountID])
+            else { return nil }
+            let registration = RefereeRecord.Registration(rawValue: row["registration"]) ?? .pending
+            return RefereeRecord(
+                accountID: accountID, mmref: row["mmref"], serverID: row["server_id"], registration: registration,
+                updatedAtMilliseconds: row["updated_ms"])
+        }
+    }
+
+    /// The next offset to read of each partition applied so far.
+    func positions() throws -> [Int32: Int64] {
+        try self.pool.read { db in
+            var positions: [Int32: Int64] = [:]
+            for row in try GRDB.Row.fetchAll(db, sql: "SELECT partition, next_offset FROM positions") {
+                positions[row["partition"]] = row["next_offset"]
+            }
+            return positions
+        }
+    }
+
+    /// How far each partition of `topic` has been written to the store (Unix milliseconds).
+    func progress(of topic: String) throws -> [Int32: Int64] {
+        try self.pool.read { db in
+            var progress: [Int32: Int64] = [:]
+            for row in try GRDB.Row.fetchAll(
+                db, sql: "SELECT partition, through_ms FROM progress WHERE topic = ?", arguments: [topic])
+            {
+                progress[row["partition"]] = row["through_ms"]
+            }
+            return progress
+        }
+    }
+
+    /// Accounts stored.
+    func count() async throws -> Int {
+        try await self.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM referees") ?? 0 }
+    }
+}

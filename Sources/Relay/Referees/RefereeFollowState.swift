@@ -1,0 +1,64 @@
+/// How far this instance has read the referees topic, and which progress records it may
+/// believe: a value type, tested with plain values.
+///
+/// A progress record says "every referred account of this `account-created` partition up to
+/// this time is in the store". Its writer sent it after the broker had acknowledged those
+/// accounts' records, but they may sit in other partitions of the referees topic that this
+/// instance has not read as far yet. So a progress record read here is believed only once every
+/// partition has been read up to the end offsets queried after it was read (the barrier): the
+/// accounts acknowledged before it are then applied too.
+struct RefereeFollowState: Sendable, Equatable {
+    /// The next offset to read, per partition of the referees topic.
+    private(set) var positions: [Int32: Int64]
+    /// Progress records read and not believed yet, waiting for a barrier.
+    private(set) var unconfirmed: [RefereeProgress] = []
+    /// The end offsets queried after the records in ``barrierMarkers`` were read.
+    private(set) var barrier: [Int32: Int64]?
+    /// The progress records the barrier confirms.
+    private(set) var barrierMarkers: [RefereeProgress] = []
+    /// The end offsets at start: restored once every partition is read up to them.
+    private(set) var restoreTarget: [Int32: Int64]
+
+    /// Starts at `positions` (the next offset of each partition), restored once at `target`.
+    init(positions: [Int32: Int64], target: [Int32: Int64]) {
+        self.positions = positions
+        self.restoreTarget = target
+    }
+
+    /// Whether every partition was read up to the end offsets it had at start.
+    var restored: Bool { Self.reached(restoreTarget, positions) }
+
+    /// A record was read at `offset` of `partition`.
+    mutating func read(partition: Int32, offset: Int64) {
+        positions[partition] = max(positions[partition] ?? 0, offset + 1)
+    }
+
+    /// A progress record was read (after ``read(partition:offset:)`` for its position).
+    mutating func readProgress(_ progress: RefereeProgress) {
+        unconfirmed.append(progress)
+    }
+
+    /// Whether end offsets should be queried now: progress records wait and no barrier is set.
+    var needsBarrier: Bool { barrier == nil && !unconfirmed.isEmpty }
+
+    /// Sets the barrier to end offsets queried now, for the progress records read so far.
+    mutating func setBarrier(_ ends: [Int32: Int64]) {
+        guard barrier == nil, !unconfirmed.isEmpty else { return }
+        barrier = ends
+        barrierMarkers = unconfirmed
+        unconfirmed = []
+    }
+
+    /// The progress records now believed (the barrier is reached), once each.
+    mutating func takeConfirmed() -> [RefereeProgress] {
+        guard let barrier, Self.reached(barrier, positions) else { return [] }
+        self.barrier = nil
+        defer { barrierMarkers = [] }
+        return barrierMarkers
+    }
+
+    /// Whether `positions` are at or past `ends` in every partition.
+    static func reached(_ ends: [Int32: Int64], _ positions: [Int32: Int64]) -> Bool {
+        ends.allSatisfy { partition, end in (positions[partition] ?? 0) >= end }
+    }
+}

@@ -1,0 +1,63 @@
+import DequeModule
+import Kafka
+
+/// Turns this member's settled `account-created` prefixes into progress records for the referee
+/// store: a value type, tested with plain values.
+///
+/// A record of `account-created` settles only after its account was written to the store (see
+/// ``RelayPipeline/consultReferees(_:_:)``), so once a partition's records before offset `n`
+/// are settled, every referred account among them is in the store. Record timestamps in a
+/// partition are nearly, not strictly, in offset order (several producers, retries), so the
+/// partition is *through* the newest timestamp among them less ``lateness``. A partition read to
+/// its end with everything settled is through the present less ``lateness`` (a record produced
+/// that recently may not be on the broker yet).
+///
+/// The cost: a milestone without `mmref` of a player who was not referred waits about
+/// ``lateness`` (and a progress record's trip through the topic) before it is skipped.
+struct RefereeProgressTracker: Sendable {
+    /// How far out of order, in milliseconds, an `account-created` record may arrive.
+    static let lateness: Int64 = 5_000
+
+    /// Timestamps of records read and not yet counted, in offset order, per partition.
+    private var pending: [Int32: Deque<(offset: Int64, milliseconds: Int64)>] = [:]
+    /// The newest time each partition is through.
+    private(set) var through: [Int32: Int64] = [:]
+    /// The time last written as a progress record, per partition.
+    private var written: [Int32: Int64] = [:]
+
+    /// A record of `account-created` was read.
+    mutating func read(partition: Int32, offset: Int64, milliseconds: Int64?) {
+        guard let milliseconds else { return }
+        pending[partition, default: []].append((offset, milliseconds))
+    }
+
+    /// Records of `partition` before `settledBefore` are settled; `caughtUp` says the partition
+    /// was read to its end and all of it settled, at `now`.
+    mutating func settled(partition: Int32, before settledBefore: Int64, caughtUp: Bool, now: Int64) {
+        var newest = through[partition] ?? Int64.min
+        while let first = pending[partition]?.first, first.offset < settledBefore {
+            newest = max(newest, first.milliseconds - Self.lateness)
+            pending[partition]?.removeFirst()
+        }
+        if caughtUp { newest = max(newest, now - Self.lateness) }
+        if newest > Int64.min { through[partition] = newest }
+    }
+
+    /// Forgets a partition (revoked): its next owner writes its progress.
+    mutating func remove(partition: Int32) {
+        pending[partition] = nil
+        through[partition] = nil
+        written[partition] = nil
+    }
+
+    /// Progress records to write: partitions whose time moved since the last one written.
+    mutating func takeDue(topic: String) -> [RefereeProgress] {
+        var due: [RefereeProgress] = []
+        for (partition, time) in through.sorted(by: { $0.key < $1.key }) where time > (written[partition] ?? Int64.min)
+        {
+            written[partition] = time
+            due.append(RefereeProgress(topic: topic, partition: partition, throughMilliseconds: time))
+        }
+        return due
+    }
+}

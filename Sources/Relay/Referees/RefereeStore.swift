@@ -1,0 +1,269 @@
+import Foundation
+import Kafka
+import Logging
+import Synchronization
+
+/// The referee store: account id → the token, server and registration status of every referred
+/// account, kept in a compacted topic of the relay's own and in a local copy on disk that each
+/// instance restores from that topic. So a restart, a new pod or a rebalance needs no other
+/// database, and a milestone that carries no `mmref` finds its account's token.
+///
+/// Placement: every instance keeps a copy of the whole topic (a global table; docs/DESIGN.md,
+/// "Referee store"), read by manual assignment of all its partitions, never committed (the
+/// local copy records its own positions).
+///
+/// Writes go to the topic first; once the broker acknowledged one, it is applied to the local
+/// copy at once (read your writes) and again, harmlessly, when it is read back.
+public final class RefereeStore: Sendable {
+    /// The referees topic.
+    let topic: String
+    /// The `account-created` topic, whose progress the store tracks.
+    let accountCreatedTopic: String
+    private let database: RefereeDatabase
+    private let producer: KafkaProducer
+    private let consumer: KafkaConsumer
+    private let logger: Logger
+    /// The partitions of the referees topic and of `account-created`, found at start.
+    private let layout: Mutex<(referees: [Int32], accountCreated: [Int32])> = Mutex(([], []))
+    private let state: Mutex<RefereeFollowState?> = Mutex(nil)
+    /// Believed progress per `account-created` partition (Unix milliseconds), mirrored from the
+    /// local copy so the milestone path does not read SQLite for it.
+    private let progress: Mutex<[Int32: Int64]> = Mutex([:])
+    private let restoredSignal = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    /// Set by ``close()``: the consumer goes away, so no more end offsets are asked for.
+    private let closing = Mutex(false)
+    /// Records read and not applied yet.
+    private let pending = Mutex<[RefereeDatabase.Row]>([])
+
+    /// Creates the store over an open local copy; ``run()`` restores and follows it.
+    init(
+        topic: String, accountCreatedTopic: String, database: RefereeDatabase, producer: KafkaProducer,
+        consumer: KafkaConsumer, logger: Logger
+    ) {
+        self.topic = topic
+        self.accountCreatedTopic = accountCreatedTopic
+        self.database = database
+        self.producer = producer
+        self.consumer = consumer
+        self.logger = logger
+    }
+
+    // MARK: Reading
+
+    /// What the store knows about `accountID`.
+    public func lookup(_ accountID: String) async -> RefereeRecord? {
+        do {
+            return try await database.lookup(accountID)
+        } catch {
+            logger.error("referee store lookup failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Whether every `account-created` partition is known to be written to the store up to
+    /// `milliseconds`: an account the store does not know by then was not referred there.
+    public func accountCreatedIsThrough(_ milliseconds: Int64) -> Bool {
+        let partitions = layout.withLock { $0.accountCreated }
+        let known = progress.withLock { $0 }
+        return !partitions.isEmpty && partitions.allSatisfy { (known[$0] ?? Int64.min) >= milliseconds }
+    }
+
+    /// Waits until the local copy holds what the topic held at start.
+    public func waitUntilRestored() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = restoredSignal.withLock { waiters -> Bool in
+                guard waiters != nil else { return true }
+                waiters!.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Accounts in the local copy.
+    public func count() async -> Int { (try? await database.count()) ?? 0 }
+
+    // MARK: Writing
+
+    /// Writes `record` to the topic, and to the local copy once the broker acknowledged it.
+    ///
+    /// - Throws: The producer's error when the record could not be written.
+    public func write(_ record: RefereeRecord) async throws {
+        let value = try JSONEncoder().encode(record)
+        let report = try await producer.send(
+            KafkaProducerRecord(topic: topic, key: Array(record.accountID.utf8), value: Array(value)))
+        try await database.apply(rows: [
+            RefereeDatabase.Row(record: record, partition: report.partition, offset: report.offset)
+        ])
+    }
+
+    /// Writes how far an `account-created` partition is in the store.
+    ///
+    /// - Throws: The producer's error when the record could not be written.
+    public func write(_ marker: RefereeProgress) async throws {
+        let value = try JSONEncoder().encode(marker)
+        _ = try await producer.send(
+            KafkaProducerRecord(
+                topic: topic, key: Array(marker.key.utf8), value: Array(value),
+                headers: [KafkaHeader(key: RefereeProgress.kindHeader, value: Array("progress".utf8))]))
+    }
+
+    // MARK: Following the topic
+
+    /// Finds the topics' partitions and where the local copy stopped, assigns every partition
+    /// of the referees topic from there.
+    ///
+    /// - Throws: ``RefereeStoreError`` naming a missing topic; Kafka errors.
+    public func start() async throws {
+        let referees = try await partitions(of: topic)
+        let accountCreated = try await partitions(of: accountCreatedTopic)
+        layout.withLock { $0 = (referees, accountCreated) }
+        let stored = try database.positions()
+        var target: [Int32: Int64] = [:]
+        var start: [Int32: Int64] = [:]
+        for partition in referees {
+            let marks = try await consumer.watermarks(topic: topic, partition: partition)
+            target[partition] = marks.high
+            start[partition] = max(stored[partition] ?? marks.low, marks.low)
+        }
+        let known = try database.progress(of: accountCreatedTopic)
+        progress.withLock { $0 = known }
+        let follow = RefereeFollowState(positions: start, target: target)
+        state.withLock { $0 = follow }
+        if follow.restored { markRestored() }
+        try await consumer.assign(
+            Dictionary(
+                uniqueKeysWithValues: start.map { (KafkaTopicPartition(topic: topic, partition: $0.key), $0.value) }))
+        let accounts = await count()
+        logger.info(
+            "referee store starting",
+            metadata: [
+                "topic": "\(topic)", "partitions": "\(referees.count)", "accounts": "\(accounts)",
+                "behind": "\(target.reduce(0) { $0 + max(0, $1.value - (start[$1.key] ?? 0)) })",
+            ])
+    }
+
+    /// Reads the topic into the local copy until the consumer closes. Records are applied in
+    /// batches (one transaction each): by the reader when 1,000 are waiting, else every 50 ms.
+    public func follow() async throws {
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(50))
+                    do {
+                        try await self.flush(started: started)
+                    } catch {
+                        // Closing: the consumer refuses the end-offset query; nothing is lost,
+                        // what was read is applied by the last flush.
+                        if self.closing.withLock({ $0 }) { return }
+                        throw error
+                    }
+                }
+            }
+            let decoder = JSONDecoder()
+            for try await event in consumer.events {
+                guard case .message(let message) = event else { continue }
+                let full = pending.withLock { pending in
+                    state.withLock { $0?.read(partition: message.partition, offset: message.offset) }
+                    if message.headers.contains(where: { $0.key == RefereeProgress.kindHeader }) {
+                        if let marker = try? decoder.decode(RefereeProgress.self, from: Data(message.value)),
+                            marker.topic == accountCreatedTopic
+                        {
+                            state.withLock { $0?.readProgress(marker) }
+                        }
+                    } else if let record = try? decoder.decode(RefereeRecord.self, from: Data(message.value)) {
+                        pending.append(
+                            RefereeDatabase.Row(record: record, partition: message.partition, offset: message.offset))
+                    } else {
+                        logger.warning(
+                            "referee store: unreadable record skipped",
+                            metadata: ["partition": "\(message.partition)", "offset": "\(message.offset)"])
+                    }
+                    return pending.count >= 1_000
+                }
+                if full { try await flush(started: started) }
+            }
+            group.cancelAll()
+        }
+        try await flush(started: started)
+    }
+
+    /// Stops following: closes the store's consumer.
+    public func close() async {
+        closing.withLock { $0 = true }
+        await consumer.close()
+    }
+
+    /// Applies what was read since the last flush, and the progress records now believed.
+    /// Flushes may overlap: rows only replace older positions, positions and progress only grow.
+    private func flush(started: ContinuousClock.Instant) async throws {
+        if !closing.withLock({ $0 }), state.withLock({ $0?.needsBarrier ?? false }) {
+            var ends: [Int32: Int64] = [:]
+            for partition in layout.withLock({ $0.referees }) {
+                ends[partition] = try await consumer.watermarks(topic: topic, partition: partition).high
+            }
+            state.withLock { $0?.setBarrier(ends) }
+        }
+        // Taken together: the positions saved are those of the rows applied.
+        let (rows, positions, confirmed, restored) = pending.withLock {
+            pending -> ([RefereeDatabase.Row], [Int32: Int64], [RefereeProgress], Bool) in
+            let rows = pending
+            pending = []
+            let snapshot = state.withLock { state -> ([Int32: Int64], [RefereeProgress], Bool) in
+                (state?.positions ?? [:], state?.takeConfirmed() ?? [], state?.restored ?? false)
+            }
+            return (rows, snapshot.0, snapshot.1, snapshot.2)
+        }
+        try await database.apply(rows: rows, progress: confirmed, positions: positions)
+        if !confirmed.isEmpty {
+            progress.withLock { progress in
+                for marker in confirmed {
+                    progress[marker.partition] = max(
+                        progress[marker.partition] ?? Int64.min, marker.throughMilliseconds)
+                }
+            }
+        }
+        if restored, restoredSignal.withLock({ $0 != nil }) {
+            let accounts = await count()
+            logger.info(
+                "referee store restored",
+                metadata: ["accounts": "\(accounts)", "seconds": "\(ContinuousClock.now - started)"])
+            markRestored()
+        }
+    }
+
+    /// Releases everyone waiting for the restore (it completed, or following failed and the
+    /// relay is stopping).
+    func markRestored() {
+        let waiters = restoredSignal.withLock { waiters in
+            defer { waiters = nil }
+            return waiters ?? []
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func partitions(of name: String) async throws -> [Int32] {
+        let found: [KafkaTopicPartition]
+        do {
+            found = try await consumer.partitions(of: name)
+        } catch {
+            if error.code == .unknownTopicOrPartition { throw RefereeStoreError.missingTopic(name) }
+            throw error
+        }
+        return found.map(\.partition)
+    }
+}
+
+/// Why the referee store cannot start.
+public enum RefereeStoreError: Error, CustomStringConvertible, Sendable {
+    /// A topic it needs does not exist.
+    case missingTopic(String)
+
+    public var description: String {
+        switch self {
+        case .missingTopic(let name):
+            "the referee store's topic \(name) does not exist (create it compacted, or set RELAY_REFEREES_TOPIC)"
+        }
+    }
+}

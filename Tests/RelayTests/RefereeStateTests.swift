@@ -1,0 +1,69 @@
+import Testing
+
+@testable import Relay
+
+/// The referee store's value types with plain values: which progress records are believed when,
+/// and how settled `account-created` prefixes become progress.
+@Suite struct RefereeStateTests {
+    @Test func restoredOnceEveryPartitionReachesItsEndAtStart() {
+        var state = RefereeFollowState(positions: [0: 0, 1: 5], target: [0: 3, 1: 5])
+        #expect(!state.restored)
+        state.read(partition: 0, offset: 1)
+        #expect(!state.restored)
+        state.read(partition: 0, offset: 2)
+        #expect(state.restored)
+        #expect(RefereeFollowState(positions: [0: 0], target: [0: 0]).restored, "an empty topic is restored")
+    }
+
+    @Test func progressIsBelievedOnlyOnceEveryPartitionIsReadToTheBarrier() {
+        var state = RefereeFollowState(positions: [0: 0, 1: 0], target: [:])
+        let marker = RefereeProgress(topic: "account-created", partition: 2, throughMilliseconds: 1_000)
+        state.read(partition: 0, offset: 0)
+        state.readProgress(marker)
+        #expect(state.needsBarrier)
+        #expect(state.takeConfirmed().isEmpty, "no barrier yet")
+        // Accounts acknowledged before the marker was written may sit in partition 1.
+        state.setBarrier([0: 1, 1: 4])
+        #expect(!state.needsBarrier)
+        #expect(state.takeConfirmed().isEmpty)
+        state.read(partition: 1, offset: 3)
+        #expect(state.takeConfirmed() == [marker])
+        #expect(state.takeConfirmed().isEmpty, "once")
+    }
+
+    @Test func markersReadDuringABarrierWaitForTheNextOne() {
+        var state = RefereeFollowState(positions: [0: 0], target: [:])
+        let first = RefereeProgress(topic: "a", partition: 0, throughMilliseconds: 1)
+        let second = RefereeProgress(topic: "a", partition: 0, throughMilliseconds: 2)
+        state.readProgress(first)
+        state.setBarrier([0: 1])
+        state.readProgress(second)
+        state.read(partition: 0, offset: 0)
+        #expect(state.takeConfirmed() == [first])
+        #expect(state.needsBarrier)
+    }
+
+    @Test func aSettledPrefixIsThroughItsNewestTimeLessTheLateness() {
+        var tracker = RefereeProgressTracker()
+        let lateness = RefereeProgressTracker.lateness
+        tracker.read(partition: 0, offset: 10, milliseconds: 100_000)
+        tracker.read(partition: 0, offset: 11, milliseconds: 99_000)
+        tracker.read(partition: 0, offset: 12, milliseconds: 120_000)
+        tracker.settled(partition: 0, before: 12, caughtUp: false, now: 500_000)
+        #expect(tracker.through[0] == 100_000 - lateness)
+        #expect(
+            tracker.takeDue(topic: "ac") == [RefereeProgress(topic: "ac", partition: 0, throughMilliseconds: 95_000)])
+        #expect(tracker.takeDue(topic: "ac").isEmpty, "written once until it moves")
+        tracker.settled(partition: 0, before: 13, caughtUp: true, now: 500_000)
+        #expect(tracker.through[0] == 500_000 - lateness, "caught up: through the present")
+        tracker.remove(partition: 0)
+        #expect(tracker.through[0] == nil)
+    }
+
+    @Test func aRegistrationMayQualifyOnlyWhenMMOLoveAcceptedIt() {
+        typealias R = RefereeRecord.Registration
+        #expect(R.allCases.filter(\.mayQualify) == [.advanced, .duplicate, .test])
+        #expect(R.allCases.filter(\.hasFailed) == [.firstTouchConflict, .rejected, .failed])
+        #expect(R(.registrationFailed) == .rejected)
+    }
+}

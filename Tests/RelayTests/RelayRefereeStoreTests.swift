@@ -1,0 +1,156 @@
+import Foundation
+import Kafka
+import ReferralKit
+import ReferralSandbox
+import Relay
+import ServiceLifecycle
+import Testing
+
+/// The referee store in a whole relay, over loopback: milestones without `mmref` find their
+/// account's token, no `qualified` follows a failed registration, and a new instance restores
+/// the store from its topic.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct RelayRefereeStoreTests {
+    typealias H = RelayGroupHarness
+
+    /// Produces `records` (topic, key, JSON) in this order, one at a time.
+    static func produce(_ cluster: MockCluster, _ records: [(String, String, String)]) async throws {
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: H.logger)
+        for (topic, key, value) in records {
+            _ = try await producer.send(
+                KafkaProducerRecord(topic: topic, key: Array(key.utf8), value: Array(value.utf8)))
+        }
+        await producer.close()
+    }
+
+    static func created(_ account: String, token: String?) -> (String, String, String) {
+        let mmref = token.map { #","mmref":"\#($0)""# } ?? ""
+        return (H.topics.accountCreated, account, #"{"account_id":"\#(account)"\#(mmref)}"#)
+    }
+
+    static func milestone(_ account: String, token: String? = nil) -> (String, String, String) {
+        let mmref = token.map { #","mmref":"\#($0)""# } ?? ""
+        return (H.topics.milestoneReached, account, #"{"account_id":"\#(account)","milestone":"level_10"\#(mmref)}"#)
+    }
+
+    /// Runs a relay with `configuration` until `body` returns.
+    static func withRelay(
+        _ configuration: RelayConfiguration, _ body: () async throws -> Void
+    ) async throws {
+        let relay = ServiceGroup(
+            services: try buildRelay(configuration: configuration, logger: H.logger), logger: H.logger)
+        let run = Task { try await relay.run() }
+        do {
+            try await body()
+        } catch {
+            await relay.triggerGracefulShutdown()
+            _ = try? await run.value
+            throw error
+        }
+        await relay.triggerGracefulShutdown()
+        try await run.value
+    }
+
+    /// The `qualified` requests the sandbox received, by account.
+    static func qualifiedTokens(_ sandbox: SandboxServer) -> [String: String] {
+        var tokens: [String: String] = [:]
+        for entry in sandbox.store.log {
+            guard let body = try? JSONSerialization.jsonObject(with: Data(entry.body.utf8)) as? [String: Any],
+                body["event"] as? String == "qualified", let id = body["server_event_id"] as? String,
+                let token = body["token"] as? String
+            else { continue }
+            tokens[String(id.dropFirst("qual-".count))] = token
+        }
+        return tokens
+    }
+
+    @Test func milestonesWithoutATokenTakeTheirAccountsFromTheStore() async throws {
+        let cluster = try await H.cluster(partitions: 3)
+        let secret = ReferralSecret("referees-\(UUID().uuidString)")
+        let referred = (0..<40).map { "ref-\($0)" }
+        let early = Array(referred.prefix(10))
+        let strangers = (0..<5).map { "stranger-\($0)" }
+        // Ten milestones come before their account-created; the others after. Strangers were
+        // not referred: their milestones carry no token and the store never hears of them.
+        var records = early.map { Self.milestone($0) }
+        records +=
+            referred.map { Self.created($0, token: "mmref_\($0)") } + strangers.map { Self.created($0, token: nil) }
+        records += referred.dropFirst(10).map { Self.milestone($0) } + strangers.map { Self.milestone($0) }
+        try await Self.produce(cluster, records)
+
+        try await H.withSandbox(secret: secret) { sandbox, address, _ in
+            let configuration = H.configuration(
+                cluster: cluster, group: "referees-\(UUID().uuidString)", sandbox: address, secret: secret)
+            try await Self.withRelay(configuration) {
+                let outcomes = try await H.outcomes(cluster, timeout: .seconds(60)) { $0.count >= 80 }
+                #expect(outcomes.count == 80)
+                let qualified = outcomes.filter { $0.event == .qualified }
+                #expect(Set(qualified.map(\.accountID)) == Set(referred))
+                #expect(qualified.allSatisfy { $0.status == .advanced && $0.reward }, "\(qualified.map(\.status))")
+                // Every qualified went out with the token its account registered with.
+                let tokens = Self.qualifiedTokens(sandbox)
+                #expect(tokens == Dictionary(uniqueKeysWithValues: referred.map { ($0, "mmref_\($0)") }))
+            }
+        }
+    }
+
+    @Test func noQualifiedIsSentForAnAccountWhoseRegistrationFailed() async throws {
+        let cluster = try await H.cluster(partitions: 1)
+        let secret = ReferralSecret("referees-\(UUID().uuidString)")
+        // Two accounts registered with one token: MMOLove refuses the second registration
+        // (422, the token registered another referee). Its qualified must not be sent: MMOLove
+        // would advance the first account's referral with it.
+        try await Self.produce(
+            cluster,
+            [
+                Self.created("first", token: "mmref_shared"), Self.created("second", token: "mmref_shared"),
+                Self.milestone("first", token: "mmref_shared"), Self.milestone("second", token: "mmref_shared"),
+            ])
+        try await H.withSandbox(secret: secret) { sandbox, address, _ in
+            var configuration = H.configuration(
+                cluster: cluster, group: "referees-\(UUID().uuidString)", sandbox: address, secret: secret)
+            configuration.delivery.qualifiedWait = .seconds(5)
+            try await Self.withRelay(configuration) {
+                let outcomes = try await H.outcomes(cluster, timeout: .seconds(60)) { $0.count >= 4 }
+                let byID = Dictionary(outcomes.map { ($0.serverEventID, $0) }) { first, _ in first }
+                // Both registrations run side by side: whichever MMOLove took first wins.
+                let winner = byID["reg-first"]?.status == .advanced ? "first" : "second"
+                let loser = winner == "first" ? "second" : "first"
+                #expect(byID["reg-\(winner)"]?.status == .advanced)
+                #expect(byID["reg-\(loser)"]?.status == .rejected)
+                #expect(byID["qual-\(winner)"]?.status == .advanced)
+                let failed = try #require(byID["qual-\(loser)"])
+                #expect(failed.status == .registrationFailed)
+                #expect(failed.reward == false)
+                #expect(failed.error?.contains("rejected") == true, "\(failed.error ?? "")")
+                #expect(Self.qualifiedTokens(sandbox).keys.sorted() == [winner], "no qualified for the \(loser)")
+            }
+        }
+    }
+
+    @Test func aNewInstanceRestoresTheStoreFromItsTopic() async throws {
+        let cluster = try await H.cluster(partitions: 3)
+        let secret = ReferralSecret("referees-\(UUID().uuidString)")
+        let accounts = (0..<30).map { "restore-\($0)" }
+        try await Self.produce(cluster, accounts.map { Self.created($0, token: "mmref_\($0)") })
+        let group = "referees-\(UUID().uuidString)"
+        try await H.withSandbox(secret: secret) { sandbox, address, _ in
+            // The first instance registers everyone, then stops.
+            let first = H.configuration(cluster: cluster, group: group, sandbox: address, secret: secret)
+            try await Self.withRelay(first) {
+                _ = try await H.outcomes(cluster, timeout: .seconds(60)) { $0.count >= 30 }
+            }
+            // A new pod: an empty local copy, and the milestones carry no token.
+            try await Self.produce(cluster, accounts.map { Self.milestone($0) })
+            let second = H.configuration(cluster: cluster, group: group, sandbox: address, secret: secret)
+            try await Self.withRelay(second) {
+                let outcomes = try await H.outcomes(cluster, timeout: .seconds(60)) { $0.count >= 60 }
+                let qualified = outcomes.filter { $0.event == .qualified }
+                #expect(Set(qualified.map(\.accountID)) == Set(accounts))
+                #expect(qualified.allSatisfy { $0.status == .advanced })
+            }
+            #expect(Self.qualifiedTokens(sandbox).count == 30)
+        }
+    }
+}
