@@ -70,6 +70,8 @@ struct ConfigurationFile: Sendable {
             "maxAttempts": .scalar,
             "qualifiedWaitSeconds": .scalar,
             "rateLimit": .scalar,
+            "adaptiveConcurrency": .scalar,
+            "adaptiveConcurrencyInitial": .scalar,
             "maxInputBytes": .scalar,
             "heldPartitionReadinessSeconds": .scalar,
             "unknownTopicGraceSeconds": .scalar,
