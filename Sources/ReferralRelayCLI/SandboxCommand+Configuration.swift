@@ -50,6 +50,7 @@ extension SandboxCommand {
         if let throttleRate { configuration.faults.throttleRate = throttleRate }
         if let throttleFirst { configuration.faults.throttleFirst = throttleFirst }
         if let retryAfter { configuration.faults.retryAfter = retryAfter }
+        if let maxConcurrent { configuration.faults.maxConcurrent = maxConcurrent }
         if let seed { configuration.seed = seed }
         do {
             try configuration.validate()

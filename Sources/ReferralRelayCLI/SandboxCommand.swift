@@ -72,6 +72,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "The Retry-After value sent with a 429 (seconds or an HTTP-date).")
     var retryAfter: String?
 
+    @Option(help: "Answer --throttle-status at once to a request arriving while more than N are in flight.")
+    var maxConcurrent: Int?
+
     @Option(help: "The seed of the fault generator.")
     var seed: UInt64?
 

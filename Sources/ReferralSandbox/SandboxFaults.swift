@@ -3,6 +3,7 @@
 ///
 /// The "first N" counters are consumed in order drop → throttle → fail and restart whenever faults
 /// are set; the rates are then rolled in the same order with the sandbox's seeded generator.
+/// Before all of them, ``maxConcurrent`` sheds what arrives while too many requests are in flight.
 /// A faulted request is logged but never reaches the referral state.
 public struct SandboxFaults: Sendable, Hashable, Codable {
     /// Fraction (0...1) of requests answered with ``failStatus``.
@@ -31,6 +32,11 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
     /// When set, only requests for these `server_id`s are faulted (one failing server among
     /// several); the others are answered normally and consume no counter.
     public var servers: [String]?
+    /// When set, a request that arrives while more than this many are in flight (itself included)
+    /// is answered ``throttleStatus`` at once, with ``retryAfter`` if set and without the added
+    /// latency: a server that sheds what it cannot take. Use it with a latency, so requests stay
+    /// in flight long enough to overlap.
+    public var maxConcurrent: Int?
 
     /// Creates a fault setting; the default injects nothing.
     public init(
@@ -45,7 +51,8 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         throttleStatus: Int = 429,
         retryAfter: String? = nil,
         failBody: String? = nil,
-        servers: [String]? = nil
+        servers: [String]? = nil,
+        maxConcurrent: Int? = nil
     ) {
         self.failRate = failRate
         self.failFirst = failFirst
@@ -59,6 +66,7 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         self.retryAfter = retryAfter
         self.failBody = failBody
         self.servers = servers
+        self.maxConcurrent = maxConcurrent
     }
 
     /// No faults.
@@ -77,6 +85,7 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         case retryAfter = "retry_after"
         case failBody = "fail_body"
         case servers
+        case maxConcurrent = "max_concurrent"
     }
 
     /// Decodes a partial setting: absent keys keep their defaults.
@@ -98,9 +107,11 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
         self.retryAfter = try container.decodeIfPresent(String.self, forKey: .retryAfter)
         self.failBody = try container.decodeIfPresent(String.self, forKey: .failBody)
         self.servers = try container.decodeIfPresent([String].self, forKey: .servers)
+        self.maxConcurrent = try container.decodeIfPresent(Int.self, forKey: .maxConcurrent)
     }
 
-    /// Checks ranges: rates in 0...1, counts and latency non-negative, statuses 100...599.
+    /// Checks ranges: rates in 0...1, counts and latency non-negative, statuses 100...599,
+    /// `max_concurrent` at least 1.
     ///
     /// - Throws: ``SandboxError`` naming the offending key.
     public func validate() throws(SandboxError) {
@@ -115,6 +126,9 @@ public struct SandboxFaults: Sendable, Hashable, Codable {
             ("latency_ms", self.latencyMilliseconds),
         ] where count < 0 {
             throw SandboxError(.invalidConfiguration, reason: "\(key) must not be negative")
+        }
+        if let maxConcurrent = self.maxConcurrent, maxConcurrent < 1 {
+            throw SandboxError(.invalidConfiguration, reason: "max_concurrent must be at least 1")
         }
         for (key, status) in [("fail_status", self.failStatus), ("throttle_status", self.throttleStatus)]
         where !(100...599).contains(status) {

@@ -12,8 +12,10 @@ extension SandboxServer {
         router.post("/api/referral/events") { request, context in
             let received = try await Self.capture(request, context: context)
             let serverID = Self.serverID(in: received.body)
-            let (fault, latency) = store.withState { ($0.nextFault(serverID: serverID), $0.faults.latencyMilliseconds) }
-            if latency > 0 {
+            let (fault, latency) = store.withState { ($0.arrive(serverID: serverID), $0.faults.latencyMilliseconds) }
+            defer { store.withState { $0.depart() } }
+            // A shed request is answered at once: the server refuses what it cannot take.
+            if latency > 0, fault?.verdict != .faultOverload {
                 try await Task.sleep(for: .milliseconds(latency))
             }
             let now = clock.now()

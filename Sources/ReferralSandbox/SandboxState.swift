@@ -35,6 +35,8 @@ public struct SandboxState: Sendable {
     var remainingDrops: Int
     var remainingThrottles: Int
     var remainingFailures: Int
+    /// Requests to the events endpoint arrived and not yet answered (``SandboxFaults/maxConcurrent``).
+    public private(set) var inFlight = 0
     var random: SplitMix64
     var referrals: [String: Referral] = [:]
     var anchors: [AnchorKey: String] = [:]
@@ -85,6 +87,22 @@ public struct SandboxState: Sendable {
         self.remainingFailures = faults.failFirst
     }
 
+    /// Counts a request to the events endpoint in flight and decides whether it is faulted
+    /// (``nextFault(serverID:)``); ``depart()`` must follow once it is answered.
+    ///
+    /// - Parameter serverID: The request's `server_id`, when its body names one.
+    /// - Returns: The injected reply, or `nil` to process the request normally.
+    public mutating func arrive(serverID: String? = nil) -> SandboxReply? {
+        self.inFlight += 1
+        return self.nextFault(serverID: serverID)
+    }
+
+    /// A request counted by ``arrive(serverID:)`` was answered.
+    public mutating func depart() {
+        // Never below zero: a reset while requests were in flight started the count again.
+        self.inFlight = max(0, self.inFlight - 1)
+    }
+
     /// Decides whether this request is faulted, consuming counters and the generator.
     ///
     /// - Returns: The injected reply, or `nil` to process the request normally.
@@ -102,6 +120,15 @@ public struct SandboxState: Sendable {
         if let body = self.faults.failBody {
             failure.body = body
             if body.hasPrefix("<") { failure.contentType = "text/html" }
+        }
+        // Shed before anything else, consuming no counter: the server is full, whatever else ails it.
+        if let maxConcurrent = self.faults.maxConcurrent, self.inFlight > maxConcurrent {
+            return SandboxReply(
+                status: self.faults.throttleStatus,
+                body: "{\"error\":\"overloaded\"}",
+                verdict: .faultOverload,
+                retryAfter: self.faults.retryAfter
+            )
         }
         if self.remainingDrops > 0 {
             self.remainingDrops -= 1

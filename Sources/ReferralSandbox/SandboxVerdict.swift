@@ -34,4 +34,6 @@ public enum SandboxVerdict: String, Sendable, Hashable, Codable, CaseIterable {
     case faultThrottle = "fault_throttle"
     /// An injected dropped connection (no answer).
     case faultDrop = "fault_drop"
+    /// An injected 429/503: more than `max_concurrent` requests were in flight.
+    case faultOverload = "fault_overload"
 }

@@ -14,7 +14,8 @@ struct SandboxFaultsTests {
     }
 
     @Test func roundTripsThroughJSON() throws {
-        let faults = SandboxFaults(failRate: 0.5, failFirst: 1, failStatus: 503, latencyMilliseconds: 7, dropRate: 0.1)
+        let faults = SandboxFaults(
+            failRate: 0.5, failFirst: 1, failStatus: 503, latencyMilliseconds: 7, dropRate: 0.1, maxConcurrent: 3)
         let decoded = try JSONDecoder().decode(SandboxFaults.self, from: try JSONEncoder().encode(faults))
         #expect(decoded == faults)
     }
@@ -27,6 +28,7 @@ struct SandboxFaultsTests {
         (SandboxFaults(latencyMilliseconds: -5), "latency_ms"),
         (SandboxFaults(failStatus: 42), "fail_status"),
         (SandboxFaults(throttleStatus: 600), "throttle_status"),
+        (SandboxFaults(maxConcurrent: 0), "max_concurrent"),
     ])
     func validationNamesTheKey(_ faults: SandboxFaults, _ key: String) {
         #expect {

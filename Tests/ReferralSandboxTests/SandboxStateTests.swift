@@ -115,6 +115,28 @@ struct SandboxStateTests {
         #expect(pattern.contains(true) && pattern.contains(false))
     }
 
+    @Test func requestsBeyondMaxConcurrentAreShedFirstAndConsumeNoCounter() {
+        var state = SandboxState(configuration: SandboxHarness.configuration())
+        state.setFaults(SandboxFaults(failFirst: 2, throttleStatus: 503, maxConcurrent: 1))
+        #expect(state.arrive()?.verdict == .faultFailure)
+        let shed = state.arrive()
+        #expect(shed?.verdict == .faultOverload)
+        #expect(shed?.status == 503)
+        #expect(shed?.retryAfter == nil)
+        #expect(state.inFlight == 2)
+        state.depart()
+        state.depart()
+        // The shed request left the second injected failure for the next one taken.
+        #expect(state.arrive()?.verdict == .faultFailure)
+        #expect(state.arrive()?.verdict == .faultOverload)
+        state.depart()
+        state.depart()
+        #expect(state.arrive() == nil)
+        state.depart()
+        state.depart()
+        #expect(state.inFlight == 0)
+    }
+
     @Test func logIsARingThatStaysOrderedAcrossManyWraps() throws {
         var configuration = SandboxHarness.configuration()
         configuration.logCapacity = 3

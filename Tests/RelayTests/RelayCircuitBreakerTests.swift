@@ -39,15 +39,17 @@ struct RelayCircuitBreakerTests {
         await producer.close()
     }
 
-    /// Runs a relay over the sandbox: `during` is called with the sandbox and the ops port.
+    /// Runs a relay over the sandbox (with `faults` from the start): `during` is called with the
+    /// sandbox and the ops port.
     static func withRelay(
         secrets: [String: ReferralSecret],
+        faults: SandboxFaults = .none,
         configure: (inout RelayConfiguration) -> Void = { _ in },
         cluster: MockCluster,
         _ during: (SandboxServer, Int) async throws -> Void
     ) async throws {
         let sandboxConfiguration = SandboxConfiguration(
-            port: 0, servers: secrets.map { .init(id: $0.key, secrets: [$0.value]) })
+            port: 0, servers: secrets.map { .init(id: $0.key, secrets: [$0.value]) }, faults: faults)
         try await SandboxServer.withRunning(configuration: sandboxConfiguration) { sandbox, address in
             var configuration = H.configuration(
                 cluster: cluster, group: "breaker-\(UUID().uuidString)", sandbox: address,

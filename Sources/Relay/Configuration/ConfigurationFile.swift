@@ -71,6 +71,8 @@ struct ConfigurationFile: Sendable {
             "maxAttempts": .scalar,
             "qualifiedWaitSeconds": .scalar,
             "rateLimit": .scalar,
+            "adaptiveConcurrency": .scalar,
+            "adaptiveConcurrencyInitial": .scalar,
             "maxInputBytes": .scalar,
             "heldPartitionReadinessSeconds": .scalar,
             "unknownTopicGraceSeconds": .scalar,

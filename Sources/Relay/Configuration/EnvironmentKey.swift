@@ -85,6 +85,10 @@ public enum EnvironmentKey: String, CaseIterable, Sendable {
     /// Seconds a topic the broker calls unknown is retried before the record settles without the
     /// outcome or dead letter for it (default 300).
     case unknownTopicGraceSeconds = "RELAY_UNKNOWN_TOPIC_GRACE_SECONDS"
+    /// Whether each MMOLove server gets an adaptive (AIMD) concurrency limit (default true).
+    case adaptiveConcurrency = "RELAY_ADAPTIVE_CONCURRENCY"
+    /// Each server's concurrency limit before any answer (default 32, at most `RELAY_MAX_IN_FLIGHT`).
+    case adaptiveConcurrencyInitial = "RELAY_ADAPTIVE_CONCURRENCY_INITIAL"
 
     /// Prefix of variables passed through to librdkafka as properties, so secrets such as
     /// `sasl.password` can come from a Kubernetes Secret. After the prefix the name is read

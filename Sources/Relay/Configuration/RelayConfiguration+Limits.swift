@@ -9,3 +9,16 @@ extension RelayConfiguration.Kafka {
         self.properties["message.max.bytes"].flatMap { Int($0) } ?? Self.defaultMessageMaxBytes
     }
 }
+
+extension RelayConfiguration.Delivery {
+    /// The settings of every MMOLove server's adaptive concurrency limit, or `nil` when
+    /// ``adaptiveConcurrency`` is off: from ``adaptiveConcurrencyInitial`` (32 by default) up to
+    /// ``maxInFlight``, clamped to it (`backfill --max-in-flight` may lower the window below a
+    /// configured initial limit).
+    var concurrencyLimit: ConcurrencyLimit.Settings? {
+        guard self.adaptiveConcurrency else { return nil }
+        return ConcurrencyLimit.Settings(
+            initial: self.adaptiveConcurrencyInitial ?? ConcurrencyLimit.Settings.defaultInitial,
+            maximum: self.maxInFlight)
+    }
+}

@@ -161,6 +161,20 @@ extension RelayConfiguration {
                 ?? EnvironmentKey.retryMaxBackoffSeconds.rawValue
             throw .invalid(key, "must not exceed the largest backoff (\(other))")
         }
+        let adaptiveInitial = try sources.integer(
+            .adaptiveConcurrencyInitial,
+            "relay.adaptiveConcurrencyInitial",
+            default: 0,
+            in: 1...Int.max,
+            expected: "a whole number of at least 1"
+        )
+        if adaptiveInitial > maxInFlight {
+            let key =
+                sources.value(.adaptiveConcurrencyInitial, "relay.adaptiveConcurrencyInitial")?.key
+                ?? EnvironmentKey.adaptiveConcurrencyInitial.rawValue
+            let other = sources.value(.maxInFlight, "relay.maxInFlight")?.key ?? EnvironmentKey.maxInFlight.rawValue
+            throw .invalid(key, "must not exceed the events in flight (\(other), \(maxInFlight))")
+        }
         return Delivery(
             maxInFlight: maxInFlight,
             maxAttempts: maxAttempts == 0 ? nil : maxAttempts,
@@ -172,7 +186,9 @@ extension RelayConfiguration {
                 default: .seconds(120),
                 unit: .seconds
             ),
-            rateLimit: rateLimit == 0 ? nil : Double(rateLimit)
+            rateLimit: rateLimit == 0 ? nil : Double(rateLimit),
+            adaptiveConcurrency: try sources.bool(.adaptiveConcurrency, "relay.adaptiveConcurrency", default: true),
+            adaptiveConcurrencyInitial: adaptiveInitial == 0 ? nil : adaptiveInitial
         )
     }
 }

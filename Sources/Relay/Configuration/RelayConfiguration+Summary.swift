@@ -37,6 +37,11 @@ extension RelayConfiguration {
             ("relay.maxAttempts", self.delivery.maxAttempts.map { "\($0)" } ?? "unlimited"),
             ("relay.qualifiedWaitSeconds", Self.describe(self.delivery.qualifiedWait)),
             ("relay.rateLimit", self.delivery.rateLimit.map { "\(Int($0)) events/s" } ?? "none"),
+            ("relay.adaptiveConcurrency", "\(self.delivery.adaptiveConcurrency)"),
+            (
+                "relay.adaptiveConcurrencyInitial",
+                self.delivery.concurrencyLimit.map { "\($0.initial) per server" } ?? "off"
+            ),
             ("relay.retry.initialBackoffMs", Self.describe(self.delivery.initialBackoff)),
             ("relay.retry.maxBackoffSeconds", Self.describe(self.delivery.maxBackoff)),
             ("relay.refereeStore.enabled", "\(self.referees.enabled)"),

@@ -129,6 +129,12 @@ public struct RelayConfiguration: Sendable {
         public var qualifiedWait: Duration
         /// Referral events sent per second at most by this instance; `nil`: no limit.
         public var rateLimit: Double?
+        /// Whether each MMOLove server gets an adaptive concurrency limit (default `true`): fewer
+        /// requests in flight to it after 429, 5xx or timeouts, more again while it keeps up.
+        public var adaptiveConcurrency: Bool
+        /// The concurrency limit of each server before any answer; `nil`: 32, or ``maxInFlight``
+        /// when lower. It never exceeds ``maxInFlight``.
+        public var adaptiveConcurrencyInitial: Int?
 
         /// Creates the delivery settings.
         public init(
@@ -137,7 +143,9 @@ public struct RelayConfiguration: Sendable {
             initialBackoff: Duration = .milliseconds(200),
             maxBackoff: Duration = .seconds(30),
             qualifiedWait: Duration = .seconds(120),
-            rateLimit: Double? = nil
+            rateLimit: Double? = nil,
+            adaptiveConcurrency: Bool = true,
+            adaptiveConcurrencyInitial: Int? = nil
         ) {
             self.maxInFlight = maxInFlight
             self.maxAttempts = maxAttempts
@@ -145,6 +153,8 @@ public struct RelayConfiguration: Sendable {
             self.maxBackoff = maxBackoff
             self.qualifiedWait = qualifiedWait
             self.rateLimit = rateLimit
+            self.adaptiveConcurrency = adaptiveConcurrency
+            self.adaptiveConcurrencyInitial = adaptiveConcurrencyInitial
         }
     }
 

@@ -21,6 +21,10 @@ import Synchronization
 /// - retryable answers are retried until `maxAttempts` (if set), then `failed`; only these
 ///   count toward the limit (systemic ones are held without limit, 422 is bounded by time).
 ///
+/// Every request waits for the rate limit (`RELAY_RATE_LIMIT`), then for a permit of its server's
+/// adaptive concurrency limit (``ConcurrencyLimits``, `RELAY_ADAPTIVE_CONCURRENCY`), which 429,
+/// 5xx and timeouts lower and successes raise again; the breaker's probes bypass the limit.
+///
 /// Secrets can change while it runs (``useSecret(_:for:)``, from ``SecretFileWatcher``): every
 /// attempt signs with the server's current secret, so an event being retried across a rotation
 /// re-signs with the new one on its next attempt.
@@ -35,12 +39,14 @@ public final class Deliverer: Sendable {
     private let delivery: RelayConfiguration.Delivery
     /// Whether every event is sent as a dry run (`mmolove.testEvents`).
     let testEvents: Bool
-    private let metrics: RelayMetrics
+    let metrics: RelayMetrics
     private let logger: Logger
     /// One circuit breaker per server.
     let breakers: CircuitBreakers
     /// Spaces requests to MMOLove (`RELAY_RATE_LIMIT`, `backfill --rate`); `nil`: no limit.
-    private let rateLimiter: RateLimiter?
+    let rateLimiter: RateLimiter?
+    /// Each server's adaptive concurrency limit; `nil` when `RELAY_ADAPTIVE_CONCURRENCY` is off.
+    let concurrencyLimits: ConcurrencyLimits?
     private let random: Mutex<any RandomNumberGenerator & Sendable>
     /// The per-account lanes (one delivery at a time per account).
     let lanes = AccountLanes()
@@ -97,6 +103,10 @@ public final class Deliverer: Sendable {
         self.logger = logger
         self.breakers = CircuitBreakers(health: health, metrics: metrics, logger: logger)
         self.rateLimiter = delivery.rateLimit.map { RateLimiter(perSecond: $0) }
+        self.concurrencyLimits = delivery.concurrencyLimit.map {
+            ConcurrencyLimits(
+                settings: $0, servers: mmolove.credentials.serverIDs.sorted(), metrics: metrics, logger: logger)
+        }
         self.random = Mutex(random)
     }
 
@@ -163,12 +173,23 @@ public final class Deliverer: Sendable {
             try await self.breakers.pass(server, slot: slot) {
                 // The current client: a probe after a rotation proves the new secret.
                 let client = self.client(for: server) ?? prepared
-                return try await self.attempt(Self.probe(for: server), with: client, kind: .registered)
+                // Every request counts toward the rate, probes too. A probe bypasses the
+                // concurrency limit: it is the breaker's one request at a time, and must not
+                // queue behind requests that will only be held once they get a permit.
+                try await self.rateLimiter?.acquire()
+                return try await self.send(Self.probe(for: server), with: client, kind: .registered)
             }
-            attempts.begin(at: Date())
             // The current client each time: a rotated secret signs the next attempt.
             let client = self.client(for: encoded.event.serverID) ?? prepared
-            let answer = try await self.attempt(encoded, with: client, kind: request.kind)
+            guard
+                let answer = try await self.attempt(
+                    encoded, with: client, kind: request.kind, server: server,
+                    starting: { attempts.begin(at: Date()) })
+            else {
+                // The breaker opened while this request waited for a permit: nothing was sent,
+                // it is held with the server's other events.
+                continue
+            }
             self.breakers.observe(answer, server: server, account: request.accountID)
             let fraction = self.random.withLock { generator in Double.random(in: 0...1, using: &generator) }
             // Asked only on a 422: whether the awaited `registered` may still be read.
@@ -209,39 +230,5 @@ public final class Deliverer: Sendable {
             // probes, not a retry per held event.
             }
         }
-    }
-
-    /// A server's probe: a signed `test:true` event, which MMOLove verifies and never writes.
-    static func probe(for server: String) -> EncodedReferralEvent {
-        // Every field is a valid constant: the event cannot fail to build.
-        try! ReferralEvent(
-            kind: .registered, token: "mmref_relay_probe", serverID: server, refereeIdentity: "relay-probe",
-            serverEventID: "reg-relay-probe", test: true
-        ).encoded()
-    }
-
-    /// One signed POST of the encoded bytes (re-signed with a fresh `t`), timed.
-    ///
-    /// - Throws: `CancellationError` when the task was cancelled (the request then ended
-    ///   without an answer, which must not count as a transport failure).
-    private func attempt(
-        _ encoded: EncodedReferralEvent,
-        with client: ReferralClient,
-        kind: ReferralEvent.Kind
-    ) async throws -> DeliveryAnswer {
-        try Task.checkCancellation()
-        // Every request counts toward the rate, retries and probes too: the limit is what the
-        // partner sees.
-        try await self.rateLimiter?.acquire()
-        let started = ContinuousClock.now
-        let answer: DeliveryAnswer
-        do {
-            answer = .response(try await client.send(encoded))
-        } catch {
-            try Task.checkCancellation()
-            answer = .transportFailure(error)
-        }
-        self.metrics.httpAttempt(event: kind, duration: started.duration(to: .now))
-        return answer
     }
 }

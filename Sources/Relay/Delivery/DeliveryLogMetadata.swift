@@ -18,4 +18,6 @@ enum DeliveryLogMetadata {
     static let delay = "relay.delay"
     /// The MMOLove server id.
     static let serverID = "relay.server_id"
+    /// A server's adaptive concurrency limit.
+    static let concurrencyLimit = "relay.concurrency_limit"
 }

@@ -45,6 +45,10 @@ public final class RelayMetrics: Sendable {
         /// Counter: milestones whose `mmref` differed from the referee store's token (the
         /// store's was used).
         public static let refereeTokenConflicts = "relay_referee_token_conflicts_total"
+        /// A server's adaptive concurrency limit: requests allowed in flight to it (`server_id`).
+        public static let concurrencyLimit = "relay_mmolove_concurrency_limit"
+        /// Times a server's concurrency limit was lowered after an overload answer (`server_id`).
+        public static let concurrencyLimitDecreases = "relay_mmolove_concurrency_limit_decreases_total"
     }
 
     /// A cached metric's identity: its name and label values (every metric here has at most
@@ -135,6 +139,16 @@ public final class RelayMetrics: Sendable {
     /// A probe of an open breaker came back.
     func breakerProbe(ok: Bool) {
         self.counter(Name.breakerProbes, [("result", ok ? "ok" : "failed")]).increment()
+    }
+
+    /// A server's adaptive concurrency limit now.
+    func concurrencyLimit(server: String, limit: Int) {
+        self.gauge(Name.concurrencyLimit, [("server_id", server)]).record(limit)
+    }
+
+    /// A server's adaptive concurrency limit was lowered after an overload answer.
+    func concurrencyLimitDecreased(server: String) {
+        self.counter(Name.concurrencyLimitDecreases, [("server_id", server)]).increment()
     }
 
     /// Partitions assigned now.

@@ -129,7 +129,16 @@ struct DeliveryHarness {
 
     /// The value of one exported sample, e.g. `relay_delivery_retries_total{event="qualified",reason="systemic"}`.
     func metric(_ name: String, _ labels: [(String, String)] = []) -> Double? {
-        let text = self.registry.emitToString()
+        Self.metric(in: self.registry, name, labels)
+    }
+
+    /// The value of one sample exported by `registry` (see ``metric(_:_:)``).
+    static func metric(
+        in registry: PrometheusCollectorRegistry,
+        _ name: String,
+        _ labels: [(String, String)] = []
+    ) -> Double? {
+        let text = registry.emitToString()
         let wanted = labels.map { "\($0.0)=\"\($0.1)\"" }
         for line in text.split(separator: "\n") where line.hasPrefix(name) && !line.hasPrefix("#") {
             let parts = line.split(separator: " ")
