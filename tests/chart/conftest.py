@@ -17,6 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CHART_DIR = ROOT / "helm" / "referral-relay"
 HERE = Path(__file__).resolve().parent
 ENVIRONMENT_KEY_SWIFT = ROOT / "Sources" / "Relay" / "Configuration" / "EnvironmentKey.swift"
+CONFIGURATION_SWIFT = ROOT / "Sources" / "Relay" / "Configuration"
+RELAY_METRICS_SWIFT = ROOT / "Sources" / "Relay" / "Ops" / "RelayMetrics.swift"
+# Gauges being added to RelayMetrics.swift in parallel with the chart's alerts and dashboard:
+# end offset minus committed offset, and the age of the oldest unsettled record, each by
+# {topic, partition}.
+NEW_GAUGES = {"relay_consumer_lag", "relay_oldest_unsettled_age_seconds"}
 
 RELEASE = "relay"
 NAMESPACE = "referral"
@@ -86,11 +92,35 @@ def one(docs: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 
 
 def workloads(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [d for d in docs if d["kind"] in ("Deployment", "Job")]
+    """Everything that runs the relay's image: the Deployment, the Jobs and the `helm test` Pod."""
+    return [d for d in docs if d["kind"] in ("Deployment", "Job", "Pod")]
+
+
+def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
+    return workload["spec"] if workload["kind"] == "Pod" else workload["spec"]["template"]["spec"]
+
+
+def pod_metadata(workload: dict[str, Any]) -> dict[str, Any]:
+    return workload["metadata"] if workload["kind"] == "Pod" else workload["spec"]["template"]["metadata"]
+
+
+def is_hook(doc: dict[str, Any]) -> bool:
+    return "helm.sh/hook" in (doc["metadata"].get("annotations") or {})
+
+
+def config_of(docs: list[dict[str, Any]], workload: dict[str, Any]) -> dict[str, Any]:
+    """The config.yaml a workload reads, found through its `--config` argument and its mounts."""
+    container = containers(workload)[0]
+    args = container["args"]
+    path = args[args.index("--config") + 1]
+    mount = next(m for m in container["volumeMounts"] if path == f"{m['mountPath']}/config.yaml")
+    volume = next(v for v in pod_spec(workload)["volumes"] if v["name"] == mount["name"])
+    cm = next(d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"] == volume["configMap"]["name"])
+    return yaml.safe_load(cm["data"]["config.yaml"])
 
 
 def containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
-    spec = workload["spec"]["template"]["spec"]
+    spec = pod_spec(workload)
     return spec.get("initContainers", []) + spec["containers"]
 
 
@@ -109,6 +139,19 @@ def environment_contract() -> tuple[set[str], str]:
     assert names, "no `case … = \"NAME\"` found in EnvironmentKey.swift"
     assert prefix, "librdkafkaPropertyPrefix not found in EnvironmentKey.swift"
     return names, prefix.group(1)
+
+
+def relay_metric_names() -> set[str]:
+    """The series names the relay exports: RelayMetrics.Name's constants (a timer is exported as a
+    histogram: _bucket, _sum and _count), plus NEW_GAUGES."""
+    source = RELAY_METRICS_SWIFT.read_text(encoding="utf-8")
+    constants = dict(re.findall(r'static let (\w+) = "(relay_\w+)"', source))
+    assert len(constants) >= 10, "RelayMetrics.Name's constants not found"
+    names = set(constants.values())
+    for constant in re.findall(r"self\.timer\(Name\.(\w+)", source):
+        names.discard(constants[constant])  # a histogram has no series of its bare name
+        names |= {constants[constant] + suffix for suffix in ("_bucket", "_sum", "_count")}
+    return names | NEW_GAUGES
 
 
 @pytest.fixture(scope="session", params=VALUE_SETS)

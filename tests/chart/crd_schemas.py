@@ -6,7 +6,9 @@ schemas encode the subset of each CRD's OpenAPI schema the chart uses, strictly:
 are errors, types match the CRDs (KEDA trigger metadata is map[string]string, so every value must
 be a string), and the fields the controllers require are required. Sources: KEDA v2 CRDs
 (keda.sh_scaledobjects, keda.sh_triggerauthentications) and prometheus-operator's
-monitoring.coreos.com_servicemonitors.
+monitoring.coreos.com_servicemonitors and monitoring.coreos.com_prometheusrules. The ScaledObject's
+advanced.horizontalPodAutoscalerConfig.behavior is Kubernetes' own HorizontalPodAutoscalerBehavior:
+test_scaling.py validates it with Kubernetes' schema.
 """
 
 from __future__ import annotations
@@ -65,6 +67,31 @@ SCALED_OBJECT = _resource(
             "idleReplicaCount": {"type": "integer", "minimum": 0},
             "pollingInterval": {"type": "integer", "minimum": 1},
             "cooldownPeriod": {"type": "integer", "minimum": 0},
+            "fallback": {
+                "type": "object",
+                "required": ["failureThreshold", "replicas"],
+                "properties": {
+                    "failureThreshold": {"type": "integer", "minimum": 0},
+                    "replicas": {"type": "integer", "minimum": 0},
+                    "behavior": {"enum": ["static", "currentReplicas", "currentReplicasIfHigher", "currentReplicasIfLower"]},
+                },
+                "additionalProperties": False,
+            },
+            "advanced": {
+                "type": "object",
+                "properties": {
+                    "horizontalPodAutoscalerConfig": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "behavior": {"type": "object"},
+                        },
+                        "additionalProperties": False,
+                    },
+                    "restoreToOriginalReplicaCount": {"type": "boolean"},
+                },
+                "additionalProperties": False,
+            },
             "triggers": {
                 "type": "array",
                 "minItems": 1,
@@ -165,8 +192,51 @@ SERVICE_MONITOR = _resource(
     },
 )
 
+PROMETHEUS_RULE = _resource(
+    "monitoring.coreos.com/v1",
+    "PrometheusRule",
+    {
+        "type": "object",
+        "properties": {
+            "groups": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1},
+                        "interval": _DURATION,
+                        "limit": {"type": "integer"},
+                        "partial_response_strategy": {"type": "string"},
+                        "rules": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["expr"],
+                                "properties": {
+                                    "alert": {"type": "string"},
+                                    "record": {"type": "string"},
+                                    "expr": {"type": ["string", "integer"]},
+                                    "for": _DURATION,
+                                    "keep_firing_for": _DURATION,
+                                    "labels": _STRING_MAP,
+                                    "annotations": _STRING_MAP,
+                                },
+                                "additionalProperties": False,
+                            },
+                        },
+                    },
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "additionalProperties": False,
+    },
+)
+
 CRD_SCHEMAS = {
     ("keda.sh/v1alpha1", "ScaledObject"): SCALED_OBJECT,
     ("keda.sh/v1alpha1", "TriggerAuthentication"): TRIGGER_AUTHENTICATION,
     ("monitoring.coreos.com/v1", "ServiceMonitor"): SERVICE_MONITOR,
+    ("monitoring.coreos.com/v1", "PrometheusRule"): PROMETHEUS_RULE,
 }

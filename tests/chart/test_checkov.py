@@ -24,7 +24,11 @@ JUSTIFIED_SKIPS = {
     "CKV_K8S_35": "secrets as env: librdkafka takes SASL/key passwords only as properties, "
                   "passed as RDKAFKA_* from secretKeyRef, never literals (only when such refs exist)",
     "CKV_DOCKER_2": "HEALTHCHECK: Kubernetes ignores it; the chart's probes cover /healthz and /readyz",
+    "CKV_K8S_8": "liveness probe on the `helm test` Pod: a one-shot check with no server to probe",
+    "CKV_K8S_9": "readiness probe on the `helm test` Pod: a one-shot check with no server to probe",
 }
+# Checks skipped on the `helm test` Pod only.
+TEST_POD_ONLY = {"CKV_K8S_8", "CKV_K8S_9"}
 
 
 def _checkov() -> str:
@@ -86,6 +90,13 @@ def test_every_skip_is_justified(checkov_results, target):
         assert check["check_id"] in JUSTIFIED_SKIPS, f"unexpected skip of {check['check_id']} on {target}"
         reason = (check.get("check_result") or {}).get("suppress_comment") or ""
         assert len(reason) > 20, f"skip of {check['check_id']} on {target} carries no written reason"
+
+
+def test_probe_skips_apply_only_to_the_test_pod(checkov_results):
+    for target in VALUE_SETS:
+        for check in checkov_results[target]["skipped"]:
+            if check["check_id"] in TEST_POD_ONLY:
+                assert check["resource"].startswith("Pod."), f"{check['check_id']} skipped on {check['resource']}"
 
 
 def test_skips_apply_only_where_needed(checkov_results):

@@ -17,12 +17,16 @@ from conftest import (
     NAMESPACE,
     VALUE_SETS,
     by_kind,
+    config_of,
     containers,
     deep_merge,
     env_of,
     environment_contract,
+    is_hook,
     load_values,
     one,
+    pod_metadata,
+    pod_spec,
     render,
     render_templates,
     workloads,
@@ -69,6 +73,7 @@ def test_every_manifest_is_valid(value_set):
                 pytest.fail(f"{where}: {e.message} at {list(e.absolute_path)}")
         else:
             for version in KUBE_VERSIONS:
+                doc = _as_rendered_for(doc, version)
                 try:
                     kubernetes_validate.validate(doc, version, strict=True)
                 except kubernetes_validate.ValidationError as e:
@@ -77,18 +82,31 @@ def test_every_manifest_is_valid(value_set):
                     pytest.fail(f"{where} (Kubernetes {version}): {e.message}")
 
 
+def _as_rendered_for(doc: dict[str, Any], version: str) -> dict[str, Any]:
+    """The document as the chart renders it for a cluster of `version`. The offline renderer
+    reports Kubernetes v1.36; the PodDisruptionBudget's unhealthyPodEvictionPolicy is only
+    rendered from 1.26 on (test_pdb_eviction_policy_follows_the_cluster_version checks the gate)."""
+    if doc["kind"] == "PodDisruptionBudget" and tuple(map(int, version.split(".")[:2])) < (1, 26):
+        doc = {**doc, "spec": {k: v for k, v in doc["spec"].items() if k != "unhealthyPodEvictionPolicy"}}
+    return doc
+
+
 def test_all_options_render_every_kind():
     kinds = {d["kind"] for d in render(load_values("all"))}
     assert kinds == {
         "ConfigMap", "Secret", "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget",
         "ServiceMonitor", "ScaledObject", "TriggerAuthentication", "NetworkPolicy", "Job",
+        "PrometheusRule", "Pod",
     }
     assert "HorizontalPodAutoscaler" in {d["kind"] for d in render(load_values("hpa"))}
 
 
 def test_minimal_renders_only_what_a_default_install_needs():
-    kinds = sorted(d["kind"] for d in render(MINIMAL))
+    docs = render(MINIMAL)
+    kinds = sorted(d["kind"] for d in docs if not is_hook(d))
     assert kinds == sorted(["ConfigMap", "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "NetworkPolicy"])
+    # Plus the `helm test` Pod, which Helm creates only when `helm test` runs.
+    assert [d["kind"] for d in docs if is_hook(d)] == ["Pod"]
 
 
 def test_labels_and_namespace(value_set):
@@ -104,18 +122,50 @@ def test_labels_and_namespace(value_set):
 # --- the environment contract -----------------------------------------------------------------
 
 
-def test_env_names_are_the_ones_the_relay_reads(value_set):
+def test_env_carries_only_secrets_and_extra_env(value_set):
+    """Settings are rendered once, in config.yaml; the environment holds only what comes from
+    Secrets (RDKAFKA_* secretKeyRefs: librdkafka takes SASL and key passwords only as properties)
+    and the user's extraEnv. Every name the chart sets is one the relay reads."""
     name, values, docs = value_set
     known, prefix = environment_contract()
+    extra = {e["name"] for e in values.get("extraEnv", [])}
     for workload in workloads(docs):
         for container in containers(workload):
             env = env_of(container)
-            unknown = {n for n in env if n not in known and not n.startswith(prefix)}
+            chart_set = {n: e for n, e in env.items() if n not in extra}
+            unknown = {n for n in chart_set if n not in known and not n.startswith(prefix)}
             assert not unknown, f"{name}: {workload['kind']} sets env the relay does not read: {unknown}"
-            assert "KAFKA_BROKERS" in env and env["KAFKA_BROKERS"]["value"] == values["kafka"]["brokers"]
-            assert "MMOLOVE_REFERRAL_SECRET_FILE" in env
+            for n, e in chart_set.items():
+                assert "secretKeyRef" in e.get("valueFrom", {}), f"{name}: {n} is not from a Secret: config.yaml carries it"
+            assert not {n for n in chart_set if n in known}, f"{name}: settings belong in config.yaml"
             assert "MMOLOVE_REFERRAL_SECRET" not in env, "the referral secret must never be an env var"
             assert not container.get("envFrom"), "envFrom would hide env names from this test"
+    if name == "minimal":
+        assert all("env" not in c for w in workloads(docs) for c in containers(w))
+
+
+def test_extra_env_reaches_every_container_and_may_not_shadow_secret_refs():
+    values = load_values("all")
+    docs = render(values)
+    for workload in workloads(docs):
+        env = env_of(containers(workload)[0])
+        assert env["TZ"] == {"name": "TZ", "value": "UTC"}
+        assert env["POD_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    with pytest.raises(helm.HelmRenderError, match="extraEnv sets RDKAFKA_SASL_PASSWORD"):
+        render(deep_merge(values, {"extraEnv": [{"name": "RDKAFKA_SASL_PASSWORD", "value": "x"}]}))
+    # A setting the relay reads may be overridden on purpose: the variable wins over config.yaml.
+    override = deep_merge(MINIMAL, {"extraEnv": [{"name": "RELAY_LOG_LEVEL", "value": "debug"}]})
+    assert env_of(containers(one(render(override), "Deployment"))[0])["RELAY_LOG_LEVEL"]["value"] == "debug"
+
+
+def test_extra_volumes_are_mounted_in_every_container():
+    values = load_values("all")
+    for workload in workloads(render(values)):
+        assert {"name": "extra-ca", "configMap": {"name": "extra-ca"}} in pod_spec(workload)["volumes"], workload["kind"]
+        mounts = containers(workload)[0]["volumeMounts"]
+        assert {"name": "extra-ca", "mountPath": "/etc/extra-ca", "readOnly": True} in mounts, workload["kind"]
+    with pytest.raises(helm.HelmValuesError, match="/extraVolumeMounts/0"):
+        render(deep_merge(MINIMAL, {"extraVolumeMounts": [{"name": "x"}]}))
 
 
 def test_no_secret_text_in_any_env_literal_or_config():
@@ -132,56 +182,47 @@ def test_no_secret_text_in_any_env_literal_or_config():
             assert secret not in text, f"the referral secret leaks into {path}"
 
 
-def test_rdkafka_env_names_round_trip_to_the_properties():
-    """The chart's encoding is the inverse of the relay's: after the prefix `___`->`-`,
-    `__`->`_`, `_`->`.`, lower-cased."""
+def test_kafka_properties_go_to_config_and_secret_ones_to_env():
+    """Non-secret properties (kafka.properties and those derived from kafka.sasl/kafka.ssl) are in
+    config.yaml's kafka.properties; secret ones are RDKAFKA_* env from secretKeyRefs, named with
+    the inverse of the relay's decoding: after the prefix `___`->`-`, `__`->`_`, `_`->`.`,
+    lower-cased."""
     _, prefix = environment_contract()
     values = load_values("all")
-    env = env_of(containers(one(render(values), "Deployment"))[0])
+    docs = render(values)
+    deployment = one(docs, "Deployment")
+    env = env_of(containers(deployment)[0])
+    properties = config_of(docs, deployment)["kafka"]["properties"]
 
     def decode(name: str) -> str:
         body = name[len(prefix):]
         return re.sub(r"___|__|_", lambda m: {"___": "-", "__": "_", "_": "."}[m.group(0)], body).lower()
 
-    decoded = {decode(n): e for n, e in env.items() if n.startswith(prefix)}
     for prop, val in values["kafka"]["properties"].items():
         expected = str(val).lower() if isinstance(val, bool) else str(val)
-        assert decoded[prop]["value"] == expected, prop
-    assert decoded["security.protocol"]["value"] == "SASL_SSL"
-    assert decoded["sasl.mechanisms"]["value"] == "SCRAM-SHA-512"
-    for prop in ("sasl.username", "sasl.password", "ssl.key.password", "sasl.oauthbearer.client.secret"):
+        assert properties[prop] == expected, prop
+    assert properties["security.protocol"] == "SASL_SSL"
+    assert properties["sasl.mechanisms"] == "SCRAM-SHA-512"
+    assert properties["ssl.ca.location"] == "/var/run/secrets/kafka-tls/ca.crt"
+    assert all(isinstance(v, str) for v in properties.values()), "librdkafka properties are strings"
+    decoded = {decode(n): e for n, e in env.items() if n.startswith(prefix)}
+    secret_props = {"sasl.username", "sasl.password", "ssl.key.password", "sasl.oauthbearer.client.secret"}
+    assert set(decoded) == secret_props
+    for prop in secret_props:
         assert "secretKeyRef" in decoded[prop]["valueFrom"], prop
         assert "value" not in decoded[prop]
+        assert prop not in properties
     # Secret-looking properties cannot be passed as plain values.
     with pytest.raises(helm.HelmRenderError, match="kafka.secretProperties"):
         render(deep_merge(MINIMAL, {"kafka": {"properties": {"sasl.password": "hunter2"}}}))
 
 
-def _config_of(docs, workload):
-    """The config.yaml a workload reads, found through its `--config` argument and its mounts."""
-    import yaml
-
-    container = containers(workload)[0]
-    args = container["args"]
-    path = args[args.index("--config") + 1]
-    mount = next(m for m in container["volumeMounts"] if path == f"{m['mountPath']}/config.yaml")
-    volume = next(v for v in workload["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"])
-    cm = next(d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"] == volume["configMap"]["name"])
-    return yaml.safe_load(cm["data"]["config.yaml"])
-
-
 @pytest.mark.parametrize("name", VALUE_SETS)
-def test_config_file_matches_the_env(name):
+def test_every_workload_reads_the_one_config_file(name):
     docs = render(load_values(name))
-    for workload in workloads(docs):
-        config = _config_of(docs, workload)
-        env = env_of(containers(workload)[0])
-        assert config["kafka"]["brokers"] == env["KAFKA_BROKERS"]["value"]
-        assert config["kafka"]["groupId"] == env["KAFKA_GROUP_ID"]["value"]
-        assert config["kafka"]["topics"]["accountCreated"] == env["RELAY_TOPIC_ACCOUNT_CREATED"]["value"]
-        assert config["mmolove"]["secretFile"] == env["MMOLOVE_REFERRAL_SECRET_FILE"]["value"]
-        assert str(config["relay"]["drainTimeoutSeconds"]) == env["RELAY_DRAIN_TIMEOUT_SECONDS"]["value"]
-        assert str(config["relay"]["opsPort"]) == env["RELAY_OPS_PORT"]["value"]
+    configs = [config_of(docs, w) for w in workloads(docs)]
+    assert configs and all(c == configs[0] for c in configs), "the Jobs and the test Pod read the relay's config.yaml"
+    assert len([d for d in by_kind(docs, "ConfigMap") if "config.yaml" in d["data"]]) == 1
     args = containers(one(docs, "Deployment"))[0]["args"]
     assert args == ["run", "--config", "/etc/referral-relay/config.yaml"]
 
@@ -196,7 +237,7 @@ def test_config_file_lists_every_further_server_with_its_key_id():
     )
     docs = render(values)
     for workload in workloads(docs):
-        servers = _config_of(docs, workload)["mmolove"]["servers"]
+        servers = config_of(docs, workload)["mmolove"]["servers"]
         assert servers == [
             {"id": "us-east-1", "secretFile": "/var/run/secrets/mmolove/servers/us-east-1/referral-secret",
              "keyId": "k-us"},
@@ -226,9 +267,9 @@ def test_referral_secret_is_a_mounted_file(name):
     secret_name = mm.get("existingSecret") or f"{one(docs, 'Deployment')['metadata']['name']}-mmolove"
     key = mm.get("secretKey", "referral-secret")
     for workload in workloads(docs):
-        spec = workload["spec"]["template"]["spec"]
+        spec = pod_spec(workload)
         container = containers(workload)[0]
-        path = env_of(container)["MMOLOVE_REFERRAL_SECRET_FILE"]["value"]
+        path = config_of(docs, workload)["mmolove"]["secretFile"]
         mount = next(m for m in container["volumeMounts"] if path.startswith(m["mountPath"].rstrip("/") + "/"))
         assert mount["readOnly"] is True
         volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
@@ -252,7 +293,7 @@ def test_referral_secret_is_a_mounted_file(name):
 
 
 def test_exactly_one_secret_source_is_required():
-    base = {"kafka": {"brokers": "k:9092"}}
+    base = {"kafka": {"brokers": "k:9092"}, "mmolove": {"serverId": "srv"}}
     with pytest.raises(helm.HelmValuesError, match="/mmolove"):
         render(base)
     with pytest.raises(helm.HelmValuesError, match="/mmolove"):
@@ -276,7 +317,7 @@ def test_checksums_roll_pods_on_config_and_secret_changes():
 def test_security_context(value_set):
     _, _, docs = value_set
     for workload in workloads(docs):
-        spec = workload["spec"]["template"]["spec"]
+        spec = pod_spec(workload)
         assert spec["automountServiceAccountToken"] is False
         assert spec["securityContext"]["runAsNonRoot"] is True
         assert spec["securityContext"]["runAsUser"] >= 10000
@@ -301,7 +342,7 @@ def test_probes_and_ops_port(value_set):
     _, _, docs = value_set
     deployment = one(docs, "Deployment")
     container = containers(deployment)[0]
-    port = int(env_of(container)["RELAY_OPS_PORT"]["value"])
+    port = config_of(docs, deployment)["relay"]["opsPort"]
     assert container["ports"] == [{"name": "ops", "containerPort": port, "protocol": "TCP"}]
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "ops"}
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "ops"}
@@ -314,8 +355,8 @@ def test_probes_and_ops_port(value_set):
     pdb = one(docs, "PodDisruptionBudget")
     assert pdb["spec"]["maxUnavailable"] == 1
     assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
-    for job in by_kind(docs, "Job"):  # backfill and redrive pods are neither served nor budgeted with the relay
-        job_labels = job["spec"]["template"]["metadata"]["labels"]
+    for job in by_kind(docs, "Job") + by_kind(docs, "Pod"):  # Job and test pods are neither served nor budgeted with the relay
+        job_labels = pod_metadata(job)["labels"]
         assert not service["spec"]["selector"].items() <= job_labels.items()
         assert not pdb["spec"]["selector"]["matchLabels"].items() <= job_labels.items()
         assert not deployment["spec"]["selector"]["matchLabels"].items() <= job_labels.items()
@@ -323,18 +364,18 @@ def test_probes_and_ops_port(value_set):
 
 def test_termination_grace_exceeds_the_drain_deadline(value_set):
     _, _, docs = value_set
-    for workload in workloads(docs):
-        drain = int(env_of(containers(workload)[0])["RELAY_DRAIN_TIMEOUT_SECONDS"]["value"])
+    for workload in by_kind(docs, "Deployment") + by_kind(docs, "Job"):
+        drain = config_of(docs, workload)["relay"]["drainTimeoutSeconds"]
         assert workload["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > drain
 
 
 def test_termination_grace_is_derived_from_the_drain_deadline():
     for drain in (20, 40):
         docs = render(deep_merge(MINIMAL, {"relay": {"drainTimeoutSeconds": drain}}))
-        for workload in workloads(docs):
+        for workload in by_kind(docs, "Deployment"):
             assert workload["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == drain + 25
     docs = render(deep_merge(MINIMAL, {"terminationGracePeriodSeconds": 35, "relay": {"drainTimeoutSeconds": 20}}))
-    for workload in workloads(docs):
+    for workload in by_kind(docs, "Deployment"):
         assert workload["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 35
 
 
@@ -353,18 +394,19 @@ def test_keda_scales_on_lag_of_each_input_topic():
     docs = render(values)
     so = one(docs, "ScaledObject")
     deployment = one(docs, "Deployment")
-    env = env_of(containers(deployment)[0])
+    config = config_of(docs, deployment)
     assert "replicas" not in deployment["spec"], "the autoscaler owns the replica count"
     assert so["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
     assert so["spec"]["maxReplicaCount"] <= values["kafka"]["partitions"]
     topics = [t["metadata"]["topic"] for t in so["spec"]["triggers"]]
-    assert topics == [env["RELAY_TOPIC_ACCOUNT_CREATED"]["value"], env["RELAY_TOPIC_MILESTONE_REACHED"]["value"]]
+    assert topics == [config["kafka"]["topics"]["accountCreated"], config["kafka"]["topics"]["milestoneReached"]]
     auth = one(docs, "TriggerAuthentication")
     for trigger in so["spec"]["triggers"]:
         assert trigger["type"] == "kafka"
         assert set(trigger["metadata"]) <= KAFKA_TRIGGER_METADATA
-        assert trigger["metadata"]["consumerGroup"] == env["KAFKA_GROUP_ID"]["value"]
-        assert trigger["metadata"]["bootstrapServers"] == env["KAFKA_BROKERS"]["value"]
+        assert trigger["metadata"]["consumerGroup"] == config["kafka"]["groupId"]
+        assert trigger["metadata"]["bootstrapServers"] == ",".join(config["kafka"]["brokers"])
+        assert trigger["metadata"]["offsetResetPolicy"] == "earliest"
         assert trigger["metadata"]["sasl"] == "scram_sha512" and trigger["metadata"]["tls"] == "enable"
         assert trigger["authenticationRef"]["name"] == auth["metadata"]["name"]
     params = {r["parameter"] for r in auth["spec"]["secretTargetRef"]}

@@ -14,7 +14,7 @@ VALUES = yaml.safe_load(VALUES_TEXT)
 SCHEMA = json.loads((CHART_DIR / "values.schema.json").read_text(encoding="utf-8"))
 
 # Free-form maps whose keys are Kubernetes fields or user data, not chart options.
-FREE_FORM = {"podSecurityContext", "securityContext", "updateStrategy", "resources"}
+FREE_FORM = {"podSecurityContext", "securityContext", "updateStrategy", "resources", "behavior"}
 
 
 def _walk(values: dict, schema: dict, path: str = ""):

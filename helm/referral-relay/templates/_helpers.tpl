@@ -134,6 +134,44 @@ template that depends on them, so a bad combination fails the whole render.
 {{- if and (not (kindIs "invalid" $v.terminationGracePeriodSeconds)) (lt (int $v.terminationGracePeriodSeconds) (add (int $v.relay.drainTimeoutSeconds) 15 | int)) }}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must be at least relay.drainTimeoutSeconds + 15 (%d): the drain, the final commit's 5 s window and the producer's 10 s flush, or Kubernetes kills the relay mid-shutdown; leave it empty to derive it" (int $v.terminationGracePeriodSeconds) (add (int $v.relay.drainTimeoutSeconds) 15 | int)) }}
 {{- end }}
+{{- if not $v.mmolove.serverId }}
+{{- fail "mmolove.serverId is required: the MMOLove server id the referral secret signs for (the relay refuses to start without it)" }}
+{{- end }}
+{{- if and $v.mmolove.keyId $v.mmolove.keyIdKey }}
+{{- fail "set mmolove.keyId or mmolove.keyIdKey, not both (the relay refuses a key id and a key-id file for one server)" }}
+{{- end }}
+{{- if and $v.mmolove.keyIdKey (not $v.mmolove.existingSecret) }}
+{{- fail "mmolove.keyIdKey needs mmolove.existingSecret: the chart-created Secret (mmolove.secret) holds only the secret; use mmolove.keyId" }}
+{{- end }}
+{{- if and $v.mmolove.keyIdKey (eq $v.mmolove.keyIdKey $v.mmolove.secretKey) }}
+{{- fail "mmolove.keyIdKey must differ from mmolove.secretKey" }}
+{{- end }}
+{{- range $i, $server := $v.mmolove.servers }}
+{{- if eq $server.id $v.mmolove.serverId }}
+{{- fail (printf "mmolove.servers[%d].id %q is also mmolove.serverId: each server id is configured once" $i $server.id) }}
+{{- end }}
+{{- if and $server.keyId $server.keyIdKey }}
+{{- fail (printf "mmolove.servers[%d]: set keyId or keyIdKey, not both" $i) }}
+{{- end }}
+{{- end }}
+{{- with $v.relay.retry }}
+{{- if and .initialBackoffMs .maxBackoffSeconds (gt (int64 .initialBackoffMs) (mul (int64 .maxBackoffSeconds) 1000)) }}
+{{- fail (printf "relay.retry.initialBackoffMs (%d) must not exceed relay.retry.maxBackoffSeconds (%d s): the relay refuses it" (int64 .initialBackoffMs) (int64 .maxBackoffSeconds)) }}
+{{- end }}
+{{- end }}
+{{- $secretEnv := list }}
+{{- range include "referral-relay.secretEnv" $ | fromYamlArray }}
+{{- $secretEnv = append $secretEnv .name }}
+{{- end }}
+{{- range $v.extraEnv }}
+{{- if has .name $secretEnv }}
+{{- fail (printf "extraEnv sets %s, which the chart sets itself from a Secret" .name) }}
+{{- end }}
+{{- end }}
+{{- $fallback := $v.keda.fallback | default dict }}
+{{- if and $v.keda.enabled $fallback.enabled (not (kindIs "invalid" $fallback.replicas)) (gt (int $fallback.replicas) (int $v.keda.maxReplicaCount)) }}
+{{- fail (printf "keda.fallback.replicas (%d) exceeds keda.maxReplicaCount (%d)" (int $fallback.replicas) (int $v.keda.maxReplicaCount)) }}
+{{- end }}
 {{- if and $v.autoscaling.enabled $v.keda.enabled }}
 {{- fail "autoscaling.enabled and keda.enabled are mutually exclusive: KEDA manages its own HorizontalPodAutoscaler" }}
 {{- end }}
@@ -196,56 +234,23 @@ must not run half-configured. */}}
 {{- end }}
 
 {{/*
-The relay's environment, shared by the Deployment and the one-off Jobs (backfill, redrive). Every
-name is one the relay reads (Sources/Relay/Configuration/EnvironmentKey.swift) or an RDKAFKA_ passthrough.
-The referral secret is never an env var: MMOLOVE_REFERRAL_SECRET_FILE points at the mounted file.
-Call with (dict "root" $ "groupId" "<group>").
+The relay's environment, shared by the Deployment, the one-off Jobs (backfill, redrive) and the
+test Pod: only what must come from Secrets (librdkafka's SASL and key passwords and
+kafka.secretProperties, as RDKAFKA_* variables from secretKeyRefs: librdkafka takes them only as
+properties) and extraEnv. Every other setting is in config.yaml (referral-relay.configYaml),
+rendered once. Names are RDKAFKA_ passthroughs the relay reads
+(Sources/Relay/Configuration/EnvironmentKey.swift) or the user's extraEnv.
 */}}
 {{- define "referral-relay.env" -}}
-{{- $root := .root }}
-{{- $v := $root.Values }}
-- name: KAFKA_BROKERS
-  value: {{ $v.kafka.brokers | quote }}
-- name: KAFKA_GROUP_ID
-  value: {{ .groupId | quote }}
-- name: RELAY_TOPIC_ACCOUNT_CREATED
-  value: {{ $v.kafka.topics.accountCreated | quote }}
-- name: RELAY_TOPIC_MILESTONE_REACHED
-  value: {{ $v.kafka.topics.milestoneReached | quote }}
-- name: RELAY_TOPIC_OUTCOMES
-  value: {{ $v.kafka.topics.outcomes | quote }}
-- name: RELAY_TOPIC_DLQ
-  value: {{ $v.kafka.topics.dlq | quote }}
-{{- if $v.relay.qualifyingMilestones }}
-- name: RELAY_QUALIFYING_MILESTONES
-  value: {{ join "," $v.relay.qualifyingMilestones | quote }}
+{{- include "referral-relay.secretEnv" . }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
 {{- end }}
-{{- if $v.mmolove.endpoint }}
-- name: MMOLOVE_ENDPOINT
-  value: {{ $v.mmolove.endpoint | quote }}
 {{- end }}
-{{- if $v.mmolove.serverId }}
-- name: MMOLOVE_SERVER_ID
-  value: {{ $v.mmolove.serverId | quote }}
-{{- end }}
-{{- if $v.mmolove.keyId }}
-- name: MMOLOVE_KEY_ID
-  value: {{ $v.mmolove.keyId | quote }}
-{{- end }}
-- name: MMOLOVE_REFERRAL_SECRET_FILE
-  value: {{ printf "%s/%s" (include "referral-relay.mmoloveDir" $root) $v.mmolove.secretKey | quote }}
-- name: RELAY_OPS_PORT
-  value: {{ $v.relay.opsPort | quote }}
-- name: RELAY_LOG_LEVEL
-  value: {{ $v.relay.logLevel | quote }}
-- name: RELAY_DRAIN_TIMEOUT_SECONDS
-  value: {{ $v.relay.drainTimeoutSeconds | quote }}
-- name: RELAY_MAX_IN_FLIGHT
-  value: {{ $v.relay.maxInFlight | quote }}
-{{- range $k, $val := (include "referral-relay.kafkaProperties" $root | fromJson) }}
-- name: {{ include "referral-relay.rdkafkaEnvName" $k }}
-  value: {{ $val | quote }}
-{{- end }}
+
+{{/* The env variables the chart sets from Secrets (secretKeyRefs), see referral-relay.env. */}}
+{{- define "referral-relay.secretEnv" -}}
+{{- $v := .Values }}
 {{- if $v.kafka.sasl.enabled }}
 - name: RDKAFKA_SASL_USERNAME
   valueFrom:
@@ -276,7 +281,7 @@ Call with (dict "root" $ "groupId" "<group>").
 
 {{/* True (non-empty) when the container takes any secret through an env secretKeyRef. */}}
 {{- define "referral-relay.hasSecretEnv" -}}
-{{- if or .Values.kafka.sasl.enabled (and .Values.kafka.ssl.enabled .Values.kafka.ssl.keyPasswordKey) .Values.kafka.secretProperties }}true{{- end }}
+{{- if include "referral-relay.secretEnv" . | trim }}true{{- end }}
 {{- end }}
 
 {{- define "referral-relay.volumeMounts" -}}
@@ -293,11 +298,19 @@ Call with (dict "root" $ "groupId" "<group>").
 {{- end }}
 - name: tmp
   mountPath: /tmp
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
-{{/* Call with (dict "root" $ "configMap" "<name of the ConfigMap holding config.yaml>"). */}}
+{{/*
+The pod volumes: config.yaml, the referral secrets (and key ids) as files, the Kafka TLS files,
+/tmp and extraVolumes. Call with (dict "root" $ "configMap" "<name of the ConfigMap holding
+config.yaml>").
+*/}}
 {{- define "referral-relay.volumes" -}}
 {{- $root := .root }}
+{{- $mm := $root.Values.mmolove }}
 - name: config
   configMap:
     name: {{ .configMap }}
@@ -309,14 +322,22 @@ Call with (dict "root" $ "groupId" "<group>").
       - secret:
           name: {{ include "referral-relay.mmoloveSecretName" $root }}
           items:
-            - key: {{ $root.Values.mmolove.secretKey }}
-              path: {{ $root.Values.mmolove.secretKey }}
-      {{- range $root.Values.mmolove.servers }}
+            - key: {{ $mm.secretKey }}
+              path: {{ $mm.secretKey }}
+            {{- with $mm.keyIdKey }}
+            - key: {{ . }}
+              path: {{ . }}
+            {{- end }}
+      {{- range $server := $mm.servers }}
       - secret:
-          name: {{ .existingSecret }}
+          name: {{ $server.existingSecret }}
           items:
-            - key: {{ default "referral-secret" .key }}
-              path: {{ printf "servers/%s/referral-secret" .id }}
+            - key: {{ default "referral-secret" $server.key }}
+              path: {{ printf "servers/%s/referral-secret" $server.id }}
+            {{- with $server.keyIdKey }}
+            - key: {{ . }}
+              path: {{ printf "servers/%s/key-id" $server.id }}
+            {{- end }}
       {{- end }}
 {{- if and $root.Values.kafka.ssl.enabled $root.Values.kafka.ssl.existingSecret }}
 - name: kafka-tls
@@ -328,9 +349,12 @@ Call with (dict "root" $ "groupId" "<group>").
   emptyDir:
     medium: Memory
     sizeLimit: {{ $root.Values.tmpSizeLimit }}
+{{- with $root.Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
-{{/* Pod-level scheduling and identity fields shared by the Deployment and the Jobs. */}}
+{{/* Pod-level scheduling and identity fields shared by the Deployment, the Jobs and the test Pod. */}}
 {{- define "referral-relay.podCommon" -}}
 serviceAccountName: {{ include "referral-relay.serviceAccountName" . }}
 automountServiceAccountToken: false
@@ -415,53 +439,52 @@ checkov.io/skip2: CKV_K8S_35=librdkafka takes SASL/key passwords only as propert
 {{- end }}
 
 {{/*
-The relay's config.yaml (read by `referral-relay run|backfill|dlq … --config`). No secrets: the referral
-secret is a mounted file (mmolove.secretFile) and secret librdkafka properties come from env
-secretKeyRefs. It mirrors the environment variables the chart sets (EnvironmentKey.swift).
-Call with (dict "root" $ "groupId" "<consumer group>").
+The relay's config.yaml, the one place the chart renders the relay's settings (read by
+`referral-relay run|check|backfill|dlq … --config`); the keys are exactly the ones the relay
+accepts (Sources/Relay/Configuration/ConfigurationFile.swift, docs/CONFIGURATION.md). No secrets:
+the referral secrets and key ids are mounted files (mmolove.secretFile, keyIdFile) and secret
+librdkafka properties come from env secretKeyRefs (referral-relay.env). A setting missing from
+the values (values reused from an older chart by `helm upgrade --reuse-values`) is left out, so
+the relay's own default applies rather than an empty value it would refuse.
 */}}
 {{- define "referral-relay.configYaml" -}}
-{{- $root := .root }}
-{{- $v := $root.Values }}
-kafka:
-  brokers: {{ $v.kafka.brokers | quote }}
-  groupId: {{ .groupId | quote }}
-  topics:
-    accountCreated: {{ $v.kafka.topics.accountCreated | quote }}
-    milestoneReached: {{ $v.kafka.topics.milestoneReached | quote }}
-    outcomes: {{ $v.kafka.topics.outcomes | quote }}
-    dlq: {{ $v.kafka.topics.dlq | quote }}
-  properties:
-    {{- range $k, $val := (include "referral-relay.kafkaProperties" $root | fromJson) }}
-    {{ $k | quote }}: {{ $val | quote }}
-    {{- end }}
-relay:
-  qualifyingMilestones: {{ $v.relay.qualifyingMilestones | toJson }}
-  logLevel: {{ $v.relay.logLevel | quote }}
-  drainTimeoutSeconds: {{ $v.relay.drainTimeoutSeconds }}
-  maxInFlight: {{ $v.relay.maxInFlight }}
-  opsPort: {{ $v.relay.opsPort }}
-mmolove:
-  {{- with $v.mmolove.endpoint }}
-  endpoint: {{ . | quote }}
-  {{- end }}
-  {{- with $v.mmolove.serverId }}
-  serverId: {{ . | quote }}
-  {{- end }}
-  {{- with $v.mmolove.keyId }}
-  keyId: {{ . | quote }}
-  {{- end }}
-  secretFile: {{ printf "%s/%s" (include "referral-relay.mmoloveDir" $root) $v.mmolove.secretKey | quote }}
-  {{- with $v.mmolove.servers }}
-  servers:
-    {{- range . }}
-    - id: {{ .id | quote }}
-      secretFile: {{ printf "%s/servers/%s/referral-secret" (include "referral-relay.mmoloveDir" $root) .id | quote }}
-      {{- with .keyId }}
-      keyId: {{ . | quote }}
-      {{- end }}
-    {{- end }}
-  {{- end }}
+{{- $v := .Values }}
+{{- $dir := include "referral-relay.mmoloveDir" . }}
+{{- $kafka := dict
+  "brokers" (splitList "," $v.kafka.brokers)
+  "groupId" $v.kafka.groupId
+  "topics" (pick $v.kafka.topics "accountCreated" "milestoneReached" "outcomes" "dlq")
+  "properties" (include "referral-relay.kafkaProperties" . | fromJson) }}
+{{- $relay := dict }}
+{{- range $key := list "qualifyingMilestones" "logLevel" "logFormat" "drainTimeoutSeconds" "maxInFlight" "opsPort" "opsHost" "commitIntervalMs" "maxAttempts" "qualifiedWaitSeconds" "rateLimit" "maxInputBytes" "heldPartitionReadinessSeconds" "unknownTopicGraceSeconds" }}
+{{- if not (kindIs "invalid" (index $v.relay $key)) }}
+{{- $_ := set $relay $key (index $v.relay $key) }}
+{{- end }}
+{{- end }}
+{{- with $v.relay.retry }}
+{{- $_ := set $relay "retry" (pick . "initialBackoffMs" "maxBackoffSeconds") }}
+{{- end }}
+{{- $mm := dict "serverId" $v.mmolove.serverId "secretFile" (printf "%s/%s" $dir $v.mmolove.secretKey) }}
+{{- range $key := list "allowInsecureHttp" "requestTimeoutSeconds" "connectTimeoutSeconds" "testEvents" "secretPollSeconds" }}
+{{- if not (kindIs "invalid" (index $v.mmolove $key)) }}
+{{- $_ := set $mm $key (index $v.mmolove $key) }}
+{{- end }}
+{{- end }}
+{{- with $v.mmolove.endpoint }}{{ $_ := set $mm "endpoint" . }}{{ end }}
+{{- with $v.mmolove.keyId }}{{ $_ := set $mm "keyId" . }}{{ end }}
+{{- with $v.mmolove.keyIdKey }}{{ $_ := set $mm "keyIdFile" (printf "%s/%s" $dir .) }}{{ end }}
+{{- with $v.mmolove.servers }}
+{{- $servers := list }}
+{{- range . }}
+{{- $server := dict "id" .id "secretFile" (printf "%s/servers/%s/referral-secret" $dir .id) }}
+{{- with .keyId }}{{ $_ := set $server "keyId" . }}{{ end }}
+{{- with .keyIdKey }}{{ $_ := set $server "keyIdFile" (printf "%s/servers/%s/key-id" $dir $server.id) }}{{ end }}
+{{- $servers = append $servers $server }}
+{{- end }}
+{{- $_ := set $mm "servers" $servers }}
+{{- end }}
+{{- "# Rendered by the referral-relay chart from its values; every key: docs/CONFIGURATION.md.\n" }}
+{{- dict "kafka" $kafka "relay" $relay "mmolove" $mm | toYaml }}
 {{- end }}
 
 {{/*
@@ -517,7 +540,7 @@ metadata:
     {{- include "referral-relay.labels" $root | nindent 4 }}
     app.kubernetes.io/component: {{ .component }}
   annotations:
-    checksum/config: {{ include "referral-relay.configYaml" (dict "root" $root "groupId" $root.Values.kafka.groupId) | sha256sum }}
+    checksum/config: {{ include "referral-relay.configYaml" $root | sha256sum }}
     {{- with $root.Values.podAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -533,8 +556,10 @@ spec:
         {{- range (include "referral-relay.jobArgs" . | fromJsonArray) }}
         - {{ . | quote }}
         {{- end }}
+      {{- with include "referral-relay.env" $root | trim }}
       env:
-        {{- include "referral-relay.env" (dict "root" $root "groupId" $root.Values.kafka.groupId) | trim | nindent 8 }}
+        {{- . | nindent 8 }}
+      {{- end }}
       resources:
         {{- toYaml $run.resources | nindent 8 }}
       securityContext:
