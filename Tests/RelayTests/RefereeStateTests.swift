@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Relay
@@ -65,5 +66,33 @@ import Testing
         #expect(R.allCases.filter(\.mayQualify) == [.advanced, .duplicate, .test])
         #expect(R.allCases.filter(\.hasFailed) == [.firstTouchConflict, .rejected, .failed])
         #expect(R(.registrationFailed) == .rejected)
+    }
+}
+
+/// The referee records' JSON, as `schemas/referral-referee*.v1.json` describe it.
+@Suite struct RefereeRecordJSONTests {
+    @Test func aRecordRoundTripsWithTheSchemasKeys() throws {
+        let record = RefereeRecord(
+            accountID: "a", mmref: "m", serverID: "s", registration: .firstTouchConflict, updatedAtMilliseconds: 7)
+        let data = try JSONEncoder().encode(record)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(Set(object.keys) == ["schema", "account_id", "mmref", "server_id", "registration", "updated_at_ms"])
+        #expect(object["schema"] as? String == "referral-relay.referee.v1")
+        #expect(object["registration"] as? String == "first_touch_conflict")
+        #expect(try JSONDecoder().decode(RefereeRecord.self, from: data) == record)
+        var withoutServer = record
+        withoutServer.serverID = nil
+        let bare = try JSONSerialization.jsonObject(with: JSONEncoder().encode(withoutServer)) as? [String: Any]
+        #expect(bare?["server_id"] == nil)
+    }
+
+    @Test func progressRoundTripsAndAnotherSchemaIsRefused() throws {
+        let progress = RefereeProgress(topic: "account-created", partition: 2, throughMilliseconds: 9)
+        let data = try JSONEncoder().encode(progress)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(Set(object.keys) == ["schema", "topic", "partition", "through_ms"])
+        #expect(try JSONDecoder().decode(RefereeProgress.self, from: data) == progress)
+        #expect(progress.key == "progress:account-created:2")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RefereeRecord.self, from: data) }
     }
 }

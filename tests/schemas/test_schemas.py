@@ -85,7 +85,10 @@ def examples(kind: str) -> list[pytest.param]:
 
 def test_every_schema_has_examples_both_ways() -> None:
     names = {path.name.removesuffix(".v1.json") for path in SCHEMAS}
-    assert names == {"account-created", "milestone-reached", "referral-outcome", "referral-dlq"}
+    assert names == {
+        "account-created", "milestone-reached", "referral-outcome", "referral-dlq", "referral-referee",
+        "referral-referee-progress",
+    }
     for name in names:
         assert len(list((EXAMPLES / name / "valid").glob("*.json"))) >= 3, name
         assert len(list((EXAMPLES / name / "invalid").glob("*.json"))) >= 3, name

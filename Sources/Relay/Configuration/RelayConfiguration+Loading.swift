@@ -165,8 +165,8 @@ extension RelayConfiguration {
             .adaptiveConcurrencyInitial,
             "relay.adaptiveConcurrencyInitial",
             default: 0,
-            in: 1...Int.max,
-            expected: "a whole number of at least 1"
+            in: 0...Int.max,
+            expected: "a whole number of at least 0 (0: 32, or the events in flight when fewer)"
         )
         if adaptiveInitial > maxInFlight {
             let key =

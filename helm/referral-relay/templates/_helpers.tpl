@@ -298,6 +298,10 @@ rendered once. Names are RDKAFKA_ passthroughs the relay reads
 {{- end }}
 - name: tmp
   mountPath: /tmp
+{{- if and .Values.relay.refereeStore .Values.relay.refereeStore.enabled }}
+- name: referees
+  mountPath: {{ .Values.relay.refereeStore.directory }}
+{{- end }}
 {{- with .Values.extraVolumeMounts }}
 {{ toYaml . }}
 {{- end }}
@@ -349,6 +353,10 @@ config.yaml>").
   emptyDir:
     medium: Memory
     sizeLimit: {{ $root.Values.tmpSizeLimit }}
+{{- if and $root.Values.relay.refereeStore $root.Values.relay.refereeStore.enabled }}
+- name: referees
+  {{- toYaml $root.Values.relay.refereeStore.volume | nindent 2 }}
+{{- end }}
 {{- with $root.Values.extraVolumes }}
 {{ toYaml . }}
 {{- end }}
@@ -453,16 +461,19 @@ the relay's own default applies rather than an empty value it would refuse.
 {{- $kafka := dict
   "brokers" (splitList "," $v.kafka.brokers)
   "groupId" $v.kafka.groupId
-  "topics" (pick $v.kafka.topics "accountCreated" "milestoneReached" "outcomes" "dlq")
+  "topics" (pick $v.kafka.topics "accountCreated" "milestoneReached" "outcomes" "dlq" "referees")
   "properties" (include "referral-relay.kafkaProperties" . | fromJson) }}
 {{- $relay := dict }}
-{{- range $key := list "qualifyingMilestones" "logLevel" "logFormat" "drainTimeoutSeconds" "maxInFlight" "opsPort" "opsHost" "commitIntervalMs" "maxAttempts" "qualifiedWaitSeconds" "rateLimit" "maxInputBytes" "heldPartitionReadinessSeconds" "unknownTopicGraceSeconds" }}
+{{- range $key := list "qualifyingMilestones" "logLevel" "logFormat" "drainTimeoutSeconds" "maxInFlight" "opsPort" "opsHost" "commitIntervalMs" "maxAttempts" "qualifiedWaitSeconds" "rateLimit" "maxInputBytes" "heldPartitionReadinessSeconds" "unknownTopicGraceSeconds" "adaptiveConcurrency" "adaptiveConcurrencyInitial" }}
 {{- if not (kindIs "invalid" (index $v.relay $key)) }}
 {{- $_ := set $relay $key (index $v.relay $key) }}
 {{- end }}
 {{- end }}
 {{- with $v.relay.retry }}
 {{- $_ := set $relay "retry" (pick . "initialBackoffMs" "maxBackoffSeconds") }}
+{{- end }}
+{{- with $v.relay.refereeStore }}
+{{- $_ := set $relay "refereeStore" (pick . "enabled" "directory" "waitSeconds") }}
 {{- end }}
 {{- $mm := dict "serverId" $v.mmolove.serverId "secretFile" (printf "%s/%s" $dir $v.mmolove.secretKey) }}
 {{- range $key := list "allowInsecureHttp" "requestTimeoutSeconds" "connectTimeoutSeconds" "testEvents" "secretPollSeconds" }}
