@@ -185,7 +185,7 @@ public final class Deliverer: Sendable {
                     ])
                 return result
             case .retry(let reason, let delay, let releasingLane):
-                self.metrics.retried(event: request.kind, reason: reason)
+                self.metrics.retried(event: request.kind, reason: reason, server: request.serverID)
                 logger.debug(
                     "referral event attempt repeated",
                     metadata: [
@@ -241,7 +241,7 @@ public final class Deliverer: Sendable {
             try Task.checkCancellation()
             answer = .transportFailure(error)
         }
-        self.metrics.httpAttempt(event: kind, duration: started.duration(to: .now))
+        self.metrics.httpAttempt(event: kind, server: encoded.event.serverID, duration: started.duration(to: .now))
         return answer
     }
 }

@@ -1,0 +1,78 @@
+extension EnvironmentKey {
+    /// The default, as `referral-relay run --help` shows it and as the Default column of
+    /// `docs/CONFIGURATION.md` says it (`ConfigurationReferenceTests` checks they agree).
+    public var documentedDefault: String {
+        switch self {
+        case .kafkaBrokers: "— (required)"
+        case .kafkaGroupID: "referral-relay"
+        case .topicAccountCreated: "account-created"
+        case .topicMilestoneReached: "milestone-reached"
+        case .topicOutcomes: "referral-outcomes"
+        case .topicDLQ: "referral-dlq"
+        case .qualifyingMilestones: "empty"
+        case .mmoloveEndpoint: "https://mmolove.gg/api/referral/events"
+        case .mmoloveServerID: "the only server, if there is one"
+        case .mmoloveReferralSecret, .mmoloveReferralSecretFile: "—"
+        case .mmoloveKeyID, .mmoloveKeyIDFile: "none"
+        case .mmoloveSecretPollSeconds: "5"
+        case .opsPort: "8080"
+        case .logLevel: "info"
+        case .drainTimeoutSeconds: "20"
+        case .maxInFlight: "256"
+        case .logFormat: "json"
+        case .opsHost: "0.0.0.0"
+        case .commitIntervalMs: "5000"
+        case .maxAttempts: "0 (unlimited)"
+        case .qualifiedWaitSeconds: "120"
+        case .retryInitialBackoffMs: "200"
+        case .retryMaxBackoffSeconds: "30"
+        case .mmoloveAllowInsecureHTTP: "false"
+        case .mmoloveRequestTimeoutSeconds: "10"
+        case .mmoloveConnectTimeoutSeconds: "5"
+        case .rateLimit: "0 (none)"
+        case .mmoloveTestEvents: "false"
+        case .maxInputBytes: "262144 (256 KiB)"
+        case .heldPartitionReadinessSeconds: "300"
+        case .unknownTopicGraceSeconds: "300"
+        }
+    }
+
+    /// One line on what the variable sets, for `referral-relay run --help`.
+    public var summary: String {
+        switch self {
+        case .kafkaBrokers: "Kafka bootstrap servers, host:port, comma-separated."
+        case .kafkaGroupID: "Consumer group id."
+        case .topicAccountCreated: "Input topic of account-created events."
+        case .topicMilestoneReached: "Input topic of milestone-reached events."
+        case .topicOutcomes: "Outcome topic the reward service reads."
+        case .topicDLQ: "Dead-letter topic."
+        case .qualifyingMilestones: "Milestones that qualify a referral, comma-separated (empty: every one)."
+        case .mmoloveEndpoint: "MMOLove events URL."
+        case .mmoloveServerID: "Server the default secret signs for, and of events that name none."
+        case .mmoloveReferralSecret: "The default server's referral secret itself (prefer the file)."
+        case .mmoloveReferralSecretFile: "File holding the default server's referral secret."
+        case .mmoloveKeyID: "Key id of that secret, sent as kid=."
+        case .mmoloveKeyIDFile: "File holding that key id (re-read with the secret file)."
+        case .mmoloveSecretPollSeconds: "Seconds between two reads of the secret files (rotation)."
+        case .opsPort: "Port of /healthz, /readyz and /metrics (0 picks a free one)."
+        case .logLevel: "trace, debug, info, notice, warning, error or critical."
+        case .drainTimeoutSeconds: "Seconds in-flight work gets on SIGTERM before the last commit."
+        case .maxInFlight: "Referral events in flight at once."
+        case .logFormat: "json (one object per line) or text."
+        case .opsHost: "Bind address of the ops server."
+        case .commitIntervalMs: "Milliseconds between commits of settled offsets."
+        case .maxAttempts: "Attempts before a retryable failure is failed and dead-lettered; 0 retries without limit."
+        case .qualifiedWaitSeconds: "Seconds a qualified answered 422 waits for its registered."
+        case .retryInitialBackoffMs: "First retry backoff ceiling, milliseconds."
+        case .retryMaxBackoffSeconds: "Largest retry backoff ceiling, seconds."
+        case .mmoloveAllowInsecureHTTP: "Allow plain http:// to a non-loopback host."
+        case .mmoloveRequestTimeoutSeconds: "Deadline of one request to MMOLove, seconds."
+        case .mmoloveConnectTimeoutSeconds: "Deadline of opening a connection to MMOLove, seconds."
+        case .rateLimit: "Referral events sent per second at most; 0: no limit."
+        case .mmoloveTestEvents: "Send every event with \"test\": true (MMOLove verifies, writes nothing)."
+        case .maxInputBytes: "Largest input record in bytes; larger ones are dead-lettered."
+        case .heldPartitionReadinessSeconds: "Seconds one record may hold its partition's commit before /readyz fails."
+        case .unknownTopicGraceSeconds: "Seconds an unknown output topic is retried before the record settles."
+        }
+    }
+}
