@@ -14,7 +14,7 @@ public final class KafkaProducer: Sendable, Service {
     public let statistics: AsyncStream<KafkaStatistics>
 
     let client: RDKafkaClient
-    private let worker: KafkaThread
+    let worker: KafkaThread
     private let lifecycle: RDKafkaPollLifecycle
     private let logger: Logger
     private let queueFullBackoff: Duration

@@ -12,23 +12,36 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Relay account-created and milestone-reached events to MMOLove and publish outcomes."
+        abstract: "Relay account-created and milestone-reached events to MMOLove and publish outcomes.",
+        discussion: RunCommand.environmentHelp
     )
 
-    @Option(help: "A YAML configuration file; environment variables override it (see docs/CONFIGURATION.md).")
-    var config: String?
+    @OptionGroup var configuration: RelayConfigurationOption
+
+    /// Every environment variable with its default, from ``EnvironmentKey``.
+    static var environmentHelp: String {
+        let variables = EnvironmentKey.allCases.map { key in
+            let value =
+                switch key.documentedDefault {
+                case "— (required)": "required"
+                case "—": "no default"
+                case let value: "default: \(value)"
+                }
+            return "  \(key.rawValue) (\(value))\n      \(key.summary)"
+        }
+        // Explicit line breaks are kept by the help formatter; prose lines are wrapped by it.
+        return """
+            Environment variables (each wins over its key in --config; docs/CONFIGURATION.md has the YAML keys):
+            \(variables.joined(separator: "\n"))
+              \(EnvironmentKey.librdkafkaPropertyPrefix)<NAME> (no default)
+                  A librdkafka property, e.g. RDKAFKA_SASL_PASSWORD sets sasl.password.
+
+            Exit status: 0 after a clean shutdown, 78 for a bad configuration (the key is named), 1 on a fatal runtime error.
+            """
+    }
 
     func run() async throws {
-        let configuration: RelayConfiguration
-        do {
-            configuration = try RelayConfiguration.load(
-                configFile: self.config,
-                environment: ProcessInfo.processInfo.environment
-            )
-        } catch {
-            FileHandle.standardError.write(Data("referral-relay: configuration error: \(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let configuration = try self.configuration.load()
         let redactor = RelayLogging.bootstrap(configuration: configuration)
         let logger = Logger(label: "referral-relay")
         do {

@@ -36,7 +36,8 @@ public func buildRelay(
     onOpsListening: @escaping @Sendable (Int) -> Void = { _ in }
 ) throws -> [any Service] {
     let telemetry = RelayTelemetry()
-    let metrics = RelayMetrics(factory: telemetry.factory)
+    let metrics = RelayMetrics(
+        factory: telemetry.factory, serverIDs: configuration.mmolove.credentials.serverIDs)
     let health = RelayHealth()
     let httpClient = HTTPClient(
         eventLoopGroupProvider: .singleton, configuration: relayHTTPConfiguration(configuration))
@@ -49,8 +50,9 @@ public func buildRelay(
             health: health,
             logger: logger
         )
-        let consumer = try KafkaConsumer(
-            configuration: configuration.consumerConfiguration(clientID: relayClientID), logger: logger)
+        var consumerConfiguration = configuration.consumerConfiguration(clientID: relayClientID)
+        consumerConfiguration.statisticsInterval = RelayConfiguration.consumerStatisticsInterval
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         let producer = try KafkaProducer(
             configuration: configuration.producerConfiguration(clientID: relayClientID), logger: logger)
         let referees = try makeRefereeStore(configuration, producer: producer, logger: logger)

@@ -24,7 +24,7 @@ import Testing
         let limits = ConcurrencyLimits(
             settings: .init(initial: initial, maximum: 16),
             servers: servers,
-            metrics: RelayMetrics(factory: PrometheusMetricsFactory(registry: registry)),
+            metrics: RelayMetrics(factory: PrometheusMetricsFactory(registry: registry), serverIDs: servers),
             logger: Logger(label: "concurrency-limits-tests", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         return (limits, registry)

@@ -17,6 +17,19 @@ import Testing
         #expect(reference.contains("| `\(key.rawValue)` |"))
     }
 
+    /// `run --help` shows the same default as the reference's Default column.
+    @Test(arguments: EnvironmentKey.allCases)
+    func everyEnvironmentVariablesDefaultMatchesTheReference(_ key: EnvironmentKey) throws {
+        let reference = try #require(Self.reference)
+        let row = try #require(reference.split(separator: "\n").first { $0.hasPrefix("| `\(key.rawValue)` |") })
+        let columns = row.split(separator: "|", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        // | variable | YAML key | default | meaning |
+        let documented = columns[3].replacingOccurrences(of: "`", with: "")
+        #expect(documented == key.documentedDefault, "\(key.rawValue): \(documented) in the reference")
+    }
+
     @Test func everyYAMLKeyIsDocumented() throws {
         let reference = try #require(Self.reference)
         func paths(_ shape: [String: ConfigurationFile.Shape], _ prefix: String) -> [String] {

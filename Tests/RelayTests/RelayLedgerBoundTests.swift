@@ -55,7 +55,8 @@ struct RelayLedgerBoundTests {
             let telemetry = RelayTelemetry()
             let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
             let health = RelayHealth()
-            let metrics = RelayMetrics(factory: telemetry.factory)
+            let metrics = RelayMetrics(
+                factory: telemetry.factory, serverIDs: configuration.mmolove.credentials.serverIDs)
             let pipeline = RelayPipeline(
                 configuration: configuration,
                 consumer: try KafkaConsumer(

@@ -48,7 +48,8 @@ public struct Backfill: Sendable {
         let groupID = Self.groupID(live: configuration.kafka.groupID, run: window.name)
         configuration.kafka.groupID = groupID
         let telemetry = RelayTelemetry()
-        let metrics = RelayMetrics(factory: telemetry.factory)
+        let metrics = RelayMetrics(
+            factory: telemetry.factory, serverIDs: configuration.mmolove.credentials.serverIDs)
         let health = RelayHealth()
         let consumer = try KafkaConsumer(
             configuration: configuration.consumerConfiguration(clientID: relayClientID + "-backfill"), logger: logger)

@@ -1,6 +1,12 @@
 import Kafka
 
 extension RelayConfiguration {
+    /// How often the live relay's consumer reports librdkafka statistics, from which
+    /// `relay_consumer_lag` is computed (librdkafka's granularity is 1 s). The passthrough
+    /// property `statistics.interval.ms` (`RDKAFKA_STATISTICS_INTERVAL_MS`) overrides it; 0 turns
+    /// the statistics, and the metric, off.
+    public static let consumerStatisticsInterval = Duration.seconds(5)
+
     /// The consumer of the input topics: the relay's group, cooperative-sticky rebalancing,
     /// earliest reset for a new group, manual offset storage (set by ``KafkaConsumerConfiguration``),
     /// and the passthrough properties minus the producer-only ones.

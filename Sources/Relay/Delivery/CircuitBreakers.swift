@@ -89,7 +89,7 @@ final class CircuitBreakers: Sendable {
                 var reason: String?
                 if case .systemic = answer.classification { reason = Self.describe(answer) }
                 self.apply(server) { $0.probed(ok: ok, reason: reason, now: .now) }
-                self.metrics.breakerProbe(ok: ok)
+                self.metrics.breakerProbe(server: server, ok: ok)
             case .wait(let until):
                 if !left {
                     slot.leave()

@@ -62,7 +62,7 @@ extension Deliverer {
             try Task.checkCancellation()
             answer = .transportFailure(error)
         }
-        self.metrics.httpAttempt(event: kind, duration: started.duration(to: .now))
+        self.metrics.httpAttempt(event: kind, server: encoded.event.serverID, duration: started.duration(to: .now))
         return answer
     }
 }

@@ -206,7 +206,7 @@ public final class Deliverer: Sendable {
                     ])
                 return result
             case .retry(let reason, let delay, let releasingLane):
-                self.metrics.retried(event: request.kind, reason: reason)
+                self.metrics.retried(event: request.kind, reason: reason, server: request.serverID)
                 logger.debug(
                     "referral event attempt repeated",
                     metadata: [

@@ -14,4 +14,17 @@ extension RelayLogging {
             self.makeHandler(label: label, level: level, format: .text, redactor: redactor, sink: .standardError)
         }
     }
+
+    /// Bootstraps swift-log for a command-line tool that uses the whole relay configuration
+    /// (`check`): human-readable lines on standard error at `level`, redacted as the relay's
+    /// own logs are (every secret, every librdkafka property value, the endpoint's userinfo and
+    /// query). Standard output stays free for the tool's report.
+    ///
+    /// - Important: Call it once per process, before any logger is created.
+    public static func bootstrapTool(configuration: RelayConfiguration, level: Logger.Level = .error) {
+        let redactor = self.redactor(for: configuration)
+        LoggingSystem.bootstrap { label in
+            self.makeHandler(label: label, level: level, format: .text, redactor: redactor, sink: .standardError)
+        }
+    }
 }

@@ -1,82 +1,70 @@
 import CoreMetrics
+import Kafka
 import ReferralKit
 import Synchronization
 
 /// The relay's metrics, created against an explicit swift-metrics factory (the ops server's
 /// Prometheus registry in production, so several relays in one test process do not share
 /// global state). Metric objects are cached per label set: creating them per event would cost
-/// a factory lookup on the hot path.
+/// a factory lookup on the hot path. `docs/METRICS.md` is the reference of what is exported.
 ///
-/// Labels are closed sets or topic names, never account ids, tokens or secrets.
+/// Labels are closed sets or topic names, never account ids, tokens or secrets. `server_id` is
+/// one of the configured servers; an event naming another server (or none, without a default)
+/// is counted as ``unconfiguredServer``, so input cannot create series.
 public final class RelayMetrics: Sendable {
-    /// The metric names, as exported.
-    public enum Name {
-        /// Records read from an input topic (`topic`).
-        public static let consumed = "relay_records_consumed_total"
-        /// Records that are not referral events (`topic`, `reason`).
-        public static let skipped = "relay_records_skipped_total"
-        /// Outcomes published (`event`, `status`).
-        public static let deliveries = "relay_deliveries_total"
-        /// Attempts repeated (`event`, `reason`).
-        public static let retries = "relay_delivery_retries_total"
-        /// Referral events in flight.
-        public static let inFlight = "relay_in_flight"
-        /// Duration of each HTTP attempt (`event`), seconds histogram.
-        public static let httpDuration = "relay_http_request_duration_seconds"
-        /// Records consumed but not yet committed (`topic`, `partition`).
-        public static let commitLag = "relay_commit_lag"
-        /// Dead letters published (`stage`).
-        public static let deadLetters = "relay_dlq_records_total"
-        /// 1 while the endpoint fails systemically, else 0.
-        public static let systemicFailure = "relay_systemic_failure"
-        /// Partitions currently assigned to this member.
-        public static let assignedPartitions = "relay_assigned_partitions"
-        /// Records settled by this group before a restart or rebalance (commit metadata), so not
-        /// processed again (`topic`).
-        public static let settledEarlier = "relay_records_settled_earlier_total"
-        /// Records the consumer delivered a second time inside one assignment, ignored (`topic`).
-        public static let redelivered = "relay_records_redelivered_total"
-        /// Offset commits (`result`: ok, failed).
-        public static let commits = "relay_commits_total"
-        /// Times a server's circuit breaker opened (`server_id`).
-        public static let breakerOpened = "relay_circuit_breaker_opened_total"
-        /// Probes sent to servers whose breaker is open (`result`: ok, failed).
-        public static let breakerProbes = "relay_circuit_breaker_probes_total"
-        /// Counter: milestones whose `mmref` differed from the referee store's token (the
-        /// store's was used).
-        public static let refereeTokenConflicts = "relay_referee_token_conflicts_total"
-        /// A server's adaptive concurrency limit: requests allowed in flight to it (`server_id`).
-        public static let concurrencyLimit = "relay_mmolove_concurrency_limit"
-        /// Times a server's concurrency limit was lowered after an overload answer (`server_id`).
-        public static let concurrencyLimitDecreases = "relay_mmolove_concurrency_limit_decreases_total"
-    }
+    /// The `server_id` label of events whose server is not configured (they are rejected before
+    /// any request).
+    public static let unconfiguredServer = "unconfigured"
 
     /// A cached metric's identity: its name and label values (every metric here has at most
-    /// two labels, whose names follow from the metric). Built per event without allocating:
+    /// three labels, whose names follow from the metric). Built per event without allocating:
     /// short strings are stored inline.
-    private struct Key: Hashable {
+    struct Key: Hashable {
         var label: String
         var first: String
         var second: String
+        var third: String
 
         init(_ label: String, _ dimensions: [(String, String)]) {
             self.label = label
             self.first = dimensions.first?.1 ?? ""
             self.second = dimensions.count > 1 ? dimensions[1].1 : ""
+            self.third = dimensions.count > 2 ? dimensions[2].1 : ""
         }
     }
 
-    private let factory: any MetricsFactory
+    let factory: any MetricsFactory
+    /// The configured server ids: the values `server_id` may take (with ``unconfiguredServer``).
+    private let servers: Set<String>
     private let counters = Mutex<[Key: Counter]>([:])
     private let gauges = Mutex<[Key: Gauge]>([:])
     private let timers = Mutex<[Key: Timer]>([:])
+    /// The per-partition gauges and the partitions whose series were removed (see
+    /// `RelayMetrics+Partitions.swift`).
+    let partitionSeries = Mutex(PartitionSeries())
     /// Recorded after every scheduling step: created once.
     private let inFlightGauge: Gauge
 
-    /// Creates the metrics on `factory`.
-    public init(factory: any MetricsFactory) {
+    /// Creates the metrics on `factory`, and sets `relay_build_info`.
+    ///
+    /// - Parameters:
+    ///   - factory: Where the metrics live.
+    ///   - serverIDs: The configured MMOLove servers (the values of the `server_id` label).
+    public init(factory: any MetricsFactory, serverIDs: some Sequence<String>) {
         self.factory = factory
+        self.servers = Set(serverIDs)
         self.inFlightGauge = Gauge(label: Name.inFlight, dimensions: [], factory: factory)
+        Gauge(
+            label: Name.buildInfo,
+            dimensions: [("version", ReferralRelayVersion.current), ("librdkafka", ReferralRelayVersion.librdkafka)],
+            factory: factory
+        ).record(1)
+    }
+
+    /// The `server_id` label of an event for `serverID`.
+    func serverLabel(_ serverID: String?) -> String {
+        guard let serverID, self.servers.contains(serverID) else { return Self.unconfiguredServer }
+        return serverID
     }
 
     /// One record consumed from `topic`.
@@ -94,14 +82,20 @@ public final class RelayMetrics: Sendable {
         self.counter(Name.skipped, [("topic", topic), ("reason", reason.rawValue)]).increment()
     }
 
-    /// One outcome published.
-    public func delivered(event: ReferralEvent.Kind, status: OutcomeStatus) {
-        self.counter(Name.deliveries, [("event", event.rawValue), ("status", status.rawValue)]).increment()
+    /// One outcome published for an event of `server`.
+    public func delivered(event: ReferralEvent.Kind, status: OutcomeStatus, server: String?) {
+        self.counter(
+            Name.deliveries,
+            [("event", event.rawValue), ("status", status.rawValue), ("server_id", self.serverLabel(server))]
+        ).increment()
     }
 
-    /// One attempt repeated.
-    public func retried(event: ReferralEvent.Kind, reason: RetryReason) {
-        self.counter(Name.retries, [("event", event.rawValue), ("reason", reason.rawValue)]).increment()
+    /// One attempt repeated for an event of `server`.
+    public func retried(event: ReferralEvent.Kind, reason: RetryReason, server: String?) {
+        self.counter(
+            Name.retries,
+            [("event", event.rawValue), ("reason", reason.rawValue), ("server_id", self.serverLabel(server))]
+        ).increment()
     }
 
     /// The number of referral events in flight now.
@@ -109,16 +103,12 @@ public final class RelayMetrics: Sendable {
         self.inFlightGauge.record(count)
     }
 
-    /// One HTTP attempt took `duration`.
-    public func httpAttempt(event: ReferralEvent.Kind, duration: Duration) {
+    /// One HTTP attempt to `server` took `duration`.
+    public func httpAttempt(event: ReferralEvent.Kind, server: String?, duration: Duration) {
         let (seconds, attoseconds) = duration.components
         let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        self.timer(Name.httpDuration, [("event", event.rawValue)]).recordNanoseconds(nanoseconds)
-    }
-
-    /// Records consumed but not committed on one partition.
-    public func commitLag(topic: String, partition: Int32, lag: Int64) {
-        self.gauge(Name.commitLag, [("topic", topic), ("partition", String(partition))]).record(lag)
+        self.timer(Name.httpDuration, [("event", event.rawValue), ("server_id", self.serverLabel(server))])
+            .recordNanoseconds(nanoseconds)
     }
 
     /// One dead letter published.
@@ -131,14 +121,15 @@ public final class RelayMetrics: Sendable {
         self.gauge(Name.systemicFailure, []).record(failing ? 1 : 0)
     }
 
-    /// A server's circuit breaker opened (server ids are configured, a closed set).
+    /// A server's circuit breaker opened.
     func breakerOpened(server: String) {
-        self.counter(Name.breakerOpened, [("server_id", server)]).increment()
+        self.counter(Name.breakerOpened, [("server_id", self.serverLabel(server))]).increment()
     }
 
-    /// A probe of an open breaker came back.
-    func breakerProbe(ok: Bool) {
-        self.counter(Name.breakerProbes, [("result", ok ? "ok" : "failed")]).increment()
+    /// A probe of `server`'s open breaker came back.
+    func breakerProbe(server: String, ok: Bool) {
+        self.counter(Name.breakerProbes, [("server_id", self.serverLabel(server)), ("result", ok ? "ok" : "failed")])
+            .increment()
     }
 
     /// A server's adaptive concurrency limit now.

@@ -37,11 +37,38 @@ public final class RelayTelemetry: Sendable {
 
     /// The current values in the Prometheus text exposition format (version 0.0.4).
     public func exposition() -> String {
-        self.registry.emitToString()
+        String(decoding: self.expositionBytes(), as: UTF8.self)
     }
 
-    /// The current values in the Prometheus text exposition format, as UTF-8 bytes.
+    /// The current values in the Prometheus text exposition format, as UTF-8 bytes, with a
+    /// `# HELP` line for every metric of ``RelayMetrics/descriptions``.
     public func expositionBytes() -> [UInt8] {
-        self.registry.emitToBuffer()
+        Self.addingHelp(to: self.registry.emitToBuffer())
+    }
+
+    /// The help lines, by the `# TYPE <name> ` line they go before.
+    private static let helpLines: [String: [UInt8]] = Dictionary(
+        uniqueKeysWithValues: RelayMetrics.descriptions.map {
+            ("# TYPE \($0.name) ", Array("# HELP \($0.name) \($0.help)\n".utf8))
+        })
+
+    /// Inserts `# HELP` before each `# TYPE` line of a described metric: swift-metrics carries no
+    /// help text, so the Prometheus factory writes none, and `promtool check metrics` wants one.
+    static func addingHelp(to exposition: [UInt8]) -> [UInt8] {
+        guard !exposition.isEmpty else { return [] }
+        var result: [UInt8] = []
+        result.reserveCapacity(exposition.count + 2_048)
+        for line in exposition.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            if line.starts(with: "# TYPE ".utf8), let space = line.dropFirst(7).firstIndex(of: UInt8(ascii: " ")),
+                let help = Self.helpLines[String(decoding: line[...space], as: UTF8.self)]
+            {
+                result += help
+            }
+            result += line
+            result.append(UInt8(ascii: "\n"))
+        }
+        // `split` keeps the empty piece after the final newline: do not add a second one.
+        if exposition.last == UInt8(ascii: "\n") { result.removeLast() }
+        return result
     }
 }

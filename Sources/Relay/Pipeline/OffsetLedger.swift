@@ -31,13 +31,19 @@ struct OffsetLedger: Sendable {
     private var entries: [KafkaTopicPartition: Entry] = [:]
     private var nextEpoch: UInt64 = 1
 
-    /// Records a read and returns its ticket; `nil` for an offset not after the last one read
+    /// Records a read at `now` and returns its ticket; `nil` for an offset not after the last one read
     /// in this epoch: the client delivered a record a second time (its first copy is already
     /// waiting, in flight or settled, and settles it), so it must not be worked on again.
-    mutating func read(_ partition: KafkaTopicPartition, offset: Int64) -> OffsetTicket? {
+    mutating func read(
+        _ partition: KafkaTopicPartition,
+        offset: Int64,
+        at now: ContinuousClock.Instant = .now
+    ) -> OffsetTicket? {
         if self.entries[partition] == nil { self.entries[partition] = self.newEntry() }
         // Mutated in place: a copy of the entry would copy its arrays on every read.
-        guard self.entries[partition]?.progress.read(offset) == true, let epoch = self.entries[partition]?.epoch else {
+        guard self.entries[partition]?.progress.read(offset, at: now) == true,
+            let epoch = self.entries[partition]?.epoch
+        else {
             return nil
         }
         return OffsetTicket(partition: partition, offset: offset, epoch: epoch)
@@ -114,6 +120,12 @@ struct OffsetLedger: Sendable {
     /// The oldest unsettled offset read, per partition that has one.
     var oldestUnsettled: [KafkaTopicPartition: Int64] {
         self.entries.compactMapValues { $0.progress.oldestUnsettled }
+    }
+
+    /// When the oldest unsettled record was read, per partition that has one (see
+    /// ``PartitionProgress/oldestUnsettledReadAt``).
+    var oldestUnsettledReadTimes: [KafkaTopicPartition: ContinuousClock.Instant] {
+        self.entries.compactMapValues { $0.progress.oldestUnsettledReadAt }
     }
 
     /// Records read but not committed, per partition.

@@ -40,7 +40,7 @@ struct OutcomePublisher: Sendable {
             async let outcomeProblem = self.publishOutcome(outcome, source: message)
             async let letterSent: Void = self.publishDeadLetter(
                 message, stage: .deliver, reason: result.error ?? result.status.rawValue,
-                httpStatus: result.httpStatus, event: request.kind)
+                httpStatus: result.httpStatus, event: request.kind, server: request.serverID)
             let problem = try await outcomeProblem
             try await letterSent
             if let problem {
@@ -59,16 +59,17 @@ struct OutcomePublisher: Sendable {
             try await self.publishDeadLetter(
                 message, stage: .deliver,
                 reason: "outcome \(result.status.rawValue) could not be published: \(problem)",
-                httpStatus: result.httpStatus, event: request.kind)
+                httpStatus: result.httpStatus, event: request.kind, server: request.serverID)
             self.metrics.deadLettered(stage: .deliver)
         }
-        self.metrics.delivered(event: request.kind, status: result.status)
+        self.metrics.delivered(event: request.kind, status: result.status, server: request.serverID)
         self.tally.outcome(event: request.kind, status: result.status)
     }
 
     /// Publishes the dead letter of a record that could not be decoded.
     func publishMalformed(_ message: KafkaConsumerMessage, reason: String) async throws {
-        try await self.publishDeadLetter(message, stage: .decode, reason: reason, httpStatus: nil, event: nil)
+        try await self.publishDeadLetter(
+            message, stage: .decode, reason: reason, httpStatus: nil, event: nil, server: nil)
         self.metrics.deadLettered(stage: .decode)
         self.tally.malformed()
     }
@@ -84,7 +85,7 @@ struct OutcomePublisher: Sendable {
         var record = outcome.producerRecord(topic: self.topics.outcomes)
         while true {
             let error: KafkaError
-            switch try await self.send(record, event: outcome.event, source: message) {
+            switch try await self.send(record, event: outcome.event, server: outcome.serverID, source: message) {
             case .sent: return nil
             case .refused(let refusal): error = refusal
             }
@@ -110,7 +111,8 @@ struct OutcomePublisher: Sendable {
         stage: DeadLetterStage,
         reason: String,
         httpStatus: Int?,
-        event: ReferralEvent.Kind?
+        event: ReferralEvent.Kind?,
+        server: String?
     ) async throws {
         func letter(maxBytes: Int?) -> KafkaProducerRecord {
             DeadLetter.record(
@@ -120,7 +122,7 @@ struct OutcomePublisher: Sendable {
         var record = letter(maxBytes: nil)
         while true {
             let error: KafkaError
-            switch try await self.send(record, event: event, source: message) {
+            switch try await self.send(record, event: event, server: server, source: message) {
             case .sent: return
             case .refused(let refusal): error = refusal
             }
@@ -157,9 +159,12 @@ struct OutcomePublisher: Sendable {
     /// Sends `record`, retrying transient failures without limit.
     ///
     /// - Throws: A fatal ``KafkaError`` or `CancellationError`.
-    private func send(_ record: KafkaProducerRecord, event: ReferralEvent.Kind?, source message: KafkaConsumerMessage)
-        async throws -> SendResult
-    {
+    private func send(
+        _ record: KafkaProducerRecord,
+        event: ReferralEvent.Kind?,
+        server: String?,
+        source message: KafkaConsumerMessage
+    ) async throws -> SendResult {
         var attempt = 0
         var unknownSince: ContinuousClock.Instant?
         defer { if attempt > 0 { self.problems.clear(message.topicPartition, offset: message.offset) } }
@@ -186,7 +191,7 @@ struct OutcomePublisher: Sendable {
                 self.problems.record(
                     message.topicPartition, offset: message.offset,
                     "publishing to \(record.topic) failing: \(error.code.name)")
-                if let event { self.metrics.retried(event: event, reason: .publish) }
+                if let event { self.metrics.retried(event: event, reason: .publish, server: server) }
                 self.logger.warning(
                     "publishing to Kafka failed; retrying",
                     metadata: [

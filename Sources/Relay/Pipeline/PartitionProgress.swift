@@ -1,10 +1,27 @@
+import DequeModule
+
 /// The offsets of one partition read since its last commit, and which are settled: the
 /// committable position is the first unsettled offset (everything before it is settled), so a
 /// record is committed only when it and every earlier record of its partition are settled.
 ///
 /// Offsets arrive in increasing order (Kafka delivers a partition in order); settling may
 /// happen in any order (many accounts in flight within a partition).
+///
+/// When records were read is kept coarsely, for `relay_oldest_unsettled_age_seconds`: one
+/// mark (offset, time) per ``readMarkInterval`` of reading at most, so the memory it takes grows
+/// with the seconds the oldest unsettled record has been held, not with the records read past it.
 struct PartitionProgress: Sendable {
+    /// The resolution of read times: a record's read time is known to within this much (its
+    /// mark's time is at most this much earlier than its own).
+    static let readMarkInterval = Duration.seconds(1)
+
+    /// A record and when it was read; the records read after it within ``readMarkInterval`` share
+    /// its time.
+    private struct ReadMark: Sendable {
+        var offset: Int64
+        var at: ContinuousClock.Instant
+    }
+
     /// Read offsets from the first unsettled one on, oldest first; `head` is the logical start.
     private var offsets: [Int64] = []
     private var settled: [Bool] = []
@@ -20,6 +37,8 @@ struct PartitionProgress: Sendable {
     /// Offsets not yet read that an earlier member settled (from the commit metadata): they are
     /// settled as soon as they are read.
     private var settledEarlier: Set<Int64> = []
+    /// Read marks from the one covering the oldest unsettled offset on, oldest first.
+    private var readMarks = Deque<ReadMark>()
 
     /// Primes a fresh progress with what the broker holds: the committed offset and the offsets
     /// settled beyond it (see ``SettledOffsetsMetadata``).
@@ -32,16 +51,21 @@ struct PartitionProgress: Sendable {
     /// Whether `offset` was settled by an earlier member (it must not be processed again).
     func wasSettledEarlier(_ offset: Int64) -> Bool { self.settledEarlier.contains(offset) }
 
-    /// Records `offset` as read (not settled).
+    /// Records `offset` as read (not settled) at `now`.
     ///
     /// - Returns: `false` when `offset` is not after the last read one (a rewind): the caller
     ///   must start a new progress for the partition.
-    mutating func read(_ offset: Int64) -> Bool {
+    mutating func read(_ offset: Int64, at now: ContinuousClock.Instant = .now) -> Bool {
         if let lastRead, offset <= lastRead { return false }
         self.offsets.append(offset)
         self.settled.append(false)
         if self.firstRead == nil { self.firstRead = offset }
         self.lastRead = offset
+        if let last = self.readMarks.last, now - last.at < Self.readMarkInterval {
+            // Read within the last mark's interval: its time stands for this record's.
+        } else {
+            self.readMarks.append(ReadMark(offset: offset, at: now))
+        }
         return true
     }
 
@@ -50,6 +74,7 @@ struct PartitionProgress: Sendable {
         guard let index = self.index(of: offset) else { return }
         self.settled[index] = true
         while self.head < self.offsets.count, self.settled[self.head] { self.head += 1 }
+        self.trimReadMarks()
         // Compact once the settled prefix dominates, so memory stays bounded by what is unsettled.
         if self.head > 1024, self.head * 2 > self.offsets.count {
             self.offsets.removeFirst(self.head)
@@ -88,6 +113,20 @@ struct PartitionProgress: Sendable {
     /// The first unsettled offset read, if any: the record that holds the commit.
     var oldestUnsettled: Int64? {
         self.head < self.offsets.count ? self.offsets[self.head] : nil
+    }
+
+    /// When the oldest unsettled record was read (at most ``readMarkInterval`` before it really
+    /// was), if there is one.
+    var oldestUnsettledReadAt: ContinuousClock.Instant? {
+        guard let oldest = self.oldestUnsettled else { return nil }
+        return self.readMarks.last { $0.offset <= oldest }?.at
+    }
+
+    /// Drops the marks older than the one covering the oldest unsettled offset (the last mark
+    /// stays while everything is settled: the next reads may fall within its interval).
+    private mutating func trimReadMarks() {
+        let oldest = self.oldestUnsettled ?? Int64.max
+        while self.readMarks.count > 1, self.readMarks[1].offset <= oldest { self.readMarks.removeFirst() }
     }
 
     /// Records read from the first unsettled offset on (0 when all are settled).

@@ -5,7 +5,8 @@ extension RelayPipeline {
     func intake(_ message: KafkaConsumerMessage) {
         self.metrics.consumed(topic: message.topic)
         let decision = self.mapper.decide(message)
-        let intake = self.update { $0.receive(message, decision) }
+        let now = ContinuousClock.now
+        let intake = self.update { $0.receive(message, decision, at: now) }
         if self.referees != nil, message.topic == self.topics.accountCreated {
             self.state.withLock {
                 $0.refereeProgress.read(
@@ -35,6 +36,7 @@ extension RelayPipeline {
     /// the group's committed offset and the offsets settled beyond it (commit metadata). Runs
     /// before any record of these partitions is taken (the intake loop is sequential).
     func assign(_ partitions: [KafkaTopicPartition]) async {
+        self.metrics.partitionsAssigned(partitions)
         var committed: [KafkaTopicPartition: KafkaCommittedOffset] = [:]
         do {
             committed = try await self.consumer.committedWithMetadata(partitions)

@@ -35,7 +35,11 @@ extension RelayPipeline {
             group.addTask { await self.commitTicker() }
             group.addTask { await self.runWorkers() }
             if self.referees != nil { group.addTask { await self.refereeProgressTicker() } }
-            if self.replay != nil { group.addTask { await self.replayTicker() } }
+            if self.replay != nil {
+                group.addTask { await self.replayTicker() }
+            } else {
+                group.addTask { await self.statisticsLoop() }
+            }
             await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
                     // Until graceful shutdown, a fatal error, or the intake ended.
@@ -123,6 +127,7 @@ extension RelayPipeline {
         while (try? await Task.sleep(for: self.commitInterval)) != nil {
             self.commits.commitPeriodically()
             self.checkHeldPartitions()
+            self.reportOldestUnsettled()
         }
     }
 }

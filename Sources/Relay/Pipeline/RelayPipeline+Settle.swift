@@ -29,6 +29,8 @@ extension RelayPipeline {
             return (state.scheduler.assigned.count, workers)
         }
         for worker in workers { worker.finish() }
+        // Their lag and age series go: the new owner reports them.
+        self.metrics.partitionsRevoked(partitions)
         self.health.assigned(partitions: count)
         self.metrics.assignedPartitions(count)
         self.logger.info(

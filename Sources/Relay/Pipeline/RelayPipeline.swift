@@ -102,6 +102,8 @@ public final class RelayPipeline: Sendable {
     let refereeWait: Duration
     /// How long a `qualified` waits for its account's registration to end.
     let qualifiedWait: Duration
+    /// Whether the consumer reads `read_committed` (its lag then ends at the last stable offset).
+    let readCommitted: Bool
 
     /// Creates the pipeline over an existing consumer and producer, which it then owns: ``run()``
     /// subscribes, and closes both at the end.
@@ -181,6 +183,7 @@ public final class RelayPipeline: Sendable {
         self.drainTimeout = configuration.drainTimeout
         self.revocationDrain = revocationDrain
         self.heldPartitionReadiness = configuration.heldPartitionReadiness
+        self.readCommitted = ConsumerLag.readsCommitted(properties: configuration.kafka.properties)
         (self.spawns, self.spawn) = AsyncStream.makeStream(of: PartitionWorker.self)
         (self.stops, self.stop) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }

@@ -1,11 +1,15 @@
 import Kafka
 
 extension RelayScheduler {
-    /// Takes a consumed record: settles it at once when there is nothing to do, otherwise
-    /// queues it for a slot (and starts what fits).
-    mutating func receive(_ message: KafkaConsumerMessage, _ decision: RelayDecision) -> (Intake, Actions) {
+    /// Takes a consumed record, read at `now`: settles it at once when there is nothing to do,
+    /// otherwise queues it for a slot (and starts what fits).
+    mutating func receive(
+        _ message: KafkaConsumerMessage,
+        _ decision: RelayDecision,
+        at now: ContinuousClock.Instant = .now
+    ) -> (Intake, Actions) {
         let partition = message.topicPartition
-        guard let ticket = self.ledger.read(partition, offset: message.offset) else {
+        guard let ticket = self.ledger.read(partition, offset: message.offset, at: now) else {
             return (.redelivered, Actions())
         }
         if let timestamp = message.timestamp?.milliseconds { self.lastReadTimestamp[partition] = timestamp }

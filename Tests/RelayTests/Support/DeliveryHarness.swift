@@ -83,7 +83,8 @@ struct DeliveryHarness {
                 ),
                 delivery: delivery,
                 httpClient: .shared,
-                metrics: RelayMetrics(factory: PrometheusMetricsFactory(registry: registry)),
+                metrics: RelayMetrics(
+                    factory: PrometheusMetricsFactory(registry: registry), serverIDs: credentials.serverIDs),
                 health: health,
                 logger: logger,
                 signingClock: signingClock,

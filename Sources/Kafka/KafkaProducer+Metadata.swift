@@ -1,0 +1,20 @@
+extension KafkaProducer {
+    /// Every partition of `topic`, as the cluster's metadata lists them, asked through this
+    /// producer's own connection (so with its credentials). Runs on the producer's worker thread;
+    /// never creates the topic.
+    ///
+    /// - Throws: ``KafkaError`` with code ``KafkaError/Code/unknownTopicOrPartition`` when the
+    ///   cluster has no such topic, or the metadata request's error.
+    public func partitions(
+        of topic: String,
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition] {
+        let count = try await worker.run { [client] () throws(KafkaError) in
+            try client.partitionCount(topic: topic, timeout: timeout)
+        }
+        guard let count, count > 0 else {
+            throw KafkaError(code: .unknownTopicOrPartition, reason: "topic '\(topic)' does not exist")
+        }
+        return (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
+    }
+}

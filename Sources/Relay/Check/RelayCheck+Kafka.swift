@@ -1,0 +1,175 @@
+import Kafka
+
+extension RelayCheck {
+    /// The brokers, the four topics, the group's offsets and a commit to the check group.
+    func kafkaChecks() async -> [Result] {
+        let kafka = self.configuration.kafka
+        let consumer: KafkaConsumer
+        do {
+            consumer = try KafkaConsumer(
+                configuration: kafka.toolConsumerConfiguration(
+                    clientID: relayClientID + "-check", groupID: kafka.groupID),
+                logger: self.logger)
+        } catch {
+            return [Result("kafka brokers", .failed, error.reason)]
+        }
+        var results: [Result] = []
+        let topics = [
+            (kafka.topics.accountCreated, "input"), (kafka.topics.milestoneReached, "input"),
+            (kafka.topics.outcomes, "outcomes"), (kafka.topics.dlq, "dead letters"),
+        ]
+        var topicRows: [Result] = []
+        var inputPartitions: [KafkaTopicPartition] = []
+        var unreachable: KafkaError?
+        for (topic, role) in topics {
+            if unreachable != nil {
+                topicRows.append(Result("topic \(topic)", .skipped, "brokers unreachable"))
+                continue
+            }
+            do {
+                let partitions = try await consumer.partitions(of: topic, timeout: self.timeout)
+                if role == "input" { inputPartitions += partitions }
+                topicRows.append(Result("topic \(topic)", .ok, "\(partitions.count) partitions (\(role))"))
+            } catch  where error.code == .unknownTopicOrPartition {
+                topicRows.append(Result("topic \(topic)", .failed, "does not exist (\(role))"))
+            } catch {
+                unreachable = error
+                topicRows.append(Result("topic \(topic)", .skipped, "brokers unreachable"))
+            }
+        }
+        let brokers = kafka.brokers.joined(separator: ",")
+        if let unreachable {
+            results.append(
+                Result("kafka brokers", .failed, "\(brokers): \(unreachable.code.name): \(unreachable.reason)"))
+        } else {
+            results.append(Result("kafka brokers", .ok, "\(brokers) answered metadata requests"))
+        }
+        results += topicRows
+        guard unreachable == nil else {
+            await consumer.close()
+            let skipped = "brokers unreachable"
+            return results + [
+                Result("group \(kafka.groupID)", .skipped, skipped), Result("group commit", .skipped, skipped),
+            ]
+        }
+        let (group, committed) = await self.groupOffsetsCheck(consumer, partitions: inputPartitions)
+        await consumer.close()
+        results.append(group)
+        results.append(await self.groupCommitCheck(partitions: inputPartitions, committed: committed))
+        return results
+    }
+
+    /// Reads the relay's group's committed offsets (an OffsetFetch: it changes nothing).
+    private func groupOffsetsCheck(
+        _ consumer: KafkaConsumer,
+        partitions: [KafkaTopicPartition]
+    ) async -> (Result, committed: [KafkaTopicPartition: Int64]?) {
+        let name = "group \(self.configuration.kafka.groupID)"
+        guard !partitions.isEmpty else { return (Result(name, .skipped, "no input partition found"), nil) }
+        do {
+            let committed = try await consumer.committed(partitions, timeout: self.timeout)
+            let detail =
+                "committed offsets readable: \(committed.count) of \(partitions.count) input partitions committed"
+            return (Result(name, .ok, detail), committed)
+        } catch {
+            return (
+                Result(name, .failed, "cannot read the committed offsets: \(error.code.name): \(error.reason)"), nil
+            )
+        }
+    }
+
+    /// Commits the relay's committed offsets (0 where it has none) to the check group and reads
+    /// them back. The relay's own group is never written.
+    private func groupCommitCheck(
+        partitions: [KafkaTopicPartition],
+        committed: [KafkaTopicPartition: Int64]?
+    ) async -> Result {
+        let kafka = self.configuration.kafka
+        let group = Self.checkGroupID(live: kafka.groupID)
+        guard let committed, !partitions.isEmpty else {
+            return Result("group commit", .skipped, "the group's offsets could not be read")
+        }
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for partition in partitions { offsets[partition] = committed[partition] ?? 0 }
+        do {
+            let consumer = try KafkaConsumer(
+                configuration: kafka.toolConsumerConfiguration(clientID: relayClientID + "-check", groupID: group),
+                logger: self.logger)
+            let result: Result
+            do {
+                try await consumer.commit(offsets, rebalanceWait: self.timeout)
+                let readBack = try await consumer.committed(partitions, timeout: self.timeout)
+                result =
+                    readBack == offsets
+                    ? Result(
+                        "group commit", .ok,
+                        "committed \(offsets.count) offsets to \(group) and read them back "
+                            + "(the relay's group is never written)")
+                    : Result("group commit", .failed, "\(group): the committed offsets did not read back")
+            } catch {
+                result = Result("group commit", .failed, "\(group): \(error.code.name): \(error.reason)")
+            }
+            await consumer.close()
+            return result
+        } catch {
+            return Result("group commit", .failed, "\(group): \(error.code.name): \(error.reason)")
+        }
+    }
+
+    /// The relay's producer (same properties): the outcome and dead-letter topics seen through
+    /// its connection (but those in `missing`, reported already), and the broker granting it an
+    /// idempotent producer id. Writes nothing.
+    func producerCheck(skipping missing: [String]) async -> Result {
+        let name = "kafka producer"
+        let topics = self.configuration.kafka.topics
+        var producerConfiguration = self.configuration.producerConfiguration(clientID: relayClientID + "-check")
+        // librdkafka's statistics say when the producer id is granted (its granularity is 1 s).
+        producerConfiguration.properties["statistics.interval.ms"] = "1000"
+        let producer: KafkaProducer
+        do {
+            producer = try KafkaProducer(configuration: producerConfiguration, logger: self.logger)
+        } catch {
+            return Result(name, .failed, "\(error.code.name): \(error.reason)")
+        }
+        let result: Result
+        do {
+            for topic in [topics.outcomes, topics.dlq] where !missing.contains(topic) {
+                _ = try await producer.partitions(of: topic, timeout: self.timeout)
+            }
+            if let producerID = await Self.producerID(producer, timeout: self.timeout) {
+                result = Result(
+                    name, .ok,
+                    "idempotent producer id \(producerID) granted; output topics visible through it; nothing written")
+            } else if let fatal = producer.fatalError {
+                result = Result(name, .failed, "\(fatal.code.name): \(fatal.reason)")
+            } else {
+                result = Result(name, .failed, "no idempotent producer id granted within \(self.timeout)")
+            }
+        } catch {
+            result = Result(name, .failed, "\(error.code.name): \(error.reason)")
+        }
+        await producer.close(timeout: .seconds(1))
+        return result
+    }
+
+    /// The producer id once a statistics report says it was granted; `nil` after `timeout`, or
+    /// at once on a fatal error (e.g. the `IdempotentWrite` permission refused).
+    private static func producerID(_ producer: KafkaProducer, timeout: Duration) async -> Int64? {
+        await withTaskGroup(of: Int64?.self) { group in
+            group.addTask {
+                for await statistics in producer.statistics {
+                    if statistics.idempotentState == "Assigned", let id = statistics.producerID { return id }
+                    if producer.fatalError != nil { return nil }
+                }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Kafka
+import ReferralSandbox
+import Relay
+import Testing
+
+/// `referral-relay --version`, `run --help` and `referral-relay check` as an operator runs them:
+/// the built executable against the embedded broker and the in-process sandbox.
+@Suite(.timeLimit(.minutes(2)))
+struct CheckCommandTests {
+    @Test func versionPrintsTheRelaysAndLibrdkafkasVersions() async throws {
+        let result = try await Executable.run(["--version"], environment: [:])
+        #expect(result.status == 0)
+        #expect(
+            result.stdout == "referral-relay \(ReferralRelayVersion.current) (librdkafka \(Kafka.librdkafkaVersion))\n")
+    }
+
+    @Test func runHelpListsEveryEnvironmentVariableWithItsDefault() async throws {
+        let result = try await Executable.run(["run", "--help"], environment: [:])
+        #expect(result.status == 0)
+        let help = result.stdout
+        for key in EnvironmentKey.allCases {
+            #expect(help.contains("  \(key.rawValue) ("), "\(key.rawValue) missing from run --help")
+        }
+        #expect(help.contains("RELAY_MAX_IN_FLIGHT (default: 256)"))
+        #expect(help.contains("KAFKA_BROKERS (required)"))
+        #expect(help.contains("RDKAFKA_<NAME>"))
+    }
+
+    /// Every check passes against a working setup; the relay's group and the topics are left as
+    /// they were, and MMOLove got one test event per server.
+    @Test func checkPassesAgainstTheBrokerAndTheSandboxAndChangesNothing() async throws {
+        try await RelayHarness.run { harness in
+            try await harness.produce([RelayHarness.accountCreated("check-1", mmref: .token("mmref_check_1"))])
+            let result = try await Executable.run(["check"], environment: harness.environment())
+            #expect(result.status == 0, "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
+            let rows = Self.rows(result.stdout)
+            for (topic, partitions) in [
+                (RelayHarness.accountCreated, 3), (RelayHarness.milestoneReached, 3), (RelayHarness.outcomes, 3),
+                (RelayHarness.dlq, 1),
+            ] {
+                #expect(rows["topic \(topic)"]?.result == "ok")
+                #expect(rows["topic \(topic)"]?.detail.hasPrefix("\(partitions) partitions") == true)
+            }
+            for check in [
+                "configuration", "kafka brokers", "group \(harness.groupID)", "group commit", "kafka producer",
+            ] {
+                #expect(rows[check]?.result == "ok", "\(check): \(rows[check].map { "\($0)" } ?? "missing")")
+            }
+            #expect(rows["mmolove \(RelayHarness.serverID)"]?.result == "ok")
+            #expect(!(result.stdout + result.stderr).contains(harness.secret), "the secret is never printed")
+
+            // MMOLove saw one dry run; the relay's group committed nothing; nothing was written.
+            #expect(harness.store.log.count == 1)
+            #expect(harness.store.log.first?.verdict == .test)
+            let consumer = try KafkaFixtures.consumer(harness.cluster, group: harness.groupID)
+            let input = (0..<Int32(RelayHarness.inputPartitions)).map {
+                KafkaTopicPartition(topic: RelayHarness.accountCreated, partition: $0)
+            }
+            #expect(try await consumer.committed(input).isEmpty, "the relay's group was written")
+            for (topic, partitions) in [(RelayHarness.outcomes, RelayHarness.inputPartitions), (RelayHarness.dlq, 1)] {
+                for partition in 0..<Int32(partitions) {
+                    #expect(try await consumer.watermarks(topic: topic, partition: partition).high == 0)
+                }
+            }
+            await consumer.close()
+        }
+    }
+
+    /// A missing topic and a wrong secret: exit 1 naming both, rows saying why, the rest still checked.
+    @Test func checkFailsNamingAMissingTopicAndAWrongSecret() async throws {
+        try await RelayHarness.run { harness in
+            let wrongSecret = "whsec_wrong_\(UUID().uuidString.prefix(12))"
+            let wrongPath = harness.directory + "/wrong-secret"
+            try Data(wrongSecret.utf8).write(to: URL(fileURLWithPath: wrongPath))
+            let result = try await Executable.run(
+                ["check", "--timeout", "5"],
+                environment: harness.environment([
+                    "RELAY_TOPIC_DLQ": "referral-dlq-missing", "MMOLOVE_REFERRAL_SECRET_FILE": wrongPath,
+                ]))
+            #expect(result.status == 1, "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
+            #expect(result.stderr.contains("failed: topic referral-dlq-missing, mmolove \(RelayHarness.serverID)"))
+            let rows = Self.rows(result.stdout)
+            #expect(rows["topic referral-dlq-missing"]?.result == "FAILED")
+            #expect(rows["topic referral-dlq-missing"]?.detail.contains("does not exist") == true)
+            #expect(rows["mmolove \(RelayHarness.serverID)"]?.detail.hasPrefix("401") == true)
+            #expect(rows["kafka producer"]?.result == "ok")
+            let printed = result.stdout + result.stderr
+            #expect(!printed.contains(wrongSecret) && !printed.contains(harness.secret), "a secret was printed")
+        }
+    }
+
+    /// The configuration is loaded exactly as `run` loads it: the same error, the same exit status.
+    @Test func checkRefusesABadConfigurationLikeRun() async throws {
+        let environment = [
+            "KAFKA_BROKERS": "127.0.0.1:9", "MMOLOVE_SERVER_ID": "srv_1", "MMOLOVE_REFERRAL_SECRET": "whsec_cfg_123456",
+            "RELAY_MAX_IN_FLIGHT": "0",
+        ]
+        let check = try await Executable.run(["check"], environment: environment)
+        let run = try await Executable.run(["run"], environment: environment)
+        #expect(check.status == 78)
+        #expect(check.stderr.contains("RELAY_MAX_IN_FLIGHT"), "stderr: \(check.stderr)")
+        #expect(check.stderr == run.stderr)
+        #expect(check.stdout.isEmpty)
+    }
+
+    /// The report's rows by check name.
+    static func rows(_ table: String) -> [String: (result: String, detail: String)] {
+        var rows: [String: (String, String)] = [:]
+        let lines = table.split(separator: "\n").map(String.init)
+        guard let header = lines.first, let resultColumn = header.range(of: "RESULT"),
+            let detailColumn = header.range(of: "DETAIL")
+        else { return [:] }
+        for line in lines.dropFirst() where line.count > detailColumn.lowerBound.utf16Offset(in: header) {
+            let name = line.prefix(resultColumn.lowerBound.utf16Offset(in: header)).trimmingCharacters(in: .whitespaces)
+            let rest = line.dropFirst(resultColumn.lowerBound.utf16Offset(in: header))
+            let result = rest.prefix(while: { $0 != " " })
+            let detail = line.dropFirst(detailColumn.lowerBound.utf16Offset(in: header))
+            rows[name] = (String(result), String(detail))
+        }
+        return rows
+    }
+}
