@@ -1,3 +1,4 @@
+import Foundation
 import ReferralKit
 import ReferralSandbox
 import Relay
@@ -16,7 +17,7 @@ extension DemoRun {
     ///   - endpoint: The sandbox's events URL.
     ///   - secret: The secret shared with the sandbox.
     func relayConfiguration(brokers: [String], endpoint: String, secret: ReferralSecret) -> RelayConfiguration {
-        RelayConfiguration(
+        var configuration = RelayConfiguration(
             kafka: .init(
                 brokers: brokers,
                 groupID: Self.groupID,
@@ -50,6 +51,11 @@ extension DemoRun {
             drainTimeout: .seconds(5),
             commitInterval: .milliseconds(500)
         )
+        // The embedded broker is new every run: so is the referee store's local copy.
+        configuration.referees.directory =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("referral-relay-demo-referees-\(UUID().uuidString)").path
+        return configuration
     }
 
     /// The sandbox: one server with the demo's secret, the unknown token, and no faults yet

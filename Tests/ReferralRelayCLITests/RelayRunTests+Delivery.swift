@@ -52,7 +52,11 @@ extension RelayRunTests {
     /// account-created record is answered 422 at first, waits, and still ends `advanced`.
     @Test func qualifiesAMilestoneThatArrivedBeforeItsAccount() async throws {
         try await RelayHarness.run { harness in
-            let relay = try await harness.startReadyRelay(["RELAY_QUALIFIED_WAIT_SECONDS": "30"])
+            // MMOLove's own ordering answer (422) and the relay's wait for it: without the referee
+            // store, which would hold these milestones back until their accounts arrive.
+            let relay = try await harness.startReadyRelay([
+                "RELAY_QUALIFIED_WAIT_SECONDS": "30", "RELAY_REFEREE_STORE": "false",
+            ])
             let accounts = TestAccount.referred("early", count: 3)
             try await harness.produce(
                 accounts.map { RelayHarness.milestoneReached($0.id, milestone: "level_10", mmref: $0.mmref) })

@@ -108,7 +108,9 @@ struct RelayRecordSizeTests {
         try await cluster.pushRequestErrors(apiKey: 0, errors: [.messageSizeTooLarge])
 
         try await H.withSandbox(secret: secret) { _, address, _ in
-            let configuration = H.configuration(cluster: cluster, group: group, sandbox: address, secret: secret)
+            var configuration = H.configuration(cluster: cluster, group: group, sandbox: address, secret: secret)
+            // The one Produce refused must be the outcome's, not the referee store's.
+            configuration.referees.enabled = false
             let relay = ServiceGroup(
                 services: try buildRelay(configuration: configuration, logger: H.logger), logger: H.logger)
             let run = Task { try await relay.run() }

@@ -94,13 +94,21 @@ extension RelayPipeline {
             store)
     }
 
-    /// Writes a referee record, retrying for as long as the relay runs: a registration the
-    /// store does not learn would hold its account's `qualified` back.
+    /// Writes a referee record, retrying a transient failure for as long as the relay runs: a
+    /// registration the store does not learn holds its account's `qualified` back for
+    /// ``refereeWait``. A write that can never succeed (a record larger than the topic takes) is
+    /// logged and given up: that account's `qualified` then goes out as for an account from
+    /// before the store.
     private func writeReferee(_ record: RefereeRecord, _ store: RefereeStore) async throws {
         var delay = Duration.milliseconds(100)
         while true {
             do {
                 try await store.write(record)
+                return
+            } catch let error as KafkaError where !error.isRetriable && !error.isFatal {
+                self.logger.error(
+                    "referee store write refused; the store will not know this account",
+                    metadata: ["account_id": "\(record.accountID)", "error": "\(error)"])
                 return
             } catch {
                 try Task.checkCancellation()

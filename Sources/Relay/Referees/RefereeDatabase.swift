@@ -56,6 +56,13 @@ final class RefereeDatabase: Sendable {
         }
     }
 
+    /// Discards the whole copy (it belongs to another incarnation of the topic).
+    func reset() async throws {
+        try await self.pool.write { db in
+            try db.execute(sql: "DELETE FROM referees; DELETE FROM positions; DELETE FROM progress;")
+        }
+    }
+
     /// Applies rows and progress read from the topic, and records the next offset to read of
     /// each partition, in one transaction.
     func apply(

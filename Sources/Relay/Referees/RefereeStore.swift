@@ -118,13 +118,28 @@ public final class RefereeStore: Sendable {
         let referees = try await partitions(of: topic)
         let accountCreated = try await partitions(of: accountCreatedTopic)
         layout.withLock { $0 = (referees, accountCreated) }
-        let stored = try database.positions()
+        var stored = try database.positions()
+        var marks: [Int32: KafkaWatermarks] = [:]
+        for partition in referees {
+            marks[partition] = try await consumer.watermarks(topic: topic, partition: partition)
+        }
+        // A copy that read past a partition's end belongs to another incarnation of the topic
+        // (recreated, or another cluster behind the same name): its accounts cannot be trusted.
+        if stored.contains(where: { $0.value > (marks[$0.key]?.high ?? 0) })
+            || stored.keys.contains(where: { marks[$0] == nil })
+        {
+            logger.warning(
+                "referee store: the local copy does not match the topic (recreated?); restoring it from the beginning",
+                metadata: ["topic": "\(topic)"])
+            try await database.reset()
+            stored = [:]
+        }
         var target: [Int32: Int64] = [:]
         var start: [Int32: Int64] = [:]
         for partition in referees {
-            let marks = try await consumer.watermarks(topic: topic, partition: partition)
-            target[partition] = marks.high
-            start[partition] = max(stored[partition] ?? marks.low, marks.low)
+            let partitionMarks = marks[partition]!
+            target[partition] = partitionMarks.high
+            start[partition] = max(stored[partition] ?? partitionMarks.low, partitionMarks.low)
         }
         let known = try database.progress(of: accountCreatedTopic)
         progress.withLock { $0 = known }
