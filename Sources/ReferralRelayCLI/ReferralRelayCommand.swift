@@ -13,7 +13,7 @@ struct ReferralRelayCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, CheckCommand.self, BackfillCommand.self, DLQCommand.self, DemoCommand.self,
             SandboxCommand.self,
-            SendCommand.self, DevBrokerCommand.self,
+            SendCommand.self, DevBrokerCommand.self, RefereesCommand.self,
         ]
     )
 }

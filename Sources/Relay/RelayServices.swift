@@ -162,15 +162,14 @@ func makeRefereeStore(
 ) throws -> RefereeStore? {
     guard configuration.referees.enabled else { return nil }
     let topics = configuration.kafka.topics
-    let database = try RefereeDatabase(
-        directory: configuration.referees.resolvedDirectory(groupID: configuration.kafka.groupID),
-        topic: topics.referees)
+    let directory = configuration.referees.resolvedDirectory(groupID: configuration.kafka.groupID)
+    let database = try RefereeDatabase(directory: directory, topic: topics.referees)
     var consumerConfiguration = configuration.consumerConfiguration(clientID: relayClientID + "-referees")
     consumerConfiguration.groupID = configuration.kafka.groupID + "-referees"
     // Records are applied in batches of up to 1,000: a larger buffer keeps a restore fed.
     consumerConfiguration.bufferCapacity = 4_096
     let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
     return RefereeStore(
-        topic: topics.referees, accountCreatedTopic: topics.accountCreated, database: database, producer: producer,
-        consumer: consumer, logger: logger)
+        topic: topics.referees, accountCreatedTopic: topics.accountCreated, directory: directory, database: database,
+        producer: producer, consumer: consumer, logger: logger)
 }

@@ -11,6 +11,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
     case rss
     case backfill
     case backfillRate
+    case refereeRestore
 
     /// The short name accepted by `--only` (the number works too).
     var name: String {
@@ -24,6 +25,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
         case .rss: "rss"
         case .backfill: "backfill"
         case .backfillRate: "backfill-rate"
+        case .refereeRestore: "referees"
         }
     }
 
@@ -39,6 +41,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
         case .rss: "7 RSS"
         case .backfill: "8 backfill"
         case .backfillRate: "9 backfill --rate"
+        case .refereeRestore: "10 referee restore"
         }
     }
 

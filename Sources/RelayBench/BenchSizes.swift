@@ -45,6 +45,9 @@ struct BenchSizes: Codable, Sendable {
     var backfillRateEvents: Int
 
     /// The sizes at `scale`, with the latency load given explicitly.
+    /// Row 10: referred accounts in the referee store's topic (default 1,000,000, scaled).
+    var refereeAccounts: Int
+
     init(scale: Double, latencyRate: Int, latencySeconds: Double) {
         func scaled(_ value: Int, minimum: Int) -> Int { max(minimum, Int((Double(value) * scale).rounded())) }
         self.scale = scale
@@ -61,6 +64,7 @@ struct BenchSizes: Codable, Sendable {
         // ~130-byte values: 1,000,000 of them are ~130 MB; 48 partitions keep each under 3 MiB.
         self.rssBacklogPartitions = max(12, min(48, self.rssBacklog / 20_000))
         self.backfillEvents = scaled(1_000_000, minimum: 100) / 2 * 2
+        self.refereeAccounts = scaled(1_000_000, minimum: 1_000)
         self.backfillRateSeconds = max(2, 60 * min(1, scale))
         self.backfillRateEvents = Int((Double(self.backfillRate) * self.backfillRateSeconds).rounded()) / 2 * 2
     }

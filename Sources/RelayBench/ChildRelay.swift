@@ -16,13 +16,13 @@ final class ChildRelay: Sendable {
     ///   - environment: `KAFKA_*`, `RELAY_*`, `MMOLOVE_*` settings (added to this process's
     ///     environment minus any such settings of its own).
     /// - Throws: When the process cannot be started.
-    init(executable: String, environment: [String: String]) throws {
+    init(executable: String, environment: [String: String], arguments: [String] = ["run"]) throws {
         let logPath = NSTemporaryDirectory() + "referral-relay-bench-\(UUID().uuidString).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw BenchError("cannot write \(logPath)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["run"]
+        process.arguments = arguments
         let prefixes = ["KAFKA_", "RELAY_", "MMOLOVE_", "RDKAFKA_"]
         var merged = ProcessInfo.processInfo.environment.filter { key, _ in
             !prefixes.contains { key.hasPrefix($0) }
@@ -61,6 +61,17 @@ final class ChildRelay: Sendable {
 
     /// Whether it is still running.
     var isRunning: Bool { self.process.isRunning }
+
+    /// Waits up to `timeout` for the child to exit by itself.
+    ///
+    /// - Returns: The exit status, `nil` when it still runs.
+    func waitForExit(timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while self.process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return self.process.isRunning ? nil : self.process.terminationStatus
+    }
 
     /// Sends SIGTERM and waits up to `timeout` for a graceful exit, then SIGKILL.
     ///

@@ -81,6 +81,7 @@ struct RelayBenchCommand: AsyncParsableCommand {
                 case .rss: result = try await RSSBench(context: context).run()
                 case .backfill: result = try await BackfillBench(context: context).full(liveRate: liveRate)
                 case .backfillRate: result = try await BackfillBench(context: context).limited()
+                case .refereeRestore: result = try await RefereeRestoreBench(context: context).run()
                 }
             } catch {
                 result = RowResult(

@@ -19,6 +19,8 @@ public final class RefereeStore: Sendable {
     let topic: String
     /// The `account-created` topic, whose progress the store tracks.
     let accountCreatedTopic: String
+    /// The local copy's directory.
+    public let directory: String
     private let database: RefereeDatabase
     private let producer: KafkaProducer
     private let consumer: KafkaConsumer
@@ -37,10 +39,11 @@ public final class RefereeStore: Sendable {
 
     /// Creates the store over an open local copy; ``run()`` restores and follows it.
     init(
-        topic: String, accountCreatedTopic: String, database: RefereeDatabase, producer: KafkaProducer,
-        consumer: KafkaConsumer, logger: Logger
+        topic: String, accountCreatedTopic: String, directory: String, database: RefereeDatabase,
+        producer: KafkaProducer, consumer: KafkaConsumer, logger: Logger
     ) {
         self.topic = topic
+        self.directory = directory
         self.accountCreatedTopic = accountCreatedTopic
         self.database = database
         self.producer = producer
