@@ -51,7 +51,9 @@ extension DemoRun {
             drainTimeout: .seconds(5),
             commitInterval: .milliseconds(500)
         )
-        // The embedded broker is new every run: so is the referee store's local copy.
+        // The demo shows the referee store; the embedded broker is new every run, so is its
+        // local copy.
+        configuration.referees.enabled = true
         configuration.referees.directory =
             FileManager.default.temporaryDirectory
             .appendingPathComponent("referral-relay-demo-referees-\(UUID().uuidString)").path

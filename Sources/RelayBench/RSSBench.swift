@@ -19,6 +19,7 @@ struct RSSBench {
                     BenchBroker.Topic.milestoneReached: 12,
                     BenchBroker.Topic.outcomes: 12,
                     BenchBroker.Topic.dlq: 3,
+                    BenchBroker.Topic.referees: 6,
                 ],
                 logger: logger
             )

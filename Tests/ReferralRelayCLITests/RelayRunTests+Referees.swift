@@ -11,7 +11,8 @@ extension RelayRunTests {
     /// what the store knows.
     @Test func aNewPodAfterKill9FindsTheTokensInTheStoresTopic() async throws {
         try await RelayHarness.run { harness in
-            let first = try await harness.startReadyRelay()
+            let store = ["RELAY_REFEREE_STORE": "true"]
+            let first = try await harness.startReadyRelay(store)
             let accounts = TestAccount.referred("store", count: 20)
             try await harness.produce(accounts.map { RelayHarness.accountCreated($0.id, mmref: $0.mmref) })
             let reader = try await harness.outputReader()
@@ -22,7 +23,7 @@ extension RelayRunTests {
             first.kill()
             await first.waitUntilGone()
 
-            let second = try await harness.startReadyRelay()
+            let second = try await harness.startReadyRelay(store)
             try await harness.produce(
                 accounts.map { RelayHarness.milestoneReached($0.id, milestone: "level_10", mmref: .absent) })
             let qualified = try await reader.read(timeout: .seconds(45)) { RelayRunTests.outcomeCount($0) >= 40 }
@@ -44,7 +45,7 @@ extension RelayRunTests {
             let lookup = try await Executable.run(
                 ["referees", "lookup", accounts[0].id],
                 environment: harness.environment([
-                    "RELAY_REFEREE_STORE_DIR": "\(harness.directory)/referees-lookup"
+                    "RELAY_REFEREE_STORE_DIR": "\(harness.directory)/referees-lookup", "RELAY_REFEREE_STORE": "true",
                 ]))
             #expect(lookup.status == 0, "\(lookup.stderr)")
             #expect(lookup.stdout.contains("\"registration\":\"advanced\""), "\(lookup.stdout)")
@@ -52,7 +53,7 @@ extension RelayRunTests {
             let unknown = try await Executable.run(
                 ["referees", "lookup", "nobody"],
                 environment: harness.environment([
-                    "RELAY_REFEREE_STORE_DIR": "\(harness.directory)/referees-lookup"
+                    "RELAY_REFEREE_STORE_DIR": "\(harness.directory)/referees-lookup", "RELAY_REFEREE_STORE": "true",
                 ]))
             #expect(unknown.status == 1)
             #expect(unknown.stderr.contains("nobody is not known"))

@@ -34,10 +34,12 @@ struct RelayRefereeStoreTests {
         return (H.topics.milestoneReached, account, #"{"account_id":"\#(account)","milestone":"level_10"\#(mmref)}"#)
     }
 
-    /// Runs a relay with `configuration` until `body` returns.
+    /// Runs a relay with `configuration` (the referee store on) until `body` returns.
     static func withRelay(
         _ configuration: RelayConfiguration, _ body: () async throws -> Void
     ) async throws {
+        var configuration = configuration
+        configuration.referees.enabled = true
         let relay = ServiceGroup(
             services: try buildRelay(configuration: configuration, logger: H.logger), logger: H.logger)
         let run = Task { try await relay.run() }

@@ -18,10 +18,10 @@ CHART_DIR = ROOT / "helm" / "referral-relay"
 HERE = Path(__file__).resolve().parent
 ENVIRONMENT_KEY_SWIFT = ROOT / "Sources" / "Relay" / "Configuration" / "EnvironmentKey.swift"
 CONFIGURATION_SWIFT = ROOT / "Sources" / "Relay" / "Configuration"
-RELAY_METRICS_SWIFT = ROOT / "Sources" / "Relay" / "Ops" / "RelayMetrics.swift"
-# Gauges being added to RelayMetrics.swift in parallel with the chart's alerts and dashboard:
-# end offset minus committed offset, and the age of the oldest unsettled record, each by
-# {topic, partition}.
+# RelayMetrics.swift and its extensions (the names live in RelayMetrics+Name.swift).
+RELAY_METRICS_SWIFT = sorted((ROOT / "Sources" / "Relay" / "Ops").glob("RelayMetrics*.swift"))
+# The two gauges the alerts and dashboard were written against before they landed (they are
+# exported now; kept so the check does not depend on where they are declared).
 NEW_GAUGES = {"relay_consumer_lag", "relay_oldest_unsettled_age_seconds"}
 
 RELEASE = "relay"
@@ -144,7 +144,7 @@ def environment_contract() -> tuple[set[str], str]:
 def relay_metric_names() -> set[str]:
     """The series names the relay exports: RelayMetrics.Name's constants (a timer is exported as a
     histogram: _bucket, _sum and _count), plus NEW_GAUGES."""
-    source = RELAY_METRICS_SWIFT.read_text(encoding="utf-8")
+    source = "\n".join(path.read_text(encoding="utf-8") for path in RELAY_METRICS_SWIFT)
     constants = dict(re.findall(r'static let (\w+) = "(relay_\w+)"', source))
     assert len(constants) >= 10, "RelayMetrics.Name's constants not found"
     names = set(constants.values())

@@ -35,7 +35,7 @@ extension EnvironmentKey {
         case .heldPartitionReadinessSeconds: "300"
         case .unknownTopicGraceSeconds: "300"
         case .topicReferees: "referral-referees"
-        case .refereeStore: "true"
+        case .refereeStore: "false"
         case .refereeStoreDirectory: "a directory under the temporary directory, named after the group"
         case .refereeWaitSeconds: "60"
         case .adaptiveConcurrency: "true"

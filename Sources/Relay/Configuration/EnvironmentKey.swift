@@ -17,7 +17,7 @@ public enum EnvironmentKey: String, CaseIterable, Sendable {
     case topicDLQ = "RELAY_TOPIC_DLQ"
     /// The referee store's compacted topic (default `referral-referees`).
     case topicReferees = "RELAY_TOPIC_REFEREES"
-    /// Whether the referee store runs (default true): milestones without `mmref` find their
+    /// Whether the referee store runs (default false): milestones without `mmref` find their
     /// token, and no `qualified` is sent after a failed registration.
     case refereeStore = "RELAY_REFEREE_STORE"
     /// Directory of the referee store's local copy (default a directory under the system's

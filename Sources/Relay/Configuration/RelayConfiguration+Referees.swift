@@ -2,7 +2,8 @@ import Foundation
 
 /// The referee store's settings (see ``RefereeStore``).
 public struct RefereeSettings: Sendable, Hashable {
-    /// Whether the store runs (default true).
+    /// Whether the store runs (default false: see docs/DESIGN.md, "Referee store", for what a
+    /// milestone without `mmref` of a player who was not referred costs while it is on).
     public var enabled: Bool
     /// Directory of the local copy; `nil`: ``defaultDirectory(groupID:)``.
     public var directory: String?
@@ -10,7 +11,7 @@ public struct RefereeSettings: Sendable, Hashable {
     public var wait: Duration
 
     /// Creates the settings; the defaults are the product's.
-    public init(enabled: Bool = true, directory: String? = nil, wait: Duration = .seconds(60)) {
+    public init(enabled: Bool = false, directory: String? = nil, wait: Duration = .seconds(60)) {
         self.enabled = enabled
         self.directory = directory
         self.wait = wait
@@ -32,7 +33,7 @@ public struct RefereeSettings: Sendable, Hashable {
     static func load(_ sources: ConfigurationSources) throws(ConfigurationError) -> RefereeSettings {
         let directory = sources.string(.refereeStoreDirectory, "relay.refereeStore.directory", default: "")
         return RefereeSettings(
-            enabled: try sources.bool(.refereeStore, "relay.refereeStore.enabled", default: true),
+            enabled: try sources.bool(.refereeStore, "relay.refereeStore.enabled", default: false),
             directory: directory.0.isEmpty ? nil : directory.0,
             wait: try sources.duration(
                 .refereeWaitSeconds, "relay.refereeStore.waitSeconds", default: .seconds(60), unit: .seconds)
