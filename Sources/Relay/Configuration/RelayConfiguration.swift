@@ -197,6 +197,9 @@ public struct RelayConfiguration: Sendable {
     public var unknownTopicGrace: Duration = .seconds(300)
     /// The referee store (on by default).
     public var referees = RefereeSettings()
+    /// How often the live relay logs its `relay progress` summary (``RelayProgress/interval``, a
+    /// minute). Not a setting: no file key or environment variable sets it; tests shorten it.
+    var progressInterval: Duration = RelayProgress.interval
 
     /// The default of ``maxInputBytes``: 256 KiB.
     public static let defaultMaxInputBytes = 262_144

@@ -44,6 +44,8 @@ public final class RelayMetrics: Sendable {
     let partitionSeries = Mutex(PartitionSeries())
     /// Recorded after every scheduling step: created once.
     private let inFlightGauge: Gauge
+    /// The same events counted since the last `relay progress` line (``takeProgress()``).
+    private let progress = Mutex(RelayProgress())
 
     /// Creates the metrics on `factory`, and sets `relay_build_info`.
     ///
@@ -70,6 +72,7 @@ public final class RelayMetrics: Sendable {
     /// One record consumed from `topic`.
     public func consumed(topic: String) {
         self.counter(Name.consumed, [("topic", topic)]).increment()
+        self.progress.withLock { $0.recordRead() }
     }
 
     /// A milestone's token differed from the referee store's.
@@ -80,6 +83,7 @@ public final class RelayMetrics: Sendable {
     /// One record skipped.
     public func skipped(topic: String, reason: SkipReason) {
         self.counter(Name.skipped, [("topic", topic), ("reason", reason.rawValue)]).increment()
+        self.progress.withLock { $0.recordSkip(reason: reason) }
     }
 
     /// One outcome published for an event of `server`.
@@ -88,6 +92,7 @@ public final class RelayMetrics: Sendable {
             Name.deliveries,
             [("event", event.rawValue), ("status", status.rawValue), ("server_id", self.serverLabel(server))]
         ).increment()
+        self.progress.withLock { $0.recordOutcome(event: event, status: status) }
     }
 
     /// One attempt repeated for an event of `server`.
@@ -96,6 +101,7 @@ public final class RelayMetrics: Sendable {
             Name.retries,
             [("event", event.rawValue), ("reason", reason.rawValue), ("server_id", self.serverLabel(server))]
         ).increment()
+        self.progress.withLock { $0.recordRetry(reason: reason) }
     }
 
     /// The number of referral events in flight now.
@@ -114,6 +120,7 @@ public final class RelayMetrics: Sendable {
     /// One dead letter published.
     public func deadLettered(stage: DeadLetterStage) {
         self.counter(Name.deadLetters, [("stage", stage.rawValue)]).increment()
+        self.progress.withLock { $0.recordDeadLetter(stage: stage) }
     }
 
     /// Whether the endpoint is failing systemically now.
@@ -160,6 +167,14 @@ public final class RelayMetrics: Sendable {
     /// One offset commit finished.
     public func committed(ok: Bool) {
         self.counter(Name.commits, [("result", ok ? "ok" : "failed")]).increment()
+    }
+
+    /// What was counted since the last call (or since start), and starts counting afresh.
+    func takeProgress() -> RelayProgress {
+        self.progress.withLock { progress in
+            defer { progress = RelayProgress() }
+            return progress
+        }
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {

@@ -123,7 +123,11 @@ struct OutcomePublisher: Sendable {
         while true {
             let error: KafkaError
             switch try await self.send(record, event: event, server: server, source: message) {
-            case .sent: return
+            case .sent:
+                self.logDeadLetter(
+                    record, of: message, stage: stage, reason: reason, httpStatus: httpStatus, event: event,
+                    server: server)
+                return
             case .refused(let refusal): error = refusal
             }
             if error.isRecordTooLarge {
@@ -205,7 +209,36 @@ struct OutcomePublisher: Sendable {
         }
     }
 
+    /// The one line an operator reads per dead letter, once the broker acknowledged it: where
+    /// the record was, the stage and the reason, and for stage `deliver` the event, its server
+    /// and the last HTTP status (never the record's key or value).
+    private func logDeadLetter(
+        _ letter: KafkaProducerRecord,
+        of message: KafkaConsumerMessage,
+        stage: DeadLetterStage,
+        reason: String,
+        httpStatus: Int?,
+        event: ReferralEvent.Kind?,
+        server: String?
+    ) {
+        var metadata = self.metadata(message)
+        metadata[PipelineLogMetadata.stage] = "\(stage.rawValue)"
+        metadata[PipelineLogMetadata.reason] = "\(reason)"
+        metadata[PipelineLogMetadata.deadLetterTopic] = "\(letter.topic)"
+        if let event { metadata[DeliveryLogMetadata.event] = "\(event.rawValue)" }
+        if let server { metadata[DeliveryLogMetadata.serverID] = "\(server)" }
+        if let httpStatus { metadata[DeliveryLogMetadata.httpStatus] = "\(httpStatus)" }
+        if let truncated = letter.headers.last(where: { $0.key == DeadLetter.truncatedHeader })?.value {
+            metadata[PipelineLogMetadata.truncated] = "\(String(decoding: truncated, as: UTF8.self))"
+        }
+        self.logger.warning("record dead-lettered", metadata: metadata)
+    }
+
     private func metadata(_ message: KafkaConsumerMessage) -> Logger.Metadata {
-        ["partition": "\(message.topicPartition)", "offset": "\(message.offset)"]
+        [
+            PipelineLogMetadata.topic: "\(message.topic)",
+            PipelineLogMetadata.partition: "\(message.partition)",
+            PipelineLogMetadata.offset: "\(message.offset)",
+        ]
     }
 }

@@ -39,6 +39,7 @@ extension RelayPipeline {
                 group.addTask { await self.replayTicker() }
             } else {
                 group.addTask { await self.statisticsLoop() }
+                group.addTask { await self.progressTicker(every: self.progressInterval) }
             }
             await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
@@ -54,7 +55,8 @@ extension RelayPipeline {
             await self.commitAtShutdown()
             await self.consumer.close()
             self.commits.close()
-            // The periodic ticker sleeps until cancelled; everything else has ended by now.
+            // The periodic tickers sleep until cancelled (the progress ticker then logs what the
+            // drain settled); everything else has ended by now.
             group.cancelAll()
         }
         if let referees {

@@ -104,6 +104,8 @@ public final class RelayPipeline: Sendable {
     let qualifiedWait: Duration
     /// Whether the consumer reads `read_committed` (its lag then ends at the last stable offset).
     let readCommitted: Bool
+    /// How often the live relay logs its `relay progress` summary.
+    let progressInterval: Duration
 
     /// Creates the pipeline over an existing consumer and producer, which it then owns: ``run()``
     /// subscribes, and closes both at the end.
@@ -184,6 +186,7 @@ public final class RelayPipeline: Sendable {
         self.revocationDrain = revocationDrain
         self.heldPartitionReadiness = configuration.heldPartitionReadiness
         self.readCommitted = ConsumerLag.readsCommitted(properties: configuration.kafka.properties)
+        self.progressInterval = configuration.progressInterval
         (self.spawns, self.spawn) = AsyncStream.makeStream(of: PartitionWorker.self)
         (self.stops, self.stop) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }

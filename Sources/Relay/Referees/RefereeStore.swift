@@ -281,7 +281,7 @@ public enum RefereeStoreError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .missingTopic(let name):
-            "the referee store's topic \(name) does not exist (create it compacted, or set RELAY_REFEREES_TOPIC)"
+            "the referee store's topic \(name) does not exist (create it compacted, or set RELAY_TOPIC_REFEREES / kafka.topics.referees)"
         }
     }
 }
