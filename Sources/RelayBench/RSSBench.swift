@@ -5,6 +5,16 @@ import Kafka
 /// steady while it relays row 4's workload at full speed, then the peak while a large backlog
 /// waits behind an endpoint answering 503 (consumption must pause, not buffer).
 struct RSSBench {
+    /// Diagnosis only: `BENCH_RSS_ENV="K=V,K=V"` adds settings to the child relay's environment.
+    static var extraEnvironment: [String: String] {
+        let pairs = (ProcessInfo.processInfo.environment["BENCH_RSS_ENV"] ?? "").split(separator: ",")
+        return Dictionary(
+            pairs.compactMap { pair -> (String, String)? in
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                return parts.count == 2 ? (parts[0], parts[1]) : nil
+            }, uniquingKeysWith: { $1 })
+    }
+
     /// Shared settings.
     let context: BenchContext
 
@@ -36,7 +46,7 @@ struct RSSBench {
                     "RELAY_OPS_HOST": "127.0.0.1",
                     "RELAY_LOG_LEVEL": "info",
                     "RELAY_DRAIN_TIMEOUT_SECONDS": "2",
-                ])
+                ].merging(Self.extraEnvironment) { $1 })
             let sampler = RSSSampler(pid: child.pid)
             let sampling = Task { await sampler.run() }
             defer { sampling.cancel() }

@@ -119,13 +119,25 @@ struct RefereeRestoreBench {
                     (KafkaTopicPartition(topic: Self.topic, partition: Int32($0)), KafkaOffset.beginning)
                 }))
         let started = ContinuousClock.now
-        var read = 0
-        for try await event in consumer.events {
-            if case .message = event { read += 1 }
-            if read >= expected { break }
+        // Bounded: a read that stalls must not hang the suite (the rate is then of what was read).
+        let reading = Task {
+            var read = 0
+            for try await event in consumer.events {
+                if case .message = event { read += 1 }
+                if read >= expected { break }
+            }
+            return (read, ContinuousClock.now - started)
         }
-        let elapsed = ContinuousClock.now - started
+        let timer = Task {
+            try await Task.sleep(for: .seconds(120))
+            await consumer.close()
+        }
+        let (read, elapsed) = try await reading.value
+        timer.cancel()
         await consumer.close()
+        guard read >= expected else {
+            throw BenchError("the plain consumer read \(read) of \(expected) records in \(elapsed)")
+        }
         return Double(read) / max(elapsed.seconds, 0.001)
     }
 }

@@ -180,6 +180,44 @@ import Testing
         #expect(scheduler.heldPartitions == [Self.milestones], "account-created must keep flowing")
     }
 
+    @Test func aSourceThatStartsFeedingParkedDeliveriesAfterTheLimitIsHeldToo() throws {
+        var scheduler = Self.scheduler(maxInFlight: 8, parkedLimit: 4)
+        for offset in 0..<4 {
+            let (message, decision) = Self.record(Self.milestones, Int64(offset), .qualified, account: "p\(offset)")
+            for item in scheduler.receive(message, decision).1.start { _ = scheduler.park(item.ticket) }
+        }
+        #expect(scheduler.heldPartitions == [Self.milestones])
+        // account-created was not among the sources when the limit was reached; now it feeds one.
+        let (message, decision) = Self.record(Self.created, 0, .registered, account: "late")
+        let started = scheduler.receive(message, decision).1.start
+        let actions = scheduler.park(try #require(started.first).ticket)
+        #expect(actions.holdsChanged, "the holds must be applied again")
+        #expect(scheduler.heldPartitions == [Self.created, Self.milestones])
+    }
+
+    @Test func wokenDeliveriesWaitingForASlotCountAgainstTheParkedLimit() {
+        // A breaker's probe wakes every held delivery; they wait for a slot, then park again.
+        var scheduler = Self.scheduler(maxInFlight: 1, parkedLimit: 4)
+        var tickets: [OffsetTicket] = []
+        for offset in 0..<4 {
+            let (message, decision) = Self.record(Self.milestones, Int64(offset), .qualified, account: "w\(offset)")
+            let actions = scheduler.receive(message, decision).1
+            for item in actions.start {
+                tickets.append(item.ticket)
+                _ = scheduler.park(item.ticket)
+            }
+        }
+        #expect(tickets.count == 4)
+        #expect(!scheduler.heldPartitions.isEmpty)
+        var waiter: UInt64 = 0
+        for ticket in tickets {
+            waiter += 1
+            _ = scheduler.unpark(ticket, waiter: waiter)
+        }
+        #expect(scheduler.parked == 0)
+        #expect(!scheduler.heldPartitions.isEmpty, "woken, still waiting: the sources stay held")
+    }
+
     @Test func aPartitionReadFarPastAHeldRecordIsHeld() {
         var scheduler = Self.scheduler(maxInFlight: 4, ledger: 10)
         let (message, decision) = Self.record(Self.milestones, 0, .qualified)

@@ -60,7 +60,12 @@ extension RelayScheduler {
         self.started[ticket] = .parked
         self.inWindow -= 1
         self.parked += 1
-        self.parkedSources.insert(ticket.partition)
+        // A new source while its sources are held must be held too: the holds are re-applied
+        // only when they change, and a partition that was not among the sources when the limit
+        // was reached kept feeding parked deliveries without bound.
+        if self.parkedSources.insert(ticket.partition).inserted, self.holdingParkedSources {
+            actions.holdsChanged = true
+        }
         self.dispatch(&actions)
         return actions
     }
@@ -106,8 +111,13 @@ extension RelayScheduler {
     /// Holds from a full window's worth of waiting records (or parked deliveries) until half.
     mutating func updateHolds(_ actions: inout Actions) {
         let all = Self.hold(self.holdingAll, self.ready.count, self.limits.maxInFlight)
-        let parked = Self.hold(self.holdingParkedSources, self.parked, self.limits.parkedLimit)
-        if parked == false, self.parked == 0 { self.parkedSources.removeAll() }
+        // Woken deliveries waiting for a slot count too: a circuit breaker's probe wakes every
+        // held delivery at once, and each goes back to waiting. Counted as parked only, the
+        // limit let go of the sources at every probe and intake took more each time: 385,504
+        // deliveries and 8 GiB behind a failing endpoint with 1,000,000 records backlogged.
+        let waiting = self.parked + self.resuming.count
+        let parked = Self.hold(self.holdingParkedSources, waiting, self.limits.parkedLimit)
+        if parked == false, waiting == 0 { self.parkedSources.removeAll() }
         if all != self.holdingAll || parked != self.holdingParkedSources { actions.holdsChanged = true }
         self.holdingAll = all
         self.holdingParkedSources = parked
