@@ -11,14 +11,17 @@ struct RefereeRestoreBench {
     let context: BenchContext
 
     static let topic = "referral-referees"
-    static let partitions = 6
+
+    /// Partitions of the topic: the embedded broker keeps only the last few MiB of a partition
+    /// (1,000,000 records over 6 partitions kept 155,000), so about 20,000 records each.
+    var partitions: Int { max(6, self.context.sizes.refereeAccounts / 20_000) }
 
     func run() async throws -> RowResult {
         let accounts = self.context.sizes.refereeAccounts
         let broker = try await BenchBroker(
             topics: [
                 BenchBroker.Topic.accountCreated: 12, BenchBroker.Topic.milestoneReached: 12,
-                BenchBroker.Topic.outcomes: 3, BenchBroker.Topic.dlq: 1, Self.topic: Self.partitions,
+                BenchBroker.Topic.outcomes: 3, BenchBroker.Topic.dlq: 1, Self.topic: self.partitions,
             ],
             logger: self.context.logger)
         let encoder = JSONEncoder()
@@ -30,7 +33,7 @@ struct RefereeRestoreBench {
             let value = (try? encoder.encode(record)) ?? Data()
             return KafkaProducerRecord(topic: Self.topic, key: Array(record.accountID.utf8), value: Array(value))
         }
-        let ceiling = try await self.rawRead(broker, expected: accounts)
+        let (ceiling, ceilingRead) = try await self.rawRead(broker, expected: accounts)
         let directory = NSTemporaryDirectory() + "referral-relay-bench-referees-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let cold = try await self.restore(broker, directory: directory)
@@ -44,7 +47,7 @@ struct RefereeRestoreBench {
             row: .refereeRestore,
             stage: BenchRow.refereeRestore.stage,
             what:
-                "\(accounts.grouped) referred accounts in the store's topic (\(Self.partitions) partitions), cold instance",
+                "\(accounts.grouped) referred accounts in the store's topic (\(self.partitions) partitions), cold instance",
             result:
                 "\(String(format: "%.2f", cold.seconds)) s (\(Int(rate).grouped) acc/s), RSS peak \(mib(cold.peakKiB)), "
                 + "disk \(String(format: "%.0f", Double(cold.bytes) / Double(accounts))) B/acc; restart \(String(format: "%.2f", warm.seconds)) s",
@@ -60,6 +63,9 @@ struct RefereeRestoreBench {
                 "referral-relay referees restore as a child process, an empty local copy (SQLite on local disk), "
                     + "then again over the copy it left",
                 "RSS sampled every 100 ms: peak during the restore, last sample before exit \(mib(cold.finalKiB))",
+                ceilingRead < accounts
+                    ? "the plain consumer read only \(ceilingRead.grouped) of \(accounts.grouped) records within 120 s (its rate is of those)"
+                    : "the plain consumer read every record",
             ],
             failure: nil)
     }
@@ -108,14 +114,14 @@ struct RefereeRestoreBench {
     }
 
     /// Records per second a plain consumer reads the topic at, in this process.
-    private func rawRead(_ broker: BenchBroker, expected: Int) async throws -> Double {
+    private func rawRead(_ broker: BenchBroker, expected: Int) async throws -> (rate: Double, read: Int) {
         var configuration = KafkaConsumerConfiguration(
             bootstrapServers: [broker.cluster.bootstrapServers], groupID: "bench-referees-raw")
         configuration.bufferCapacity = 4_096
         let consumer = try KafkaConsumer(configuration: configuration, logger: self.context.logger)
         try await consumer.assign(
             Dictionary(
-                uniqueKeysWithValues: (0..<Self.partitions).map {
+                uniqueKeysWithValues: (0..<self.partitions).map {
                     (KafkaTopicPartition(topic: Self.topic, partition: Int32($0)), KafkaOffset.beginning)
                 }))
         let started = ContinuousClock.now
@@ -135,9 +141,7 @@ struct RefereeRestoreBench {
         let (read, elapsed) = try await reading.value
         timer.cancel()
         await consumer.close()
-        guard read >= expected else {
-            throw BenchError("the plain consumer read \(read) of \(expected) records in \(elapsed)")
-        }
-        return Double(read) / max(elapsed.seconds, 0.001)
+        // A read that stopped short still gives a rate (of what was read); the notes say so.
+        return (Double(read) / max(elapsed.seconds, 0.001), read)
     }
 }
