@@ -8,12 +8,8 @@ extension KafkaConsumer {
         of topic: String,
         timeout: Duration = .seconds(10)
     ) async throws(KafkaError) -> [KafkaTopicPartition] {
-        let count = try await worker.run { [client] () throws(KafkaError) in
-            try client.partitionCount(topic: topic, timeout: timeout)
+        try await worker.run { [client] () throws(KafkaError) in
+            try client.partitions(of: topic, timeout: timeout)
         }
-        guard let count, count > 0 else {
-            throw KafkaError(code: .unknownTopicOrPartition, reason: "topic '\(topic)' does not exist")
-        }
-        return (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
     }
 }

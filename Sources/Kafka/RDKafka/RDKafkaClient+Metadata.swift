@@ -1,6 +1,17 @@
 import CRDKafka
 
 extension RDKafkaClient {
+    /// Every partition of `topic` (see ``partitionCount(topic:timeout:)``).
+    ///
+    /// - Throws: ``KafkaError`` with code ``KafkaError/Code/unknownTopicOrPartition`` when the
+    ///   cluster has no such topic, or the metadata request's error.
+    func partitions(of topic: String, timeout: Duration) throws(KafkaError) -> [KafkaTopicPartition] {
+        guard let count = try self.partitionCount(topic: topic, timeout: timeout), count > 0 else {
+            throw KafkaError(code: .unknownTopicOrPartition, reason: "topic '\(topic)' does not exist")
+        }
+        return (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
+    }
+
     /// The number of partitions of `topic` from the cluster's metadata; `nil` when the cluster
     /// does not know the topic. Module threads only (it blocks for up to `timeout`).
     ///
