@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ReferralKit
 import Relay
@@ -18,7 +19,7 @@ enum InProcessRelay {
         endpoint: String,
         properties: [String: String] = [:]
     ) -> RelayConfiguration {
-        RelayConfiguration(
+        var configuration = RelayConfiguration(
             kafka: .init(
                 brokers: brokers,
                 groupID: groupID,
@@ -41,6 +42,8 @@ enum InProcessRelay {
             logLevel: .warning,
             drainTimeout: .seconds(5)
         )
+        if ProcessInfo.processInfo.environment["BENCH_REFEREE_STORE"] == "true" { configuration.referees.enabled = true }
+        return configuration
     }
 
     /// Runs a relay, calls `body` with its ops port once it listens, then shuts the relay down

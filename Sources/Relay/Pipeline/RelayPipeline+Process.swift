@@ -4,9 +4,10 @@ extension RelayPipeline {
     /// Takes one record: skips settle at once; everything else waits for a window slot.
     func intake(_ message: KafkaConsumerMessage) {
         self.metrics.consumed(topic: message.topic)
-        let decision = self.mapper.decide(message)
+        var decision = self.mapper.decide(message)
         let now = ContinuousClock.now
-        let intake = self.update { $0.receive(message, decision, at: now) }
+        let waitForStore = self.screenWithReferees(message, &decision)
+        let intake = self.update { $0.receive(message, decision, at: now, waitForStore: waitForStore) }
         if self.referees != nil, message.topic == self.topics.accountCreated {
             self.state.withLock {
                 $0.refereeProgress.read(
@@ -65,6 +66,7 @@ extension RelayPipeline {
     /// cancelled). Runs as a child task of its partition's worker, holding a window slot.
     func process(_ item: RelayWorkItem) async {
         var settled = false
+        var waitsForStore = false
         do {
             switch item.decision {
             case .deliver(let mapped):
@@ -74,6 +76,8 @@ extension RelayPipeline {
                     let result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
                     try await self.recordRegistration(request, result)
                     try await self.publisher.publish(request: request, result: result, source: item.message)
+                case .waitForStore:
+                    waitsForStore = true
                 case .notReferred:
                     self.metrics.skipped(topic: item.message.topic, reason: .notReferred)
                     self.tally.skipped(reason: SkipReason.notReferred.rawValue)
@@ -99,6 +103,12 @@ extension RelayPipeline {
                 self.fail(error)
             }
         }
-        self.update { ((), $0.finish(item.ticket, settled: settled)) }
+        // Not cancelled, and waiting for the store: the record is not done, it waits as a record.
+        if waitsForStore, settled {
+            let readAt = Self.nowMilliseconds()
+            self.update { ((), $0.waitForStore(item, readAt: readAt, now: .now)) }
+        } else {
+            self.update { ((), $0.finish(item.ticket, settled: settled)) }
+        }
     }
 }

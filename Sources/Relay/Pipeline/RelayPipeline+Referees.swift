@@ -8,6 +8,9 @@ enum RefereeVerdict: Sendable, Equatable {
     case send
     /// A milestone without `mmref` whose account the store does not know: not referred.
     case notReferred
+    /// A milestone whose account the store does not know *yet*: it waits in the scheduler's
+    /// ``RefereeGate`` until the store is through its time, and is then consulted again.
+    case waitForStore
     /// A `qualified` whose account's registration failed: not sent, an outcome says why.
     case registrationFailed(RefereeRecord.Registration)
 }
@@ -17,10 +20,11 @@ extension RelayPipeline {
     ///
     /// - `registered`: writes the account as `pending`, unless the store already knows how its
     ///   registration with this token ended (a record read again after a restart).
-    /// - `qualified`: waits, out of the window, for an account the store does not know yet: until
-    ///   the store is through the milestone's time on every `account-created` partition, at most
-    ///   ``refereeWait``. Still unknown, a milestone without `mmref` is not referred and one with
-    ///   it is sent (an account from before the store). Known, the store's token and server are
+    /// - `qualified`: an account the store does not know yet waits (``RelayVerdict/waitForStore``,
+    ///   as a record in the scheduler, see ``RefereeGate``) until the store is through the
+    ///   milestone's time on every `account-created` partition. Still unknown after that wait, a
+    ///   milestone without `mmref` is not referred and one with it is sent (an account from
+    ///   before the store). Known, the store's token and server are
     ///   used (a different `mmref` on the milestone is logged and counted), it waits (at most
     ///   ``qualifiedWait``) while the registration is pending, and is not sent when it failed.
     func consultReferees(_ request: inout DeliveryRequest, _ item: RelayWorkItem) async -> RefereeVerdict {
@@ -30,17 +34,15 @@ extension RelayPipeline {
             return .send
         }
         let accountID = request.accountID
-        var record = await store.lookup(accountID)
+        let record = await store.lookup(accountID)
         // Not known yet: its account-created may still be on its way (the topics are not
         // ordered with each other), and a qualified must not overtake a registration that
-        // will fail. Waits until the store is through the milestone's time, or refereeWait.
-        if record == nil {
-            let time = item.message.timestamp?.milliseconds ?? Int64(Date().timeIntervalSince1970 * 1000)
-            record =
-                await self.waitOutOfWindow(item, for: self.refereeWait) {
-                    if let found = await store.lookup(accountID) { return found }
-                    return store.accountCreatedIsThrough(time) ? .some(nil) : nil
-                } ?? nil
+        // will fail. Waits until the store is through the milestone's time (a timestamp in the
+        // future counts as the present: see RefereeGate).
+        if record == nil, !item.storeWaitOver {
+            let now = Self.nowMilliseconds()
+            let time = min(item.message.timestamp?.milliseconds ?? now, now)
+            if !store.accountCreatedIsThrough(time) { return .waitForStore }
         }
         guard let record else {
             // Unknown to the store: not referred when the milestone carried no token; else an
@@ -71,6 +73,25 @@ extension RelayPipeline {
         return .send
     }
 
+    /// Answers, at intake and without a task, what the referee store can answer from memory
+    /// about a milestone without `mmref`: when the store certainly does not hold its account
+    /// (``AccountFilter``) and is through its time, it is not referred (`decision` becomes a
+    /// skip, settled at once, as without a store); when the store certainly does not hold it but
+    /// is not through its time yet, it goes straight to the referee gate (returns the Unix
+    /// milliseconds now, for ``RelayScheduler/receive(_:_:at:waitForStore:)``). Anything else
+    /// (the store may know the account) is consulted in the record's task as usual.
+    func screenWithReferees(_ message: KafkaConsumerMessage, _ decision: inout RelayDecision) -> Int64? {
+        guard let store = self.referees, case .deliver(let request) = decision, request.tokenFromStore,
+            !store.mayKnow(request.accountID)
+        else { return nil }
+        let now = Self.nowMilliseconds()
+        if store.accountCreatedIsThrough(min(message.timestamp?.milliseconds ?? now, now)) {
+            decision = .skip(.notReferred)
+            return nil
+        }
+        return now
+    }
+
     /// After a `registered` was delivered: writes how its registration ended.
     func recordRegistration(_ request: DeliveryRequest, _ result: DeliveryResult) async throws {
         guard let store = self.referees, request.kind == .registered else { return }
@@ -95,8 +116,8 @@ extension RelayPipeline {
     }
 
     /// Writes a referee record, retrying a transient failure for as long as the relay runs: a
-    /// registration the store does not learn holds its account's `qualified` back for
-    /// ``refereeWait``. A write that can never succeed (a record larger than the topic takes) is
+    /// registration the store does not learn holds its account's `qualified` back (its
+    /// partition's progress is not written until this record settles). A write that can never succeed (a record larger than the topic takes) is
     /// logged and given up: that account's `qualified` then goes out as for an account from
     /// before the store.
     private func writeReferee(_ record: RefereeRecord, _ store: RefereeStore) async throws {
@@ -153,12 +174,35 @@ extension DeliveryResult {
 }
 
 extension RelayPipeline {
-    /// Every second, writes to the referee store how far this member's `account-created`
+    /// Every 100 ms, hands the milestones waiting for the referee store that its progress has
+    /// reached back to the scheduler (one pass over a heap, however many wait). Those without
+    /// `mmref` whose account the store certainly does not hold are settled there and then as
+    /// not referred (no task, no lookup); the others are consulted again in a task.
+    func refereeGateLoop() async {
+        guard let store = self.referees else { return }
+        while (try? await Task.sleep(for: .milliseconds(100))) != nil {
+            let through = store.accountCreatedThrough()
+            let now = ContinuousClock.now
+            let skipped = self.update {
+                $0.releaseFromStore(through: through, now: now, wait: self.refereeWait) { item in
+                    guard case .deliver(let request) = item.decision, request.tokenFromStore else { return false }
+                    return !store.mayKnow(request.accountID)
+                }
+            }
+            for item in skipped {
+                self.metrics.skipped(topic: item.message.topic, reason: .notReferred)
+                self.tally.skipped(reason: SkipReason.notReferred.rawValue)
+            }
+        }
+    }
+
+    /// Every 250 ms, writes to the referee store how far this member's `account-created`
     /// partitions are settled (see ``RefereeProgressTracker``), so milestones without `mmref`
     /// on any instance learn when an account they do not find is not referred.
     func refereeProgressTicker() async {
         guard let store = self.referees else { return }
-        while (try? await Task.sleep(for: .seconds(1))) != nil {
+        // Four times a second: a milestone of a player who was not referred waits for it.
+        while (try? await Task.sleep(for: .milliseconds(250))) != nil {
             let now = Self.nowMilliseconds()
             let due = self.state.withLock { state -> [RefereeProgress] in
                 for partition in state.scheduler.assigned where partition.topic == self.topics.accountCreated {

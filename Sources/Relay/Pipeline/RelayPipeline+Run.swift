@@ -34,7 +34,10 @@ extension RelayPipeline {
             group.addTask { await self.commitLoop() }
             group.addTask { await self.commitTicker() }
             group.addTask { await self.runWorkers() }
-            if self.referees != nil { group.addTask { await self.refereeProgressTicker() } }
+            if self.referees != nil {
+                group.addTask { await self.refereeProgressTicker() }
+                group.addTask { await self.refereeGateLoop() }
+            }
             if self.replay != nil {
                 group.addTask { await self.replayTicker() }
             } else {

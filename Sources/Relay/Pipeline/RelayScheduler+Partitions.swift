@@ -22,12 +22,14 @@ extension RelayScheduler {
             self.dependencyWork[item.ticket] = nil
         }
         self.ready.removeAll { partitions.contains($0.ticket.partition) }
+        self.gate.remove(partitions)
         self.assigned.subtract(partitions)
         self.overlong.subtract(partitions)
         self.parkedSources.subtract(partitions)
         for partition in partitions { self.lastReadTimestamp[partition] = nil }
         var actions = Actions()
         actions.holdsChanged = true
+        self.updateGatedHold(&actions)
         self.checkIdle(&actions)
         return actions
     }
@@ -37,12 +39,13 @@ extension RelayScheduler {
         self.ledger.remove(partitions)
     }
 
-    /// Graceful shutdown: no record is taken or started any more; waiting ones are dropped.
+    /// Graceful shutdown: no record is taken or started any more; waiting ones (for a slot or
+    /// for the referee store) are dropped.
     ///
     /// - Returns: How many waiting records were dropped.
     mutating func drain() -> (dropped: Int, actions: Actions) {
         self.stopping = true
-        let dropped = self.ready.count
+        let dropped = self.ready.count + self.gate.removeAll()
         for item in self.ready { self.dependencyWork[item.ticket] = nil }
         self.ready.removeAll()
         var actions = Actions()

@@ -2,11 +2,14 @@ import Kafka
 
 extension RelayScheduler {
     /// Takes a consumed record, read at `now`: settles it at once when there is nothing to do,
-    /// otherwise queues it for a slot (and starts what fits).
+    /// otherwise queues it for a slot (and starts what fits), or, with `waitForStore` (Unix
+    /// milliseconds now), puts it straight in the referee gate (see
+    /// ``waitForStore(_:readAt:now:)``).
     mutating func receive(
         _ message: KafkaConsumerMessage,
         _ decision: RelayDecision,
-        at now: ContinuousClock.Instant = .now
+        at now: ContinuousClock.Instant = .now,
+        waitForStore: Int64? = nil
     ) -> (Intake, Actions) {
         let partition = message.topicPartition
         guard let ticket = self.ledger.read(partition, offset: message.offset, at: now) else {
@@ -25,7 +28,12 @@ extension RelayScheduler {
         if partition.topic == self.dependencyTopic {
             self.dependencyWork[ticket] = message.timestamp?.milliseconds ?? Int64.min
         }
-        self.ready.append(RelayWorkItem(message: message, decision: decision, ticket: ticket))
+        let item = RelayWorkItem(message: message, decision: decision, ticket: ticket)
+        if let readAt = waitForStore {
+            self.enterGate(item, readAt: readAt, now: now, &actions)
+            return (.queued, actions)
+        }
+        self.ready.append(item)
         self.dispatch(&actions)
         return (.queued, actions)
     }
@@ -33,8 +41,21 @@ extension RelayScheduler {
     /// A started record's work ended, settled or not (abandoned: redelivered later).
     mutating func finish(_ ticket: OffsetTicket, settled: Bool) -> Actions {
         var actions = Actions()
-        guard let place = self.started.removeValue(forKey: ticket) else { return actions }
+        guard self.leave(ticket) else { return actions }
         self.dependencyWork[ticket] = nil
+        if settled {
+            self.ledger.settle(ticket)
+            self.checkWindow(ticket.partition, &actions)
+        }
+        self.dispatch(&actions)
+        self.checkIdle(&actions)
+        return actions
+    }
+
+    /// Forgets a started record's place (its slot, or its parked count); `false` when it was
+    /// not started (finished already).
+    mutating func leave(_ ticket: OffsetTicket) -> Bool {
+        guard let place = self.started.removeValue(forKey: ticket) else { return false }
         switch place {
         case .window: self.inWindow -= 1
         case .parked: self.parked -= 1
@@ -44,13 +65,7 @@ extension RelayScheduler {
         }
         self.startedPerPartition[ticket.partition, default: 1] -= 1
         if self.startedPerPartition[ticket.partition] == 0 { self.startedPerPartition[ticket.partition] = nil }
-        if settled {
-            self.ledger.settle(ticket)
-            self.checkWindow(ticket.partition, &actions)
-        }
-        self.dispatch(&actions)
-        self.checkIdle(&actions)
-        return actions
+        return true
     }
 
     /// A delivery in the window waits for another record: it gives its slot back.

@@ -18,7 +18,11 @@ import Kafka
 ///   them), when ``Limits/parkedLimit`` deliveries are parked (only the partitions that fed
 ///   them, so the `registered` events keep coming), and when a partition was read
 ///   ``Limits/ledgerWindowLimit`` records past its oldest unsettled one (that partition, so the
-///   ledger stays bounded). Each hold ends at half (hysteresis).
+///   ledger stays bounded), and when ``Limits/gatedLimit`` milestones wait for the referee
+///   store (the partitions that fed them). Each hold ends at half (hysteresis).
+/// - **Waiting for the store.** A milestone whose account the referee store does not know yet
+///   leaves the window and waits as a record in ``gate`` (``waitForStore(_:readAt:now:)``)
+///   until the store's progress reaches its time (``releaseFromStore(through:now:wait:notReferred:)``).
 /// - **Settling.** A record is settled in the ledger when its work ends settled; the ledger
 ///   commits only settled prefixes (``OffsetLedger``). A record delivered again by the client
 ///   inside one assignment (an offset not after the last read one) is ignored: its first copy
@@ -32,6 +36,9 @@ struct RelayScheduler: Sendable {
         var parkedLimit: Int
         /// Records read past a partition's oldest unsettled one before it is held.
         var ledgerWindowLimit: Int64
+        /// Milestones waiting for the referee store before the partitions feeding them are
+        /// held (each costs its record, about a kilobyte).
+        var gatedLimit: Int = 50_000
     }
 
     /// Where a started record is.
@@ -105,6 +112,10 @@ struct RelayScheduler: Sendable {
     var holdingParkedSources = false
     /// Partitions that fed parked deliveries.
     var parkedSources: Set<KafkaTopicPartition> = []
+    /// Milestones waiting for the referee store.
+    var gate = RefereeGate()
+    /// Held because ``Limits/gatedLimit`` milestones wait for the store.
+    var holdingGatedSources = false
     /// Partitions read too far past their oldest unsettled record.
     var overlong: Set<KafkaTopicPartition> = []
     /// Draining: records are no longer taken.
@@ -115,7 +126,8 @@ struct RelayScheduler: Sendable {
         self.limits = Limits(
             maxInFlight: max(1, limits.maxInFlight),
             parkedLimit: max(1, limits.parkedLimit),
-            ledgerWindowLimit: max(1, limits.ledgerWindowLimit))
+            ledgerWindowLimit: max(1, limits.ledgerWindowLimit),
+            gatedLimit: max(1, limits.gatedLimit))
         self.dependencyTopic = dependencyTopic
     }
 
@@ -127,6 +139,7 @@ struct RelayScheduler: Sendable {
         if self.holdingAll { return self.assigned }
         var held = self.assigned.intersection(self.overlong)
         if self.holdingParkedSources { held.formUnion(self.assigned.intersection(self.parkedSources)) }
+        if self.holdingGatedSources { held.formUnion(self.assigned.intersection(self.gatedSources)) }
         return held
     }
 
@@ -137,6 +150,7 @@ struct RelayScheduler: Sendable {
     var heldUntilSettled: Set<KafkaTopicPartition> {
         var held = self.assigned.intersection(self.overlong)
         if self.holdingParkedSources { held.formUnion(self.assigned.intersection(self.parkedSources)) }
+        if self.holdingGatedSources { held.formUnion(self.assigned.intersection(self.gatedSources)) }
         return held
     }
 }

@@ -8,4 +8,7 @@ struct RelayWorkItem: Sendable {
     var decision: RelayDecision
     /// Its place in the ledger.
     var ticket: OffsetTicket
+    /// It waited for the referee store (``RefereeGate``) and that wait is over: an account the
+    /// store does not know now is not referred.
+    var storeWaitOver = false
 }

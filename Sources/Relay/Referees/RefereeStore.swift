@@ -53,7 +53,8 @@ public final class RefereeStore: Sendable {
 
     // MARK: Reading
 
-    /// What the store knows about `accountID`.
+    /// What the store knows about `accountID` (an account its filter has never seen is answered
+    /// without reading the local copy: see ``AccountFilter``).
     public func lookup(_ accountID: String) async -> RefereeRecord? {
         do {
             return try await database.lookup(accountID)
@@ -63,12 +64,29 @@ public final class RefereeStore: Sendable {
         }
     }
 
+    /// Whether the store may hold `accountID` (`false`: it certainly does not), from memory.
+    public func mayKnow(_ accountID: String) -> Bool { database.mayContain(accountID) }
+
     /// Whether every `account-created` partition is known to be written to the store up to
     /// `milliseconds`: an account the store does not know by then was not referred there.
     public func accountCreatedIsThrough(_ milliseconds: Int64) -> Bool {
         let partitions = layout.withLock { $0.accountCreated }
         let known = progress.withLock { $0 }
         return !partitions.isEmpty && partitions.allSatisfy { (known[$0] ?? Int64.min) >= milliseconds }
+    }
+
+    /// The time every `account-created` partition is known to be written to the store up to
+    /// (the least of theirs); `nil` while some partition has no progress yet.
+    public func accountCreatedThrough() -> Int64? {
+        let partitions = layout.withLock { $0.accountCreated }
+        let known = progress.withLock { $0 }
+        guard !partitions.isEmpty else { return nil }
+        var least = Int64.max
+        for partition in partitions {
+            guard let time = known[partition] else { return nil }
+            least = min(least, time)
+        }
+        return least
     }
 
     /// Waits until the local copy holds what the topic held at start.
@@ -146,18 +164,22 @@ public final class RefereeStore: Sendable {
         }
         let known = try database.progress(of: accountCreatedTopic)
         progress.withLock { $0 = known }
+        let behind = target.reduce(0) { $0 + max(0, $1.value - (start[$1.key] ?? 0)) }
+        let accounts = await count()
+        // Sized for what the copy holds and everything left to read (an upper bound: progress
+        // records and older versions of accounts count too).
+        let filterBytes = try await database.loadFilter(capacity: Int(Int64(accounts) + behind))
         let follow = RefereeFollowState(positions: start, target: target)
         state.withLock { $0 = follow }
         if follow.restored { markRestored() }
         try await consumer.assign(
             Dictionary(
                 uniqueKeysWithValues: start.map { (KafkaTopicPartition(topic: topic, partition: $0.key), $0.value) }))
-        let accounts = await count()
         logger.info(
             "referee store starting",
             metadata: [
                 "topic": "\(topic)", "partitions": "\(referees.count)", "accounts": "\(accounts)",
-                "behind": "\(target.reduce(0) { $0 + max(0, $1.value - (start[$1.key] ?? 0)) })",
+                "behind": "\(behind)", "account_filter_bytes": "\(filterBytes)",
             ])
     }
 
