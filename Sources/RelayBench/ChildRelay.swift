@@ -28,6 +28,13 @@ final class ChildRelay: Sendable {
             !prefixes.contains { key.hasPrefix($0) }
         }
         merged.merge(environment) { _, new in new }
+        // The referee store's copy in a directory of its own (the broker is new every run).
+        if merged["RELAY_REFEREE_STORE_DIR"] == nil {
+            merged["RELAY_REFEREE_STORE_DIR"] =
+                FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "referral-relay-bench-referees-\(UUID().uuidString)"
+                ).path
+        }
         process.environment = merged
         process.standardOutput = log
         process.standardError = log

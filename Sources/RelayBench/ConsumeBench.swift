@@ -102,7 +102,6 @@ struct ConsumeBench {
                 let consumed = Int(sums["relay_records_consumed_total"] ?? 0)
                 let skipped = Int(sums["relay_records_skipped_total"] ?? 0)
                 if start == nil && consumed > 0 { start = (now, skipped) }
-                if ProcessInfo.processInfo.environment["BENCH_TRACE"] != nil, let start { print("TRACE \((now - start.0).seconds) consumed=\(consumed) skipped=\(skipped)") }
                 if let start, skipped >= count {
                     let (startTime, before) = start
                     guard skipped == count, (sums["relay_deliveries_total"] ?? 0) == 0 else {

@@ -42,7 +42,11 @@ enum InProcessRelay {
             logLevel: .warning,
             drainTimeout: .seconds(5)
         )
-        if ProcessInfo.processInfo.environment["BENCH_REFEREE_STORE"] == "true" { configuration.referees.enabled = true }
+        // The referee store's copy on a directory of its own each run (the broker is new each run).
+        configuration.referees.directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "referral-relay-bench-referees-\(UUID().uuidString)"
+            ).path
         return configuration
     }
 

@@ -67,9 +67,10 @@ import Testing
         gate.gate(Self.item(Self.milestones1, 0, timestamp: 1_000), timestamp: 1_000, readAt: 10_000, now: Self.start)
         gate.remove([Self.milestones])
         #expect(gate.count == 1)
-        #expect(gate.release(through: 1_000, now: Self.start, wait: .seconds(60)).map(\.ticket.partition) == [
-            Self.milestones1
-        ])
+        #expect(
+            gate.release(through: 1_000, now: Self.start, wait: .seconds(60)).map(\.ticket.partition) == [
+                Self.milestones1
+            ])
     }
 
     @Test func aRecordWaitingASecondTimeIsReleasedByItsNewTimeNotItsOldOne() {
@@ -144,7 +145,8 @@ import Testing
             let (message, decision) = RelaySchedulerTests.record(
                 Self.milestones, Int64(offset), .qualified, account: "a\(offset)", timestamp: Int64(offset))
             for item in scheduler.receive(message, decision).1.start {
-                holdsChanged = scheduler.waitForStore(item, readAt: 10_000, now: Self.start).holdsChanged || holdsChanged
+                holdsChanged =
+                    scheduler.waitForStore(item, readAt: 10_000, now: Self.start).holdsChanged || holdsChanged
             }
         }
         #expect(holdsChanged)

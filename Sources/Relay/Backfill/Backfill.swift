@@ -72,10 +72,18 @@ public struct Backfill: Sendable {
             let producer = try KafkaProducer(
                 configuration: configuration.producerConfiguration(clientID: relayClientID + "-backfill"),
                 logger: logger)
+            // The referee store, so a replayed milestone without mmref finds its token. Its local
+            // copy is this run's own (a live relay on the same machine keeps its own): by default
+            // named after this run's group, or under an explicit directory.
+            var storeConfiguration = configuration
+            if let directory = configuration.referees.directory {
+                storeConfiguration.referees.directory = directory + "/backfill-" + window.name
+            }
+            let referees = try makeRefereeStore(storeConfiguration, producer: producer, logger: logger)
             let pipeline = RelayPipeline(
                 configuration: configuration, consumer: consumer, producer: producer, deliverer: deliverer,
                 metrics: metrics, health: health,
-                replay: ReplayRun(window: window, plan: plan, rate: rate), logger: logger)
+                replay: ReplayRun(window: window, plan: plan, rate: rate), referees: referees, logger: logger)
             logger.info(
                 "backfill starting",
                 metadata: [

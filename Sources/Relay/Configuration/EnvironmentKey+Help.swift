@@ -35,7 +35,7 @@ extension EnvironmentKey {
         case .heldPartitionReadinessSeconds: "300"
         case .unknownTopicGraceSeconds: "300"
         case .topicReferees: "referral-referees"
-        case .refereeStore: "false"
+        case .refereeStore: "true"
         case .refereeStoreDirectory: "a directory under the temporary directory, named after the group"
         case .refereeWaitSeconds: "60"
         case .adaptiveConcurrency: "true"
@@ -83,7 +83,8 @@ extension EnvironmentKey {
         case .refereeStore:
             "Run the referee store (tokens for milestones without mmref, no qualified after a failed registration)."
         case .refereeStoreDirectory: "Directory of the referee store's local copy (SQLite)."
-        case .refereeWaitSeconds: "Seconds a milestone without mmref waits for its account to reach the store."
+        case .refereeWaitSeconds:
+            "Seconds a milestone waits for the store while an account-created partition has no progress in it."
         case .adaptiveConcurrency: "Adaptive concurrency per MMOLove server (AIMD on 429/5xx/timeouts)."
         case .adaptiveConcurrencyInitial: "The adaptive limit's start."
         }

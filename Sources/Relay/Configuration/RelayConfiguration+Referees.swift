@@ -2,16 +2,18 @@ import Foundation
 
 /// The referee store's settings (see ``RefereeStore``).
 public struct RefereeSettings: Sendable, Hashable {
-    /// Whether the store runs (default false: see docs/DESIGN.md, "Referee store", for what a
-    /// milestone without `mmref` of a player who was not referred costs while it is on).
+    /// Whether the store runs (default true; it needs its compacted topic, see docs/DESIGN.md,
+    /// "Referee store").
     public var enabled: Bool
     /// Directory of the local copy; `nil`: ``defaultDirectory(groupID:)``.
     public var directory: String?
-    /// How long a milestone without `mmref` waits for its account (default 60 s).
+    /// How long a milestone whose account the store does not know waits while some
+    /// `account-created` partition has no progress in the store at all (default 60 s; with
+    /// progress, it waits until the store is through its time: see ``RefereeGate``).
     public var wait: Duration
 
     /// Creates the settings; the defaults are the product's.
-    public init(enabled: Bool = false, directory: String? = nil, wait: Duration = .seconds(60)) {
+    public init(enabled: Bool = true, directory: String? = nil, wait: Duration = .seconds(60)) {
         self.enabled = enabled
         self.directory = directory
         self.wait = wait
@@ -33,7 +35,7 @@ public struct RefereeSettings: Sendable, Hashable {
     static func load(_ sources: ConfigurationSources) throws(ConfigurationError) -> RefereeSettings {
         let directory = sources.string(.refereeStoreDirectory, "relay.refereeStore.directory", default: "")
         return RefereeSettings(
-            enabled: try sources.bool(.refereeStore, "relay.refereeStore.enabled", default: false),
+            enabled: try sources.bool(.refereeStore, "relay.refereeStore.enabled", default: true),
             directory: directory.0.isEmpty ? nil : directory.0,
             wait: try sources.duration(
                 .refereeWaitSeconds, "relay.refereeStore.waitSeconds", default: .seconds(60), unit: .seconds)

@@ -42,7 +42,7 @@ extension RelayPipeline {
         if record == nil, !item.storeWaitOver {
             let now = Self.nowMilliseconds()
             let time = min(item.message.timestamp?.milliseconds ?? now, now)
-            if !store.accountCreatedIsThrough(time) { return .waitForStore }
+            if !self.refereesAreThrough(time, store) { return .waitForStore }
         }
         guard let record else {
             // Unknown to the store: not referred when the milestone carried no token; else an
@@ -85,11 +85,38 @@ extension RelayPipeline {
             !store.mayKnow(request.accountID)
         else { return nil }
         let now = Self.nowMilliseconds()
-        if store.accountCreatedIsThrough(min(message.timestamp?.milliseconds ?? now, now)) {
+        if self.refereesAreThrough(min(message.timestamp?.milliseconds ?? now, now), store) {
             decision = .skip(.notReferred)
             return nil
         }
         return now
+    }
+
+    /// The time up to which every `account-created` partition is known to be in the store
+    /// (`nil`: not known for some). The live relay reads it from the store's progress records;
+    /// a backfill writes the accounts of its window itself, so it uses its own progress: its
+    /// settled prefix of each `account-created` partition of the window (see
+    /// ``RefereeProgressTracker``), and past the end of a partition's window once all of it
+    /// settled. (A milestone whose account-created is before the window finds its account only
+    /// if the store learnt it then.)
+    func refereesThrough(_ store: RefereeStore) -> Int64? {
+        guard let replay else { return store.accountCreatedThrough() }
+        return self.state.withLock { state -> Int64? in
+            var least = Int64.max
+            for (partition, range) in replay.plan.ranges where partition.topic == self.topics.accountCreated {
+                guard !range.isEmpty else { continue }
+                guard let settled = state.scheduler.ledger.settledThrough(partition) else { return nil }
+                if settled >= range.upperBound { continue }
+                state.refereeProgress.settled(partition: partition.partition, before: settled, caughtUp: false, now: 0)
+                least = min(least, state.refereeProgress.through[partition.partition] ?? Int64.min)
+            }
+            return least
+        }
+    }
+
+    /// Whether every `account-created` partition is known to be in the store up to `time`.
+    func refereesAreThrough(_ time: Int64, _ store: RefereeStore) -> Bool {
+        (self.refereesThrough(store) ?? Int64.min) >= time
     }
 
     /// After a `registered` was delivered: writes how its registration ended.
@@ -181,7 +208,7 @@ extension RelayPipeline {
     func refereeGateLoop() async {
         guard let store = self.referees else { return }
         while (try? await Task.sleep(for: .milliseconds(100))) != nil {
-            let through = store.accountCreatedThrough()
+            let through = self.refereesThrough(store)
             let now = ContinuousClock.now
             let skipped = self.update {
                 $0.releaseFromStore(through: through, now: now, wait: self.refereeWait) { item in

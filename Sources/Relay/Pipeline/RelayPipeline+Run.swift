@@ -35,7 +35,8 @@ extension RelayPipeline {
             group.addTask { await self.commitTicker() }
             group.addTask { await self.runWorkers() }
             if self.referees != nil {
-                group.addTask { await self.refereeProgressTicker() }
+                // The live relay writes the store's progress; a backfill uses its own.
+                if self.replay == nil { group.addTask { await self.refereeProgressTicker() } }
                 group.addTask { await self.refereeGateLoop() }
             }
             if self.replay != nil {
