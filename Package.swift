@@ -124,6 +124,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fixtures more than one test target needs (a regular target: test targets cannot depend
+        // on each other). Never a product; only test targets depend on it.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Kafka"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ReferralKitTests",
             dependencies: ["ReferralKit"],
@@ -145,6 +153,7 @@ let package = Package(
             name: "KafkaTests",
             dependencies: [
                 "Kafka",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -158,6 +167,7 @@ let package = Package(
                 "ReferralKit",
                 "ReferralSandbox",
                 "Relay",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -175,6 +185,7 @@ let package = Package(
                 "ReferralRelayCLI",
                 "ReferralSandbox",
                 "Relay",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
