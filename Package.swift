@@ -125,6 +125,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fixtures more than one test target needs (a regular target: test targets cannot depend
+        // on each other). Never a product; only test targets depend on it.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Kafka"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ReferralKitTests",
             dependencies: ["ReferralKit"],
@@ -146,6 +154,7 @@ let package = Package(
             name: "KafkaTests",
             dependencies: [
                 "Kafka",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -159,6 +168,7 @@ let package = Package(
                 "ReferralKit",
                 "ReferralSandbox",
                 "Relay",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -176,6 +186,7 @@ let package = Package(
                 "ReferralRelayCLI",
                 "ReferralSandbox",
                 "Relay",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],

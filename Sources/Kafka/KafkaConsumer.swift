@@ -144,4 +144,12 @@ public final class KafkaConsumer: Sendable, Service {
 
     /// The fatal error librdkafka raised, if any; the consumer must then be recreated.
     public var fatalError: KafkaError? { client.context.fatalError }
+
+    /// The last error librdkafka reported about reaching the cluster (a refused connection, a
+    /// failed name lookup, TLS or SASL handshake), scrubbed of the configuration's secrets;
+    /// `nil` when there was none. librdkafka retries these by itself, so they never fail a
+    /// request; a tool uses this to say why one timed out (`rd_kafka_metadata` only says
+    /// `_TRANSPORT`). Errors reach it through the consumer queue, which the poll thread serves
+    /// at least every 100 ms.
+    public var lastClientError: KafkaError? { client.context.lastClientError }
 }

@@ -25,6 +25,8 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let queueFull = Code(RD_KAFKA_RESP_ERR__QUEUE_FULL)
         /// Local: an operation timed out (`_TIMED_OUT`).
         public static let timedOut = Code(RD_KAFKA_RESP_ERR__TIMED_OUT)
+        /// Local: no broker could be reached, or a connection failed (`_TRANSPORT`).
+        public static let transport = Code(RD_KAFKA_RESP_ERR__TRANSPORT)
         /// Local: a fatal error was raised; see ``KafkaError/isFatal`` (`_FATAL`).
         public static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
         /// Local: an invalid argument or configuration (`_INVALID_ARG`).

@@ -14,13 +14,15 @@ struct CheckCommand: AsyncParsableCommand {
         discussion: """
             Takes the configuration of `run` (file and environment) and checks that the brokers answer, that the four topics exist (with their partition counts), that the group's committed offsets can be read, that a commit works (to the group <groupId>-check: the relay's own group is never written), that the relay's idempotent producer is granted a producer id (nothing is written to any topic), and that every MMOLove server accepts one signed "test": true event (verified, never written). Secrets are never printed.
 
+            Brokers that cannot be reached fail the check after --timeout seconds (one metadata request), naming the address and the last connection error; the checks that need Kafka are then reported skipped.
+
             Exit status: 0 when every check passed, 1 when one failed (named on stderr), 78 for a bad configuration (the key is named).
             """
     )
 
     @OptionGroup var configuration: RelayConfigurationOption
 
-    @Option(help: "Seconds each broker request, and the producer id, may take.")
+    @Option(help: "Seconds each broker request, and the producer id, may take (unreachable brokers: one such wait).")
     var timeout: Int = 10
 
     func validate() throws {

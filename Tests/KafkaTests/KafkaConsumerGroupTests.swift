@@ -1,5 +1,6 @@
 import Kafka
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Kafka
@@ -60,7 +61,7 @@ import Testing
 
         func run() async throws {
             while !stopped.load(ordering: .relaxed) {
-                guard let event = try await Support.nextEvent(consumer.events, timeout: .milliseconds(200)) else {
+                guard let event = try await consumer.events.next(within: .milliseconds(200)) else {
                     await commitPending()
                     continue
                 }
@@ -192,7 +193,7 @@ import Testing
 
         try await a.subscribe(topics: [topic])
         var aEvents = a.events.makeAsyncIterator()
-        guard case .assigned(let first)? = try await Support.nextEvent(a.events, timeout: .seconds(20)) else {
+        guard case .assigned(let first)? = try await a.events.next(within: .seconds(20)) else {
             Issue.record("a was not assigned")
             return
         }
@@ -201,7 +202,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 try await b.subscribe(topics: [topic])
-                while let event = try await Support.nextEvent(b.events, timeout: .seconds(40)) {
+                while let event = try await b.events.next(within: .seconds(40)) {
                     if case .assigned = event {
                         stamps.bAssigned.withLock { $0 = clock.now }
                         return
@@ -239,7 +240,7 @@ import Testing
         let b = try KafkaConsumer(configuration: configuration, logger: Support.logger)
 
         try await a.subscribe(topics: [topic])
-        guard case .assigned(let first)? = try await Support.nextEvent(a.events, timeout: .seconds(20)) else {
+        guard case .assigned(let first)? = try await a.events.next(within: .seconds(20)) else {
             Issue.record("a was not assigned")
             return
         }
@@ -247,13 +248,13 @@ import Testing
         try await b.subscribe(topics: [topic])
         // a never completes the revocation: it times out after 1 s.
         var revoked: [KafkaTopicPartition] = []
-        while revoked.isEmpty, let event = try await Support.nextEvent(a.events, timeout: .seconds(30)) {
+        while revoked.isEmpty, let event = try await a.events.next(within: .seconds(30)) {
             if case .revoked(let revocation) = event { revoked = revocation.partitions }
         }
         let lost = try #require(revoked.first, "a was never asked to give up a partition")
         let kept = try #require(Set(first).subtracting(revoked).first, "a lost every partition")
         var bAssigned: [KafkaTopicPartition] = []
-        while !bAssigned.contains(lost), let event = try await Support.nextEvent(b.events, timeout: .seconds(30)) {
+        while !bAssigned.contains(lost), let event = try await b.events.next(within: .seconds(30)) {
             if case .assigned(let partitions) = event { bAssigned += partitions }
         }
         #expect(bAssigned.contains(lost), "b never got the revoked partition")
@@ -304,7 +305,7 @@ import Testing
         try await b.subscribe(topics: [topic])
         var bAssigned: [KafkaTopicPartition] = []
         var bMessages: [KafkaConsumerMessage] = []
-        while bAssigned.isEmpty, let event = try await Support.nextEvent(b.events, timeout: .seconds(30)) {
+        while bAssigned.isEmpty, let event = try await b.events.next(within: .seconds(30)) {
             switch event {
             case .assigned(let partitions): bAssigned += partitions
             case .message(let message): bMessages.append(message)
@@ -324,7 +325,7 @@ import Testing
         var lost = false
         let deadline = clock.now + .seconds(20)
         while aMessages.count < perPartition, case let remaining = deadline - clock.now, remaining > .zero,
-            let event = try await Support.nextEvent(a.events, timeout: remaining)
+            let event = try await a.events.next(within: remaining)
         {
             switch event {
             case .message(let message): aMessages.append(message)

@@ -1,4 +1,6 @@
+import Foundation
 import Kafka
+import TestSupport
 import Testing
 
 /// ``KafkaConsumer/partitions(of:timeout:)``: a topic's partitions from cluster metadata.
@@ -22,5 +24,35 @@ import Testing
             }
         }
         await consumer.close()
+    }
+
+    /// Brokers nothing listens on: the request gives up after its timeout (librdkafka alone
+    /// retries forever) with `_TRANSPORT`, and ``KafkaConsumer/lastClientError`` says why,
+    /// without the SASL password; closing does not wait for the brokers.
+    @Test func unreachableBrokersFailAfterTheTimeoutAndTheLastClientErrorSaysWhy() async throws {
+        let address = "127.0.0.1:\(try ClosedPort.loopback())"
+        let password = KafkaTestSupport.unique("sasl-pw")
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: [address], groupID: KafkaTestSupport.unique("g"))
+        configuration.properties["security.protocol"] = "SASL_PLAINTEXT"
+        configuration.properties["sasl.mechanism"] = "PLAIN"
+        configuration.properties["sasl.username"] = "relay"
+        configuration.properties["sasl.password"] = password
+        let consumer = try KafkaConsumer(configuration: configuration, logger: KafkaTestSupport.logger)
+
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await consumer.partitions(of: "any", timeout: .seconds(1))
+        } throws: { error in
+            (error as? KafkaError)?.code == .transport
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        let last = try #require(consumer.lastClientError)
+        #expect(last.reason.contains(address) && last.reason.contains("Connection refused"), "\(last)")
+        #expect(!last.reason.contains(password))
+
+        let closing = ContinuousClock.now
+        await consumer.close()
+        #expect(ContinuousClock.now - closing < .seconds(2))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import ReferralSandbox
 import Relay
+import TestSupport
 import Testing
 
 /// `referral-relay --version`, `run --help` and `referral-relay check` as an operator runs them:
@@ -87,6 +88,46 @@ struct CheckCommandTests {
             #expect(rows["kafka producer"]?.result == "ok")
             let printed = result.stdout + result.stderr
             #expect(!printed.contains(wrongSecret) && !printed.contains(harness.secret), "a secret was printed")
+        }
+    }
+
+    /// Brokers nothing listens on: `kafka brokers` fails after one `--timeout` (librdkafka alone
+    /// would retry forever), naming the address and the refused connection; the checks that need
+    /// Kafka are skipped, MMOLove is still checked, and neither the SASL password nor the MMOLove
+    /// secret is printed.
+    @Test func checkFailsNamingUnreachableBrokersWithinItsTimeout() async throws {
+        try await RelayHarness.run { harness in
+            let address = "127.0.0.1:\(try ClosedPort.loopback())"
+            let password = "sasl_pw_\(UUID().uuidString.prefix(12))"
+            let started = ContinuousClock.now
+            let result = try await Executable.run(
+                ["check", "--timeout", "3"],
+                environment: harness.environment([
+                    "KAFKA_BROKERS": address, "RDKAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                    "RDKAFKA_SASL_MECHANISM": "PLAIN", "RDKAFKA_SASL_USERNAME": "relay",
+                    "RDKAFKA_SASL_PASSWORD": password,
+                ]),
+                killAfter: .seconds(60))
+            let elapsed = ContinuousClock.now - started
+            #expect(result.status == 1, "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
+            // One 3 s metadata request, plus the process's start and the MMOLove check (about
+            // 3.5 s in all here); the margin is for a machine busy with other builds.
+            #expect(elapsed < .seconds(10), "check took \(elapsed)")
+            #expect(result.stderr.hasSuffix("referral-relay check: failed: kafka brokers\n"), "\(result.stderr)")
+            let rows = Self.rows(result.stdout)
+            let brokers = rows["kafka brokers"]
+            #expect(brokers?.result == "FAILED")
+            #expect(brokers?.detail.hasPrefix("\(address): no metadata within 3 s") == true, "\(brokers?.detail ?? "")")
+            #expect(brokers?.detail.contains("Connection refused") == true, "\(brokers?.detail ?? "")")
+            let needKafka =
+                [RelayHarness.accountCreated, RelayHarness.milestoneReached, RelayHarness.outcomes, RelayHarness.dlq]
+                .map { "topic \($0)" } + ["group \(harness.groupID)", "group commit", "kafka producer"]
+            for check in needKafka {
+                #expect(rows[check]?.result == "skipped", "\(check): \(rows[check].map { "\($0)" } ?? "missing")")
+            }
+            #expect(rows["mmolove \(RelayHarness.serverID)"]?.result == "ok")
+            let printed = result.stdout + result.stderr
+            #expect(!printed.contains(password) && !printed.contains(harness.secret), "a secret was printed")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import ReferralKit
 import ReferralSandbox
+import TestSupport
 import Testing
 
 /// Secrets as an operator runs them: a referral secret rotated in place while the relay runs, and

@@ -1,6 +1,7 @@
 import Foundation
 import ReferralKit
 import ReferralSandbox
+import TestSupport
 import Testing
 
 @testable import Relay

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ReferralKit
+import TestSupport
 import Testing
 
 @testable import Relay

@@ -39,7 +39,9 @@ enum RDKafkaCallbacks {
                 context.recordFatal(error)
             } else {
                 // Most client-level errors are transient (brokers down, connection refused):
-                // librdkafka retries them itself.
+                // librdkafka retries them itself. Kept so a timed-out request can say why.
+                context.recordClientError(
+                    KafkaError(code: KafkaError.Code(rawValue: err), reason: text, isRetriable: true))
                 context.logger.warning(
                     "librdkafka client error",
                     metadata: ["kafka.code": "\(KafkaError.Code(rawValue: err).name)", "kafka.reason": "\(text)"]

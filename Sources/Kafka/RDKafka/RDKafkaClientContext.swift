@@ -18,6 +18,7 @@ final class RDKafkaClientContext: Sendable {
     /// Called (on the poll thread) when librdkafka raises a fatal error.
     let onFatal: (@Sendable (KafkaError) -> Void)?
     private let fatal = Mutex<KafkaError?>(nil)
+    private let lastClient = Mutex<KafkaError?>(nil)
 
     init(
         logger: Logger,
@@ -37,6 +38,20 @@ final class RDKafkaClientContext: Sendable {
 
     /// The fatal error librdkafka raised on this client, if any.
     var fatalError: KafkaError? { fatal.withLock { $0 } }
+
+    /// The last non-fatal client-level error (see ``recordClientError(_:)``).
+    var lastClientError: KafkaError? { lastClient.withLock { $0 } }
+
+    /// Keeps a non-fatal client-level error from the error callback (already scrubbed), so that
+    /// a request that times out can say why. `_ALL_BROKERS_DOWN` only sums up the errors
+    /// before it ("1/1 brokers are down"), so it never replaces the one that named a broker.
+    func recordClientError(_ error: KafkaError) {
+        let summary = error.code == KafkaError.Code(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        lastClient.withLock { last in
+            if summary && last != nil { return }
+            last = error
+        }
+    }
 
     func recordFatal(_ error: KafkaError) {
         let first = fatal.withLock { current in

@@ -2,6 +2,10 @@ import Kafka
 
 extension RelayCheck {
     /// The brokers, the four topics, the group's offsets and a commit to the check group.
+    ///
+    /// Unreachable brokers cost one metadata request, which gives up after ``timeout``
+    /// (librdkafka itself retries connections forever); every check after it is reported
+    /// skipped. The request blocks the consumer's worker thread, never the cooperative pool.
     func kafkaChecks() async -> [Result] {
         let kafka = self.configuration.kafka
         let consumer: KafkaConsumer
@@ -39,13 +43,17 @@ extension RelayCheck {
         }
         let brokers = kafka.brokers.joined(separator: ",")
         if let unreachable {
-            results.append(
-                Result("kafka brokers", .failed, "\(brokers): \(unreachable.code.name): \(unreachable.reason)"))
+            let detail = Self.unreachableDetail(
+                brokers: brokers, error: unreachable, connection: consumer.lastClientError, timeout: self.timeout)
+            results.append(Result("kafka brokers", .failed, detail))
         } else {
             results.append(Result("kafka brokers", .ok, "\(brokers) answered metadata requests"))
         }
         results += topicRows
         guard unreachable == nil else {
+            // Quick even now (measured: milliseconds): this consumer never joined its group, so
+            // there is nothing to leave, and the handle's destroy, which joins librdkafka's
+            // threads still retrying the brokers, runs on the poll thread after close returns.
             await consumer.close()
             let skipped = "brokers unreachable"
             return results + [
@@ -57,6 +65,25 @@ extension RelayCheck {
         results.append(group)
         results.append(await self.groupCommitCheck(partitions: inputPartitions, committed: committed))
         return results
+    }
+
+    /// The `kafka brokers` detail when the metadata request failed: the bootstrap servers, the
+    /// request's error, and librdkafka's last error about reaching them, which names the broker
+    /// and what went wrong (`Connection refused`, a failed lookup or handshake). Both are
+    /// scrubbed of the configuration's secrets by the Kafka module.
+    static func unreachableDetail(
+        brokers: String,
+        error: KafkaError,
+        connection: KafkaError?,
+        timeout: Duration
+    ) -> String {
+        // `_TRANSPORT`: no broker could be reached; `_TIMED_OUT`: one was, but did not answer.
+        let waited =
+            error.code == .transport || error.code == .timedOut
+            ? "no metadata within \(timeout.components.seconds) s" : "the metadata request failed"
+        let detail = "\(brokers): \(waited) (\(error.code.name): \(error.reason))"
+        guard let connection else { return detail }
+        return detail + "; last connection error: \(connection.reason)"
     }
 
     /// Reads the relay's group's committed offsets (an OffsetFetch: it changes nothing).

@@ -18,6 +18,9 @@ import Logging
 /// - the MMOLove event is a dry run (`"test": true`): MMOLove verifies the signature and the
 ///   fields and writes nothing.
 ///
+/// Unreachable brokers fail `kafka brokers` after one metadata request's `timeout` (librdkafka
+/// retries connections forever), and the checks that need Kafka are reported skipped.
+///
 /// Nothing it prints or logs contains a secret: details name servers, topics, statuses and
 /// MMOLove's error strings, and the endpoint without its userinfo and query.
 public struct RelayCheck: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import TestSupport
 import Testing
 
 /// Shared fixtures: a cluster per test, fast client settings, bounded waits.
@@ -94,41 +95,6 @@ enum KafkaTestSupport {
         }
     }
 
-    /// The next event, or `nil` if none arrives within `timeout` (or the sequence ended).
-    /// An event that arrives just as the timeout fires is still returned, never dropped.
-    static func nextEvent(_ events: KafkaConsumerEvents, timeout: Duration) async throws -> KafkaConsumerEvent? {
-        enum Outcome: Sendable {
-            case event(KafkaConsumerEvent?)
-            case failed(any Error)
-            case timedOut
-        }
-        let result: Result<KafkaConsumerEvent?, any Error> = await withTaskGroup(of: Outcome.self) { group in
-            group.addTask {
-                var iterator = events.makeAsyncIterator()
-                do { return .event(try await iterator.next()) } catch { return .failed(error) }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return .timedOut
-            }
-            var result: KafkaConsumerEvent?
-            var failure: (any Error)?
-            let first = await group.next()!
-            group.cancelAll()
-            for outcome in [first] + (await group.reduce(into: []) { $0.append($1) }) {
-                switch outcome {
-                case .event(let event): result = result ?? event
-                case .failed(let error) where !(error is CancellationError): failure = error
-                default: break
-                }
-            }
-            if let result { return .success(result) }
-            if let failure { return .failure(failure) }
-            return .success(nil)
-        }
-        return try result.get()
-    }
-
     /// Reads messages until `count` arrived (rebalance events are completed and skipped);
     /// fails the test if they do not arrive within `timeout`.
     static func readMessages(
@@ -141,7 +107,7 @@ enum KafkaTestSupport {
         var messages: [KafkaConsumerMessage] = []
         while messages.count < count {
             let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero, let event = try await nextEvent(consumer.events, timeout: remaining) else {
+            guard remaining > .zero, let event = try await consumer.events.next(within: remaining) else {
                 Issue.record(
                     "Read \(messages.count) of \(count) messages in \(timeout)", sourceLocation: sourceLocation)
                 return messages
@@ -163,7 +129,7 @@ enum KafkaTestSupport {
     ) async throws {
         let deadline = ContinuousClock.now + window
         while case let remaining = deadline - ContinuousClock.now, remaining > .zero {
-            guard let event = try await nextEvent(consumer.events, timeout: remaining) else { return }
+            guard let event = try await consumer.events.next(within: remaining) else { return }
             switch event {
             case .message(let message):
                 Issue.record(

@@ -28,16 +28,20 @@ enum Executable {
     /// filling up while the other is read would stall the child) on threads of their own.
     ///
     /// - Returns: The exit status, stdout and stderr.
-    static func run(_ arguments: [String], environment: [String: String]) async throws -> (
+    /// - Parameter killAfter: When given, the child is killed (`SIGKILL`) if it still runs then.
+    static func run(_ arguments: [String], environment: [String: String], killAfter: Duration? = nil) async throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
-        try await self.run(executable: try self.url(), arguments, environment: environment)
+        try await self.run(executable: try self.url(), arguments, environment: environment, killAfter: killAfter)
     }
 
     /// Runs any executable to completion the same way (`kcat` in the broker tests).
-    static func run(executable: URL, _ arguments: [String], environment: [String: String]?) async throws -> (
-        status: Int32, stdout: String, stderr: String
-    ) {
+    static func run(
+        executable: URL,
+        _ arguments: [String],
+        environment: [String: String]?,
+        killAfter: Duration? = nil
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -48,6 +52,17 @@ enum Executable {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // A child that hangs fails its test with what it printed (status 9), rather than running
+        // into the suite's time limit and outliving the test process.
+        let watchdog = killAfter.map { limit in
+            let pid = process.processIdentifier
+            let kill = DispatchWorkItem { _ = Foundation.kill(pid, SIGKILL) }
+            let (seconds, attoseconds) = limit.components
+            let milliseconds = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds), execute: kill)
+            return kill
+        }
+        defer { watchdog?.cancel() }
         async let stdout = offThePool { out.fileHandleForReading.readDataToEndOfFile() }
         async let stderr = offThePool { err.fileHandleForReading.readDataToEndOfFile() }
         let (output, errors) = try await (stdout, stderr)

@@ -1,10 +1,11 @@
 import Foundation
 import Kafka
 import Logging
+import TestSupport
 
-/// Kafka clients for the test process (copied in spirit from `KafkaTests/Support`: test targets
-/// cannot import each other): a quiet logger, a fast producer, manual-assign readers, and a
-/// bounded wait for the next consumer event.
+/// Kafka clients for the test process (copied in spirit from `KafkaTests/Support`, with the
+/// relay's settings): a quiet logger, a fast producer and manual-assign readers. The bounded wait
+/// for the next consumer event is shared, in `TestSupport`.
 enum KafkaFixtures {
     static let logger: Logger = {
         var logger = Logger(label: "relay-e2e", factory: { StreamLogHandler.standardError(label: $0) })
@@ -29,40 +30,6 @@ enum KafkaFixtures {
         return try KafkaConsumer(configuration: configuration, logger: logger)
     }
 
-    /// The next event, or `nil` if none arrives within `timeout` (or the sequence ended).
-    /// An event that arrives just as the timeout fires is still returned, never dropped.
-    static func nextEvent(_ events: KafkaConsumerEvents, timeout: Duration) async throws -> KafkaConsumerEvent? {
-        enum Outcome: Sendable {
-            case event(KafkaConsumerEvent?)
-            case failed(any Error)
-            case timedOut
-        }
-        let result: Result<KafkaConsumerEvent?, any Error> = await withTaskGroup(of: Outcome.self) { group in
-            group.addTask {
-                var iterator = events.makeAsyncIterator()
-                do { return .event(try await iterator.next()) } catch { return .failed(error) }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return .timedOut
-            }
-            var result: KafkaConsumerEvent?
-            var failure: (any Error)?
-            let first = await group.next()!
-            group.cancelAll()
-            for outcome in [first] + (await group.reduce(into: []) { $0.append($1) }) {
-                switch outcome {
-                case .event(let event): result = result ?? event
-                case .failed(let error) where !(error is CancellationError): failure = error
-                default: break
-                }
-            }
-            if let result { return .success(result) }
-            if let failure { return .failure(failure) }
-            return .success(nil)
-        }
-        return try result.get()
-    }
 }
 
 /// Reads whole topics from the beginning with a manually assigned consumer (no group), keeping
@@ -99,7 +66,7 @@ final class TopicReader {
         while !done(self.messages) {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { return false }
-            guard let event = try await KafkaFixtures.nextEvent(self.consumer.events, timeout: remaining) else {
+            guard let event = try await self.consumer.events.next(within: remaining) else {
                 return done(self.messages)
             }
             if case .message(let message) = event { self.messages.append(message) }

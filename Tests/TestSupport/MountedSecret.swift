@@ -4,17 +4,17 @@ import Foundation
 /// itself a symlink to a timestamped directory; ``rotate(_:)`` writes a new directory and swaps
 /// `..data` with one atomic `rename`, exactly as the kubelet does, so the files' own inodes never
 /// change.
-struct MountedSecret {
+public struct MountedSecret {
     /// The mount directory.
-    let directory: String
+    public let directory: String
     /// How many versions were written.
-    private(set) var version = 0
+    public private(set) var version = 0
 
     /// The path of `name` inside the mount (a symlink through `..data`).
-    func path(_ name: String) -> String { "\(self.directory)/\(name)" }
+    public func path(_ name: String) -> String { "\(self.directory)/\(name)" }
 
     /// Creates the mount with `files` (name → content).
-    init(files: [String: String]) throws {
+    public init(files: [String: String]) throws {
         self.directory =
             FileManager.default.temporaryDirectory
             .appendingPathComponent("mounted-secret-\(UUID().uuidString.prefix(8))").path
@@ -26,7 +26,7 @@ struct MountedSecret {
     }
 
     /// Writes a new version of every file and swaps `..data` to it atomically.
-    mutating func rotate(_ files: [String: String]) throws {
+    public mutating func rotate(_ files: [String: String]) throws {
         self.version += 1
         let fresh = "..2026_11_29_\(self.version)"
         try FileManager.default.createDirectory(
