@@ -96,14 +96,18 @@ struct OutcomePublisher: Sendable {
             guard error.isRecordTooLarge else { return "\(error.code.name): \(error.reason)" }
             // Below the producer's limit, or below what the broker just refused.
             let limit = min(self.maxRecordBytes, record.sizeEstimate - 1)
-            // The trace headers' room is kept (about 100 bytes, at most a `tracestate`'s 512 more).
+            // Room for the trace headers (about 70 bytes, a `tracestate` up to 512 more) is kept;
+            // when the outcome fits only without them, they are what is given up.
             let traceBytes = trace.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 10 }
-            guard
-                var smaller = outcome.producerRecord(topic: self.topics.outcomes, maxBytes: limit - traceBytes)
-            else {
+            let smaller: KafkaProducerRecord
+            if var traced = outcome.producerRecord(topic: self.topics.outcomes, maxBytes: limit - traceBytes) {
+                traced.headers += trace
+                smaller = traced
+            } else if let bare = outcome.producerRecord(topic: self.topics.outcomes, maxBytes: limit) {
+                smaller = bare
+            } else {
                 return "larger than \(limit) bytes even reduced (account_id, mmref and server_id alone)"
             }
-            smaller.headers += trace
             self.logger.warning(
                 "outcome too large to publish; publishing its reduced form",
                 metadata: self.metadata(message).merging([
