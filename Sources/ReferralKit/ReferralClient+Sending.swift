@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import NIOCore
+import NIOHTTP1
 
 extension ReferralClient {
     /// Sends a `registered` event.
@@ -94,7 +95,8 @@ extension ReferralClient {
         return try await self.post(body: body, signature: signature)
     }
 
-    /// POSTs `body` with the given signature header value.
+    /// POSTs `body` with the given signature header value; with a ``tracer``, inside a client
+    /// span whose W3C trace context goes with the request (`traceparent`, `tracestate`).
     ///
     /// - Parameters:
     ///   - body: The exact bytes to send.
@@ -102,11 +104,20 @@ extension ReferralClient {
     /// - Returns: The status, body and classification.
     /// - Throws: ``ReferralError`` `transportFailure` when no HTTP response arrived.
     public func post(body: [UInt8], signature: String) async throws(ReferralError) -> SendResult {
+        let headers: HTTPHeaders = ["Content-Type": "application/json", ReferralSignature.headerName: signature]
+        guard let tracer = self.tracer else { return try await self.exchange(body: body, headers: headers) }
+        return try await self.tracedExchange(body: body, headers: headers, tracer: tracer)
+    }
+
+    /// One POST of `body` with `headers`, its deadline covering the whole exchange.
+    ///
+    /// - Throws: ``ReferralError`` `transportFailure` when no HTTP response arrived.
+    func exchange(body: [UInt8], headers: HTTPHeaders) async throws(ReferralError) -> SendResult {
         do {
             let request = try HTTPClient.Request(
                 url: self.endpoint,
                 method: .POST,
-                headers: ["Content-Type": "application/json", ReferralSignature.headerName: signature],
+                headers: headers,
                 body: .byteBuffer(ByteBuffer(bytes: body))
             )
             // The deadline of this API covers the whole exchange, body included (that of the

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import Tracing
 
 /// The MMOLove referral client over async-http-client: signs each request with a fresh `t` and
 /// sends the canonical body bytes unchanged.
@@ -35,6 +36,9 @@ public final class ReferralClient: Sendable {
     private let ownsHTTPClient: Bool
     let clock: ReferralClock
     let logger: Logger
+    /// Where each POST's client span goes (see ``post(body:signature:)``); `nil`: no spans, and
+    /// nothing is spent on tracing per request.
+    let tracer: (any Tracer)?
 
     /// Creates a client for one or several servers.
     ///
@@ -45,6 +49,8 @@ public final class ReferralClient: Sendable {
     ///   - timeout: The per-request deadline (connect, response head and the whole body).
     ///   - clock: The source of the signing time `t`.
     ///   - logger: Where per-request debug logs go.
+    ///   - tracer: Where each POST's client span goes, a child of the caller's current
+    ///     `ServiceContext`, its W3C `traceparent` sent with the request; `nil`: no tracing.
     /// - Throws: ``ReferralError`` `invalidEndpoint` when the endpoint is not an http(s) URL with a host.
     public init(
         credentials: ReferralCredentials,
@@ -52,7 +58,8 @@ public final class ReferralClient: Sendable {
         httpClient: HTTPClient? = nil,
         timeout: Duration = .seconds(10),
         clock: ReferralClock = .system,
-        logger: Logger = Logger(label: "referral-kit", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "referral-kit", factory: { _ in SwiftLogNoOpLogHandler() }),
+        tracer: (any Tracer)? = nil
     ) throws(ReferralError) {
         guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", url.host?.isEmpty == false
@@ -66,6 +73,7 @@ public final class ReferralClient: Sendable {
         self.timeout = timeout
         self.clock = clock
         self.logger = logger
+        self.tracer = tracer
         if let httpClient {
             self.httpClient = httpClient
             self.ownsHTTPClient = false
@@ -75,6 +83,9 @@ public final class ReferralClient: Sendable {
             // classified as systemic (the endpoint is misconfigured).
             var configuration = HTTPClient.Configuration()
             configuration.redirectConfiguration = .disallow
+            // This client makes its own client span (see `post`); async-http-client's, on the
+            // future-based API used here, would have no parent and carry no `traceparent`.
+            configuration.tracing.tracer = nil
             self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             self.ownsHTTPClient = true
         }

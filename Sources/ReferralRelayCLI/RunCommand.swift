@@ -42,10 +42,25 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try self.configuration.load()
-        let redactor = RelayLogging.bootstrap(configuration: configuration)
+        let environment = ProcessInfo.processInfo.environment
+        // Log lines carry the current span's trace_id/span_id only when there are spans.
+        let tracingRequested = RelayTracing.isRequested(by: environment)
+        let redactor = RelayLogging.bootstrap(
+            configuration: configuration,
+            metadataProvider: tracingRequested ? RelayTracing.logMetadataProvider : nil)
         let logger = Logger(label: "referral-relay")
+        let tracing: RelayTracing?
         do {
-            let services = try buildRelay(configuration: configuration, logger: logger, redactor: redactor) { port in
+            tracing = try RelayTracing.fromEnvironment(environment, logger: logger)
+        } catch {
+            // A bad OTEL_* setting is a configuration error, like any other.
+            FileHandle.standardError.write(Data("referral-relay: tracing (OTEL_*): \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        do {
+            let services = try buildRelay(
+                configuration: configuration, logger: logger, redactor: redactor, tracing: tracing
+            ) { port in
                 // The one line on stdout: scripts and process tests read the ops port from it.
                 FileHandle.standardOutput.write(
                     Data("relay ops listening on http://\(configuration.opsHost):\(port)\n".utf8))

@@ -6,13 +6,13 @@ import ReferralKit
 import ServiceLifecycle
 
 /// Builds the relay as the services of one `ServiceGroup`, in start order: the ops server, the
-/// secret file watcher (when a secret comes from a file), the pooled HTTP client, the pipeline
-/// (which owns the Kafka consumer and producer).
+/// trace exporter (when tracing is on), the secret file watcher (when a secret comes from a
+/// file), the pooled HTTP client, the pipeline (which owns the Kafka consumer and producer).
 ///
 /// A `ServiceGroup` shuts its services down in reverse order, one after the other: on SIGTERM
-/// the pipeline drains, commits and leaves the group first, then the HTTP client closes, and the
-/// ops server stops last, so `/readyz` (503, draining) and `/healthz` answer throughout the
-/// drain. `referral-relay run`, the demo and the tests all run these services.
+/// the pipeline drains, commits and leaves the group first, then the HTTP client closes, the
+/// trace exporter flushes the spans the drain ended, and the ops server stops last, so
+/// `/readyz` (503, draining) and `/healthz` answer throughout the drain. `referral-relay run`, the demo and the tests all run these services.
 ///
 /// ```swift
 /// let group = ServiceGroup(configuration: .init(
@@ -26,6 +26,7 @@ import ServiceLifecycle
 ///   - logger: The root logger.
 ///   - redactor: The process's log redactor (``RelayLogging/bootstrap(configuration:)``), taught
 ///     every secret a rotation loads; `nil` when the logs are not redacted by one.
+///   - tracing: Trace export (``RelayTracing/fromEnvironment(_:logger:)``); `nil`: no tracing.
 ///   - onOpsListening: Told the bound ops port (port 0 picks a free one).
 /// - Returns: The services, in start order.
 /// - Throws: A Kafka client that cannot be created, or an endpoint that is not http(s).
@@ -33,8 +34,10 @@ public func buildRelay(
     configuration: RelayConfiguration,
     logger: Logger,
     redactor: LogRedactor? = nil,
+    tracing: RelayTracing? = nil,
     onOpsListening: @escaping @Sendable (Int) -> Void = { _ in }
 ) throws -> [any Service] {
+    let tracer = tracing?.tracer ?? .disabled
     let telemetry = RelayTelemetry()
     let metrics = RelayMetrics(
         factory: telemetry.factory, serverIDs: configuration.mmolove.credentials.serverIDs)
@@ -48,7 +51,8 @@ public func buildRelay(
             httpClient: httpClient,
             metrics: metrics,
             health: health,
-            logger: logger
+            logger: logger,
+            tracer: tracer
         )
         var consumerConfiguration = configuration.consumerConfiguration(clientID: relayClientID)
         consumerConfiguration.statisticsInterval = RelayConfiguration.consumerStatisticsInterval
@@ -64,6 +68,7 @@ public func buildRelay(
             metrics: metrics,
             health: health,
             referees: referees,
+            tracer: tracer,
             logger: logger
         )
         let ops = OpsServer(
@@ -76,8 +81,12 @@ public func buildRelay(
         )
         logger.info("relay starting", metadata: ["configuration": "\(configuration.redactedSummary)"])
         warnAboutUnscrubbableSecrets(configuration, logger: logger)
+        if let tracing {
+            logger.info("exporting traces over OTLP/HTTP", metadata: ["otlp.endpoint": "\(tracing.endpoint)"])
+        }
         let watcher = secretFileWatcher(configuration, deliverer: deliverer, redactor: redactor, logger: logger)
-        return [ops] + (watcher.map { [$0] } ?? []) + [HTTPClientService(client: httpClient), pipeline]
+        return [ops] + (tracing.map { [$0.service] } ?? []) + (watcher.map { [$0] } ?? [])
+            + [HTTPClientService(client: httpClient), pipeline]
     } catch {
         try? httpClient.syncShutdown()
         throw error
@@ -133,6 +142,9 @@ var relayClientID: String {
 func relayHTTPConfiguration(_ configuration: RelayConfiguration) -> HTTPClient.Configuration {
     var http = HTTPClient.Configuration()
     http.redirectConfiguration = .disallow
+    // The MMOLove clients make the client spans (`ReferralClient`); async-http-client's own, on
+    // the future-based API they use, would be parentless and carry no `traceparent`.
+    http.tracing.tracer = nil
     http.timeout.connect = .nanoseconds(Int64(configuration.mmolove.connectTimeout.components.seconds * 1_000_000_000))
     http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.delivery.maxInFlight)
     return http

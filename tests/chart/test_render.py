@@ -124,16 +124,21 @@ def test_labels_and_namespace(value_set):
 
 def test_env_carries_only_secrets_and_extra_env(value_set):
     """Settings are rendered once, in config.yaml; the environment holds only what comes from
-    Secrets (RDKAFKA_* secretKeyRefs: librdkafka takes SASL and key passwords only as properties)
-    and the user's extraEnv. Every name the chart sets is one the relay reads."""
+    Secrets (RDKAFKA_* secretKeyRefs: librdkafka takes SASL and key passwords only as properties),
+    OpenTelemetry's OTEL_* variables (read by swift-otel; see test_tracing_*) and the user's
+    extraEnv. Every name the chart sets is one the relay reads."""
     name, values, docs = value_set
     known, prefix = environment_contract()
     extra = {e["name"] for e in values.get("extraEnv", [])}
     for workload in workloads(docs):
         for container in containers(workload):
             env = env_of(container)
-            chart_set = {n: e for n, e in env.items() if n not in extra}
-            unknown = {n for n in chart_set if n not in known and not n.startswith(prefix)}
+            tracing = {n for n in env if n in TRACING_ENV}
+            chart_set = {n: e for n, e in env.items() if n not in extra and n not in tracing}
+            # OTEL_EXPORTER_OTLP_HEADERS comes from a Secret too, and swift-otel reads it.
+            unknown = {
+                n for n in chart_set if n not in known and not n.startswith(prefix) and n != "OTEL_EXPORTER_OTLP_HEADERS"
+            }
             assert not unknown, f"{name}: {workload['kind']} sets env the relay does not read: {unknown}"
             for n, e in chart_set.items():
                 assert "secretKeyRef" in e.get("valueFrom", {}), f"{name}: {n} is not from a Secret: config.yaml carries it"
@@ -142,6 +147,44 @@ def test_env_carries_only_secrets_and_extra_env(value_set):
             assert not container.get("envFrom"), "envFrom would hide env names from this test"
     if name == "minimal":
         assert all("env" not in c for w in workloads(docs) for c in containers(w))
+
+
+TRACING_ENV = {
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "OTEL_SERVICE_NAME",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+}
+
+
+def test_tracing_env_only_with_an_endpoint_and_its_headers_from_a_secret():
+    """tracing.* renders OpenTelemetry's standard variables (docs/TRACING.md) only when
+    tracing.otlpEndpoint is set; OTEL_EXPORTER_OTLP_HEADERS (a collector's credentials) only from
+    a Secret; the endpoint's port is allowed by the NetworkPolicy; extraEnv may not shadow them."""
+    off = env_of(containers(one(render(MINIMAL), "Deployment"))[0])
+    assert not {n for n in off if n.startswith("OTEL_")}, "no endpoint, no OTEL_* variable"
+    headers_without_endpoint = deep_merge(MINIMAL, {"tracing": {"headersSecret": {"name": "otlp-auth"}}})
+    assert not {n for n in env_of(containers(one(render(headers_without_endpoint), "Deployment"))[0]) if n.startswith("OTEL_")}
+
+    values = load_values("all")
+    docs = render(values)
+    env = env_of(containers(one(docs, "Deployment"))[0])
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"]["value"] == "http://otel-collector.observability:4318"
+    assert env["OTEL_EXPORTER_OTLP_PROTOCOL"]["value"] == "http/json"
+    assert env["OTEL_SERVICE_NAME"]["value"] == "referral-relay-prod"
+    assert env["OTEL_TRACES_SAMPLER"]["value"] == "parentbased_traceidratio"
+    assert env["OTEL_TRACES_SAMPLER_ARG"]["value"] == "0.05"
+    assert env["OTEL_EXPORTER_OTLP_HEADERS"] == {
+        "name": "OTEL_EXPORTER_OTLP_HEADERS",
+        "valueFrom": {"secretKeyRef": {"name": "otlp-auth", "key": "headers"}},
+    }
+    egress = [sorted(p["port"] for p in rule["ports"]) for rule in one(docs, "NetworkPolicy")["spec"]["egress"]]
+    assert any(4318 in ports for ports in egress), egress
+    with pytest.raises(helm.HelmRenderError, match="extraEnv sets OTEL_SERVICE_NAME"):
+        render(deep_merge(values, {"extraEnv": [{"name": "OTEL_SERVICE_NAME", "value": "x"}]}))
+    with pytest.raises(helm.HelmValuesError, match="protocol"):
+        render(deep_merge(MINIMAL, {"tracing": {"protocol": "grpc"}}))
 
 
 def test_extra_env_reaches_every_container_and_may_not_shadow_secret_refs():

@@ -36,6 +36,8 @@ public final class Deliverer: Sendable {
     private let httpClient: HTTPClient
     private let requestTimeout: Duration
     private let signingClock: ReferralClock
+    /// Where each HTTP attempt's client span goes; `nil`: no tracing.
+    private let tracer: RelayTracer
     private let delivery: RelayConfiguration.Delivery
     /// Whether every event is sent as a dry run (`mmolove.testEvents`).
     let testEvents: Bool
@@ -62,6 +64,7 @@ public final class Deliverer: Sendable {
     ///   - logger: Where per-event logs go.
     ///   - signingClock: The source of each attempt's signing time `t` (the wall clock).
     ///   - random: The jitter source (seeded in tests).
+    ///   - tracer: Where each attempt's HTTP client span goes (see ``RelayTracer``).
     /// - Throws: ``ReferralError`` `invalidEndpoint` when the endpoint is not an http(s) URL.
     public init(
         mmolove: RelayConfiguration.MMOLove,
@@ -71,7 +74,8 @@ public final class Deliverer: Sendable {
         health: RelayHealth,
         logger: Logger,
         signingClock: ReferralClock = .system,
-        random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
+        random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        tracer: RelayTracer = .disabled
     ) throws(ReferralError) {
         // One client per server, each knowing only its own secret, all sharing the pooled
         // HTTPClient (injected, so never shut down by them).
@@ -84,7 +88,8 @@ public final class Deliverer: Sendable {
                 httpClient: httpClient,
                 timeout: mmolove.requestTimeout,
                 clock: signingClock,
-                logger: logger
+                logger: logger,
+                tracer: tracer.tracer
             )
         }
         if clients.isEmpty {
@@ -97,6 +102,7 @@ public final class Deliverer: Sendable {
         self.httpClient = httpClient
         self.requestTimeout = mmolove.requestTimeout
         self.signingClock = signingClock
+        self.tracer = tracer
         self.delivery = delivery
         self.testEvents = mmolove.testEvents
         self.metrics = metrics
@@ -130,7 +136,8 @@ public final class Deliverer: Sendable {
                 httpClient: self.httpClient,
                 timeout: self.requestTimeout,
                 clock: self.signingClock,
-                logger: self.logger
+                logger: self.logger,
+                tracer: self.tracer.tracer
             )
         else { return }
         self.clients.withLock { clients in

@@ -9,15 +9,25 @@ public enum RelayLogging {
     ///
     /// - Important: Call it once, from the executable, before any logger is created; swift-log
     ///   allows one bootstrap per process. Library code and tests use ``makeHandler(label:configuration:sink:)``.
-    /// - Returns: The redactor every handler uses; give it to ``buildRelay(configuration:logger:redactor:onOpsListening:)``
-    ///   so secrets loaded by a rotation are redacted too.
+    /// - Parameters:
+    ///   - configuration: Supplies level, format and the secrets to redact.
+    ///   - metadataProvider: Contextual metadata for every line, e.g. the current span's
+    ///     `trace_id`/`span_id` (``RelayTracing/logMetadataProvider``); `nil`: none.
+    /// - Returns: The redactor every handler uses; give it to
+    ///   ``buildRelay(configuration:logger:redactor:tracing:onOpsListening:)`` so secrets loaded by a
+    ///   rotation are redacted too.
     @discardableResult
-    public static func bootstrap(configuration: RelayConfiguration) -> LogRedactor {
+    public static func bootstrap(
+        configuration: RelayConfiguration,
+        metadataProvider: Logger.MetadataProvider? = nil
+    ) -> LogRedactor {
         let redactor = self.redactor(for: configuration)
         let level = configuration.logLevel
         let format = configuration.logFormat
         LoggingSystem.bootstrap { label in
-            self.makeHandler(label: label, level: level, format: format, redactor: redactor, sink: .standardError)
+            self.makeHandler(
+                label: label, level: level, format: format, redactor: redactor, sink: .standardError,
+                metadataProvider: metadataProvider)
         }
         return redactor
     }
@@ -59,14 +69,17 @@ public enum RelayLogging {
         level: Logger.Level,
         format: RelayConfiguration.LogFormat,
         redactor: LogRedactor,
-        sink: LogSink
+        sink: LogSink,
+        metadataProvider: Logger.MetadataProvider? = nil
     ) -> any LogHandler {
         switch format {
         case .json:
-            return JSONLogHandler(label: label, logLevel: level, redactor: redactor, sink: sink)
+            return JSONLogHandler(
+                label: label, logLevel: level, redactor: redactor, sink: sink, metadataProvider: metadataProvider)
         case .text:
             let stream = StreamLogHandler(label: label, stream: LogSinkStream(sink: sink), metadataProvider: nil)
-            return RedactingLogHandler(wrapping: stream, redactor: redactor, logLevel: level)
+            return RedactingLogHandler(
+                wrapping: stream, redactor: redactor, logLevel: level, metadataProvider: metadataProvider)
         }
     }
 }

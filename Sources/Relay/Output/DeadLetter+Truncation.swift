@@ -15,8 +15,10 @@ extension DeadLetter {
     ///
     /// - Parameters:
     ///   - record: The full dead letter.
-    ///   - context: Its `__connect.errors.*` headers.
+    ///   - context: Its `__connect.errors.*` headers (and its own trace context headers, if any).
     ///   - message: The source record.
+    ///   - replacingTrace: Whether the context carries the trace headers (the original's are
+    ///     then not copied).
     ///   - maxBytes: The producer's limit.
     /// - Returns: The dead letter that fits; when even the context headers do not fit, the
     ///   context headers with an empty value (the producer then refuses it, and the caller
@@ -25,6 +27,7 @@ extension DeadLetter {
         _ record: KafkaProducerRecord,
         context: [KafkaHeader],
         message: KafkaConsumerMessage,
+        replacingTrace: Bool = false,
         maxBytes: Int
     ) -> KafkaProducerRecord {
         var lost: [String] = []
@@ -40,7 +43,7 @@ extension DeadLetter {
         }
         room -= key?.count ?? 0
 
-        let original = message.headers.filter { !$0.key.hasPrefix(headerPrefix) }
+        let original = self.originalHeaders(of: message, replacingTrace: replacingTrace)
         let originalSize = original.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 10 }
         if !original.isEmpty {
             if originalSize <= max(0, room) / 2 {

@@ -21,9 +21,12 @@ public enum DeadLetter {
     ///   - reason: Why (never a secret).
     ///   - httpStatus: The last HTTP status, for stage `deliver`.
     ///   - replay: The backfill run that dead-lettered it (`__connect.errors.replay`), if any.
+    ///   - trace: The trace context headers (`traceparent`, `tracestate`) to carry instead of the
+    ///     original's (``RelayTracer/propagationHeaders(for:)``); kept like the context headers when
+    ///     the dead letter is cut down. `nil`: the original's, copied like any other header.
     ///   - maxBytes: The largest record the producer may send (`message.max.bytes`); a dead
     ///     letter that would be larger keeps as much of the original as fits (see
-    ///     ``DeadLetter/fitted(_:message:maxBytes:)``). `nil`: no limit.
+    ///     ``DeadLetter/fitted(_:context:message:replacingTrace:maxBytes:)``). `nil`: no limit.
     public static func record(
         for message: KafkaConsumerMessage,
         topic: String,
@@ -31,15 +34,26 @@ public enum DeadLetter {
         reason: String,
         httpStatus: Int? = nil,
         replay: String? = nil,
+        trace: [KafkaHeader]? = nil,
         maxBytes: Int? = nil
     ) -> KafkaProducerRecord {
-        let context = self.contextHeaders(
-            for: message, stage: stage, reason: reason, httpStatus: httpStatus, replay: replay)
-        var headers = message.headers.filter { !$0.key.hasPrefix(headerPrefix) }
+        let context =
+            (trace ?? [])
+            + self.contextHeaders(for: message, stage: stage, reason: reason, httpStatus: httpStatus, replay: replay)
+        var headers = self.originalHeaders(of: message, replacingTrace: trace != nil)
         headers += context
         let record = KafkaProducerRecord(topic: topic, key: message.key, value: message.value, headers: headers)
         guard let maxBytes, record.sizeEstimate > maxBytes else { return record }
-        return self.fitted(record, context: context, message: message, maxBytes: maxBytes)
+        return self.fitted(
+            record, context: context, message: message, replacingTrace: trace != nil, maxBytes: maxBytes)
+    }
+
+    /// The headers of `message` a dead letter copies: all but the context headers, and but the
+    /// trace context headers when the dead letter carries its own.
+    static func originalHeaders(of message: KafkaConsumerMessage, replacingTrace: Bool) -> [KafkaHeader] {
+        message.headers.filter {
+            !$0.key.hasPrefix(headerPrefix) && !(replacingTrace && TraceHeaders.isTraceHeader($0.key))
+        }
     }
 
     /// The `__connect.errors.*` headers of a dead letter.

@@ -32,6 +32,8 @@ struct OutcomePublisher: Sendable {
     var unknownTopicGrace: Duration = .seconds(300)
     /// Where a partition held by a failing publish is reported (for `/readyz`).
     var problems = PublishProblems()
+    /// The trace context put on outcomes and dead letters (``RelayTracer/propagationHeaders(for:)``).
+    var tracer: RelayTracer = .disabled
 
     /// Publishes the outcome of `request` (plus its dead letter when rejected or failed).
     func publish(request: DeliveryRequest, result: DeliveryResult, source message: KafkaConsumerMessage) async throws {
@@ -82,7 +84,9 @@ struct OutcomePublisher: Sendable {
     private func publishOutcome(_ outcome: OutcomeRecord, source message: KafkaConsumerMessage) async throws
         -> String?
     {
+        let trace = self.tracer.propagationHeaders(for: message)
         var record = outcome.producerRecord(topic: self.topics.outcomes)
+        record.headers += trace
         while true {
             let error: KafkaError
             switch try await self.send(record, event: outcome.event, server: outcome.serverID, source: message) {
@@ -92,7 +96,16 @@ struct OutcomePublisher: Sendable {
             guard error.isRecordTooLarge else { return "\(error.code.name): \(error.reason)" }
             // Below the producer's limit, or below what the broker just refused.
             let limit = min(self.maxRecordBytes, record.sizeEstimate - 1)
-            guard let smaller = outcome.producerRecord(topic: self.topics.outcomes, maxBytes: limit) else {
+            // Room for the trace headers (about 70 bytes, a `tracestate` up to 512 more) is kept;
+            // when the outcome fits only without them, they are what is given up.
+            let traceBytes = trace.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) + 10 }
+            let smaller: KafkaProducerRecord
+            if var traced = outcome.producerRecord(topic: self.topics.outcomes, maxBytes: limit - traceBytes) {
+                traced.headers += trace
+                smaller = traced
+            } else if let bare = outcome.producerRecord(topic: self.topics.outcomes, maxBytes: limit) {
+                smaller = bare
+            } else {
                 return "larger than \(limit) bytes even reduced (account_id, mmref and server_id alone)"
             }
             self.logger.warning(
@@ -114,10 +127,11 @@ struct OutcomePublisher: Sendable {
         event: ReferralEvent.Kind?,
         server: String?
     ) async throws {
+        let trace = self.tracer.propagationHeaders(for: message)
         func letter(maxBytes: Int?) -> KafkaProducerRecord {
             DeadLetter.record(
                 for: message, topic: self.topics.dlq, stage: stage, reason: reason, httpStatus: httpStatus,
-                replay: self.replayName, maxBytes: maxBytes)
+                replay: self.replayName, trace: trace, maxBytes: maxBytes)
         }
         var record = letter(maxBytes: nil)
         while true {

@@ -63,8 +63,16 @@ extension RelayPipeline {
     }
 
     /// Delivers or dead-letters one record, then settles it (or leaves it unsettled when
-    /// cancelled). Runs as a child task of its partition's worker, holding a window slot.
+    /// cancelled). Runs as a child task of its partition's worker, holding a window slot; inside
+    /// the record's consumer span when tracing is on (its MMOLove requests, outcome, dead letter
+    /// and log lines then carry the span's trace context).
     func process(_ item: RelayWorkItem) async {
+        await self.tracer.withConsumerSpan(item.message, groupID: self.groupID) {
+            await self.work(on: item)
+        }
+    }
+
+    private func work(on item: RelayWorkItem) async {
         var settled = false
         var waitsForStore = false
         do {

@@ -106,6 +106,10 @@ public final class RelayPipeline: Sendable {
     let readCommitted: Bool
     /// How often the live relay logs its `relay progress` summary.
     let progressInterval: Duration
+    /// Each record's consumer span, when tracing is on.
+    let tracer: RelayTracer
+    /// The consumer group, named on each record's consumer span.
+    let groupID: String
 
     /// Creates the pipeline over an existing consumer and producer, which it then owns: ``run()``
     /// subscribes, and closes both at the end.
@@ -121,6 +125,8 @@ public final class RelayPipeline: Sendable {
     ///   - ledgerWindowLimit: Records read past a partition's oldest unsettled one before its
     ///     reading is held.
     ///   - replay: A backfill to run instead of the live relay (see ``ReplayRun``).
+    ///   - tracer: Each record's consumer span, and the trace context of its outcome and dead
+    ///     letter (see ``RelayTracer``).
     ///   - logger: Where pipeline logs go.
     public init(
         configuration: RelayConfiguration,
@@ -133,6 +139,7 @@ public final class RelayPipeline: Sendable {
         ledgerWindowLimit: Int64 = 100_000,
         replay: ReplayRun? = nil,
         referees: RefereeStore? = nil,
+        tracer: RelayTracer = .disabled,
         logger: Logger
     ) {
         let maxInFlight = max(1, configuration.delivery.maxInFlight)
@@ -176,8 +183,11 @@ public final class RelayPipeline: Sendable {
             logger: logger,
             maxRecordBytes: configuration.kafka.messageMaxBytes,
             unknownTopicGrace: configuration.unknownTopicGrace,
-            problems: problems
+            problems: problems,
+            tracer: tracer
         )
+        self.tracer = tracer
+        self.groupID = configuration.kafka.groupID
         self.metrics = metrics
         self.health = health
         self.logger = logger

@@ -163,9 +163,16 @@ template that depends on them, so a bad combination fails the whole render.
 {{- range include "referral-relay.secretEnv" $ | fromYamlArray }}
 {{- $secretEnv = append $secretEnv .name }}
 {{- end }}
+{{- $tracingEnv := list }}
+{{- range include "referral-relay.tracingEnv" $ | fromYamlArray }}
+{{- $tracingEnv = append $tracingEnv .name }}
+{{- end }}
 {{- range $v.extraEnv }}
 {{- if has .name $secretEnv }}
 {{- fail (printf "extraEnv sets %s, which the chart sets itself from a Secret" .name) }}
+{{- end }}
+{{- if has .name $tracingEnv }}
+{{- fail (printf "extraEnv sets %s, which the chart sets itself from tracing.*" .name) }}
 {{- end }}
 {{- end }}
 {{- $fallback := $v.keda.fallback | default dict }}
@@ -243,6 +250,7 @@ rendered once. Names are RDKAFKA_ passthroughs the relay reads
 */}}
 {{- define "referral-relay.env" -}}
 {{- include "referral-relay.secretEnv" . }}
+{{- include "referral-relay.tracingEnv" . }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
@@ -276,6 +284,34 @@ rendered once. Names are RDKAFKA_ passthroughs the relay reads
     secretKeyRef:
       name: {{ .secretName }}
       key: {{ .key }}
+{{- end }}
+{{- if and $v.tracing.otlpEndpoint $v.tracing.headersSecret.name }}
+- name: OTEL_EXPORTER_OTLP_HEADERS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.tracing.headersSecret.name }}
+      key: {{ $v.tracing.headersSecret.key }}
+{{- end }}
+{{- end }}
+
+{{/* OpenTelemetry's standard variables, read by swift-otel, when tracing.otlpEndpoint is set
+(docs/TRACING.md); nothing otherwise, so the relay starts no exporter. */}}
+{{- define "referral-relay.tracingEnv" -}}
+{{- with .Values.tracing }}
+{{- if .otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ .protocol | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ .serviceName | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ .sampler | quote }}
+{{- if .samplerArg }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .samplerArg | quote }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -404,7 +440,7 @@ finding actually applies to these values.
 checkov.io/skip1: CKV_K8S_43=No digest is known before the image is released; set image.digest to pin it (the all-options test does)
 {{- end }}
 {{- if include "referral-relay.hasSecretEnv" . }}
-checkov.io/skip2: CKV_K8S_35=librdkafka takes SASL/key passwords only as properties (RDKAFKA_* env); they come from secretKeyRef, never literals, and the MMOLove secret is a file
+checkov.io/skip2: CKV_K8S_35=librdkafka takes SASL/key passwords only as properties (RDKAFKA_* env) and swift-otel its collector headers only as OTEL_EXPORTER_OTLP_HEADERS; they come from secretKeyRef, never literals, and the MMOLove secret is a file
 {{- end }}
 {{- end }}
 
@@ -434,13 +470,15 @@ checkov.io/skip2: CKV_K8S_35=librdkafka takes SASL/key passwords only as propert
 {{- range .Values.networkPolicy.https.ports }}
 {{- $ports = append $ports (int .) }}
 {{- end }}
-{{- with .Values.mmolove.endpoint }}
+{{- range (list .Values.mmolove.endpoint .Values.tracing.otlpEndpoint) }}
+{{- with . }}
 {{- $authority := regexFind "^[a-zA-Z]+://[^/]+" . }}
 {{- $port := regexFind ":[0-9]+$" $authority | trimPrefix ":" }}
 {{- if $port }}
 {{- $ports = append $ports (atoi $port) }}
 {{- else if hasPrefix "http://" . }}
 {{- $ports = append $ports 80 }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- $ports | uniq | toJson }}
