@@ -83,6 +83,26 @@ import Testing
         #expect(gate.release(through: 8_000, now: Self.start, wait: .seconds(60)).count == 1)
     }
 
+    @Test func recordsOfAnAccountTheStoreLearntGoWithoutWaitingForItsProgress() {
+        var gate = RefereeGate()
+        for (offset, account) in ["a", "b", "a"].enumerated() {
+            let (message, decision) = RelaySchedulerTests.record(
+                Self.milestones, Int64(offset), .qualified, account: account, timestamp: 5_000)
+            let item = RelayWorkItem(
+                message: message, decision: decision,
+                ticket: OffsetTicket(partition: Self.milestones, offset: Int64(offset), epoch: 1))
+            gate.gate(item, timestamp: 5_000, readAt: 10_000, now: Self.start)
+        }
+        let released = gate.release(accounts: ["a", "unknown"])
+        #expect(released.map(\.ticket.offset) == [0, 2])
+        #expect(released.allSatisfy { $0.storeWaitOver })
+        #expect(gate.count == 1)
+        #expect(gate.release(accounts: ["a"]).isEmpty)
+        // The rest still waits for the progress, and is released once.
+        #expect(gate.release(through: 5_000, now: Self.start, wait: .seconds(60)).map(\.ticket.offset) == [1])
+        #expect(gate.release(accounts: ["b"]).isEmpty)
+    }
+
     // MARK: In the scheduler
 
     @Test func aWaitingMilestoneGivesItsSlotToTheNextRecordAndComesBackFirst() {

@@ -18,10 +18,12 @@ extension RelayCheck {
             return [Result("kafka brokers", .failed, error.reason)]
         }
         var results: [Result] = []
-        let topics = [
+        var topics = [
             (kafka.topics.accountCreated, "input"), (kafka.topics.milestoneReached, "input"),
             (kafka.topics.outcomes, "outcomes"), (kafka.topics.dlq, "dead letters"),
         ]
+        // `run` refuses to start without it while the store is on (the default).
+        if self.configuration.referees.enabled { topics.append((kafka.topics.referees, "referee store")) }
         var topicRows: [Result] = []
         var inputPartitions: [KafkaTopicPartition] = []
         var unreachable: KafkaError?

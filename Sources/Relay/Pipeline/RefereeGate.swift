@@ -58,6 +58,8 @@ struct RefereeGate: Sendable {
     private var sequence: UInt64 = 0
     /// Waiting records per partition.
     private(set) var perPartition: [KafkaTopicPartition: Int] = [:]
+    /// Waiting records per account (released as soon as the store learns the account).
+    private var byAccount: [String: [OffsetTicket]] = [:]
 
     /// Records waiting.
     var count: Int { self.entries.count }
@@ -70,6 +72,31 @@ struct RefereeGate: Sendable {
         self.entries[item.ticket] = Entry(item: item, until: until, since: now, sequence: self.sequence)
         self.byTime.insert(Key(until: until, sequence: self.sequence, ticket: item.ticket))
         self.perPartition[item.ticket.partition, default: 0] += 1
+        if let account = Self.account(item) { self.byAccount[account, default: []].append(item.ticket) }
+    }
+
+    /// The records of `accounts`, which the store has just learnt, in arrival order: they need
+    /// not wait for its progress any more (a milestone read before its account-created goes
+    /// as soon as that account is written, not a progress round later).
+    mutating func release(accounts: some Sequence<String>) -> [RelayWorkItem] {
+        guard !self.byAccount.isEmpty else { return [] }
+        var released: [RelayWorkItem] = []
+        for account in accounts {
+            guard let tickets = self.byAccount[account] else { continue }
+            for ticket in tickets {
+                guard let entry = self.take(ticket) else { continue }
+                var item = entry.item
+                item.storeWaitOver = true
+                released.append(item)
+            }
+        }
+        self.compactIfSparse()
+        return released
+    }
+
+    private static func account(_ item: RelayWorkItem) -> String? {
+        guard case .deliver(let request) = item.decision else { return nil }
+        return request.accountID
     }
 
     /// The records the store's progress has reached, earliest first, each marked
@@ -115,6 +142,7 @@ struct RefereeGate: Sendable {
         self.entries = [:]
         self.byTime = Heap()
         self.perPartition = [:]
+        self.byAccount = [:]
         return count
     }
 
@@ -122,6 +150,10 @@ struct RefereeGate: Sendable {
         guard let entry = self.entries.removeValue(forKey: ticket) else { return nil }
         let left = (self.perPartition[ticket.partition] ?? 1) - 1
         self.perPartition[ticket.partition] = left > 0 ? left : nil
+        if let account = Self.account(entry.item) {
+            self.byAccount[account]?.removeAll { $0 == ticket }
+            if self.byAccount[account]?.isEmpty == true { self.byAccount[account] = nil }
+        }
         return entry
     }
 

@@ -233,8 +233,10 @@ extension RelayPipeline {
             let now = Self.nowMilliseconds()
             let due = self.state.withLock { state -> [RefereeProgress] in
                 for partition in state.scheduler.assigned where partition.topic == self.topics.accountCreated {
-                    guard let settled = state.scheduler.ledger.settledThrough(partition) else { continue }
                     let end = self.consumer.cachedHighWatermark(partition)
+                    // Nothing read or committed yet: through the present only when it is empty.
+                    guard let settled = state.scheduler.ledger.settledThrough(partition) ?? (end == 0 ? 0 : nil)
+                    else { continue }
                     state.refereeProgress.settled(
                         partition: partition.partition, before: settled, caughtUp: end.map { settled >= $0 } ?? false,
                         now: now)
@@ -259,6 +261,10 @@ extension RelayPipeline {
     /// - Throws: ``RefereeStoreError`` (a missing topic) or a Kafka error.
     func startReferees() async throws -> Task<Void, any Error>? {
         guard let store = self.referees else { return nil }
+        // A milestone waiting for an account goes as soon as the account is written.
+        store.onApplied { [weak self] accounts in
+            self?.update { ((), $0.releaseFromStore(accounts: accounts)) }
+        }
         try await store.start()
         let following = Task {
             do {

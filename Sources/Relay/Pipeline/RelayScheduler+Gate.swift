@@ -60,6 +60,19 @@ extension RelayScheduler {
         return (skipped, actions)
     }
 
+    /// The referee store learnt `accounts`: their waiting records queue for a slot again, ahead
+    /// of newer records.
+    mutating func releaseFromStore(accounts: [String]) -> Actions {
+        var actions = Actions()
+        guard !self.stopping, self.gate.count > 0 else { return actions }
+        let released = self.gate.release(accounts: accounts)
+        guard !released.isEmpty else { return actions }
+        for item in released.reversed() { self.ready.prepend(item) }
+        self.updateGatedHold(&actions)
+        self.dispatch(&actions)
+        return actions
+    }
+
     /// Holds the partitions feeding waiting records from ``Limits/gatedLimit`` of them until half.
     mutating func updateGatedHold(_ actions: inout Actions) {
         let hold = Self.hold(self.holdingGatedSources, self.gate.count, self.limits.gatedLimit)

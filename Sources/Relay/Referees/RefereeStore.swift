@@ -36,6 +36,8 @@ public final class RefereeStore: Sendable {
     private let closing = Mutex(false)
     /// Records read and not applied yet.
     private let pending = Mutex<[RefereeDatabase.Row]>([])
+    /// Told the accounts of every batch applied to the local copy (``onApplied(_:)``).
+    private let appliedListener = Mutex<(@Sendable ([String]) -> Void)?>(nil)
 
     /// Creates the store over an open local copy; ``run()`` restores and follows it.
     init(
@@ -104,6 +106,17 @@ public final class RefereeStore: Sendable {
     /// Accounts in the local copy.
     public func count() async -> Int { (try? await database.count()) ?? 0 }
 
+    /// Calls `listener` with the account ids of every batch applied to the local copy from
+    /// now on (this instance's writes and the topic's records), after they are applied.
+    public func onApplied(_ listener: @escaping @Sendable ([String]) -> Void) {
+        appliedListener.withLock { $0 = listener }
+    }
+
+    private func applied(_ rows: [RefereeDatabase.Row]) {
+        guard !rows.isEmpty, let listener = appliedListener.withLock({ $0 }) else { return }
+        listener(rows.map(\.record.accountID))
+    }
+
     // MARK: Writing
 
     /// Writes `record` to the topic, and to the local copy once the broker acknowledged it.
@@ -113,9 +126,9 @@ public final class RefereeStore: Sendable {
         let value = try JSONEncoder().encode(record)
         let report = try await producer.send(
             KafkaProducerRecord(topic: topic, key: Array(record.accountID.utf8), value: Array(value)))
-        try await database.apply(rows: [
-            RefereeDatabase.Row(record: record, partition: report.partition, offset: report.offset)
-        ])
+        let row = RefereeDatabase.Row(record: record, partition: report.partition, offset: report.offset)
+        try await database.apply(rows: [row])
+        applied([row])
     }
 
     /// Writes how far an `account-created` partition is in the store.
@@ -256,6 +269,7 @@ public final class RefereeStore: Sendable {
             return (rows, snapshot.0, snapshot.1, snapshot.2)
         }
         try await database.apply(rows: rows, progress: confirmed, positions: positions)
+        applied(rows)
         if !confirmed.isEmpty {
             progress.withLock { progress in
                 for marker in confirmed {
