@@ -23,12 +23,16 @@ struct BackfillTests {
         _ producer: KafkaProducer,
         accounts: [String],
         timestamp: (Int) -> Int64,
-        milestoneTimestamp: (Int) -> Int64
+        milestoneTimestamp: (Int) -> Int64,
+        milestoneToken: Bool = true
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, account) in accounts.enumerated() {
                 let created = #"{"account_id":"\#(account)","mmref":"mmref_\#(account)"}"#
-                let milestone = #"{"account_id":"\#(account)","milestone":"level_10","mmref":"mmref_\#(account)"}"#
+                let milestone =
+                    milestoneToken
+                    ? #"{"account_id":"\#(account)","milestone":"level_10","mmref":"mmref_\#(account)"}"#
+                    : #"{"account_id":"\#(account)","milestone":"level_10"}"#
                 let createdAt = timestamp(index)
                 let reachedAt = milestoneTimestamp(index)
                 group.addTask {
@@ -90,8 +94,12 @@ struct BackfillTests {
         let secret = ReferralSecret("backfill-\(UUID().uuidString)")
         let live = "relay-live-\(UUID().uuidString)"
         try await H.withSandbox(secret: secret) { sandbox, address, _ in
-            let configuration = H.configuration(
+            var configuration = H.configuration(
                 cluster: cluster, group: live, sandbox: address, secret: secret, maxInFlight: 16)
+            // Without the referee store, which would hold each milestone until its account was
+            // written (replayedMilestonesWithoutATokenFindTheirAccountsInTheStore): this test
+            // proves the merge's order and the 422 wait by the 422s MMOLove answers.
+            configuration.referees.enabled = false
             let window = try BackfillWindow(
                 from: "2026-11-01T00:00:00Z", to: "2026-11-01T01:00:00Z", name: "middle")
             let backfill = try await Self.runBackfill(configuration: configuration, window: window)
@@ -125,6 +133,45 @@ struct BackfillTests {
             let again = try await Self.runBackfill(configuration: configuration, window: window)
             #expect(again.pipeline.replayCompleted)
             #expect(sandbox.store.log.count == requests, "a finished backfill sent again")
+        }
+    }
+
+    /// The referee store in a backfill: milestones without `mmref` in the window take their
+    /// accounts' tokens from it, including milestones stamped before their account's creation.
+    @Test func replayedMilestonesWithoutATokenFindTheirAccountsInTheStore() async throws {
+        let cluster = try await H.cluster(partitions: 3)
+        let producer = try Self.producer(cluster)
+        let start = Self.windowStart
+        let early = (0..<30).map { "early-\($0)" }
+        let late = (0..<30).map { "late-\($0)" }
+        try await Self.produce(
+            producer, accounts: late, timestamp: { start + 1_000 + Int64($0) },
+            milestoneTimestamp: { start + 120_000 + Int64($0) }, milestoneToken: false)
+        // Read before their accounts by the timestamp merge: they wait for the store.
+        try await Self.produce(
+            producer, accounts: early, timestamp: { start + 600_000 + Int64($0) },
+            milestoneTimestamp: { start + 300_000 + Int64($0) }, milestoneToken: false)
+        await producer.close()
+
+        let secret = ReferralSecret("backfill-\(UUID().uuidString)")
+        try await H.withSandbox(secret: secret) { sandbox, address, _ in
+            let configuration = H.configuration(
+                cluster: cluster, group: "relay-live-\(UUID().uuidString)", sandbox: address, secret: secret,
+                maxInFlight: 16)
+            let window = try BackfillWindow(from: "2026-11-01T00:00:00Z", to: "2026-11-01T01:00:00Z", name: "tokens")
+            let backfill = try await Self.runBackfill(configuration: configuration, window: window)
+            #expect(backfill.pipeline.replayCompleted)
+            let accounts = early + late
+            let outcomes = try await H.outcomes(cluster, timeout: .seconds(20)) { $0.count >= 2 * accounts.count }
+            let qualified = outcomes.filter { $0.event == .qualified }
+            #expect(Set(qualified.map(\.accountID)) == Set(accounts), "a milestone did not find its token")
+            let byStatus = Dictionary(grouping: outcomes, by: \.status).mapValues(\.count)
+            #expect(byStatus == [.advanced: 2 * accounts.count], "\(byStatus)")
+            #expect(backfill.pipeline.tally.snapshot.skipped["not_referred"] == nil)
+            // Each with its account's own token, and MMOLove got each once.
+            #expect(qualified.allSatisfy { $0.mmref == "mmref_\($0.accountID)" })
+            let sent = sandbox.store.log.compactMap { Self.serverEventID(in: $0.body) }.filter { $0.hasPrefix("qual-") }
+            #expect(Set(sent) == Set(accounts.map { "qual-\($0)" }))
         }
     }
 

@@ -130,8 +130,11 @@ extension RelayPipeline {
     }
 
     private func recordPending(_ request: DeliveryRequest, _ store: RefereeStore) async {
+        // MMOLove's verdict on this token is final; `failed` (retries used up, an outage) is
+        // not: this registered is being sent again (a backfill, a redelivery), and its
+        // qualified must wait for how it ends this time rather than be refused for the last.
         if let known = await store.lookup(request.accountID), known.mmref == request.mmref,
-            known.registration != .pending
+            known.registration != .pending, known.registration != .failed
         {
             return
         }
