@@ -137,7 +137,8 @@ struct BackfillTests {
     }
 
     /// The referee store in a backfill: milestones without `mmref` in the window take their
-    /// accounts' tokens from it, including milestones stamped before their account's creation.
+    /// accounts' tokens from it, including milestones handed over before their accounts were
+    /// written.
     @Test func replayedMilestonesWithoutATokenFindTheirAccountsInTheStore() async throws {
         let cluster = try await H.cluster(partitions: 3)
         let producer = try Self.producer(cluster)
@@ -147,10 +148,13 @@ struct BackfillTests {
         try await Self.produce(
             producer, accounts: late, timestamp: { start + 1_000 + Int64($0) },
             milestoneTimestamp: { start + 120_000 + Int64($0) }, milestoneToken: false)
-        // Read before their accounts by the timestamp merge: they wait for the store.
+        // Reached a millisecond after their accounts were created: handed over right behind
+        // them by the timestamp merge, they are consulted before their accounts are written and
+        // wait for the store. (A milestone stamped before its account's creation would be not
+        // referred by the store's rule: nothing can precede an account.)
         try await Self.produce(
-            producer, accounts: early, timestamp: { start + 600_000 + Int64($0) },
-            milestoneTimestamp: { start + 300_000 + Int64($0) }, milestoneToken: false)
+            producer, accounts: early, timestamp: { start + 600_000 + 2 * Int64($0) },
+            milestoneTimestamp: { start + 600_000 + 2 * Int64($0) + 1 }, milestoneToken: false)
         await producer.close()
 
         let secret = ReferralSecret("backfill-\(UUID().uuidString)")

@@ -36,8 +36,11 @@ struct RelayGroupTests {
                 services: try buildRelay(configuration: configuration, logger: RelayGroupHarness.logger),
                 logger: RelayGroupHarness.logger
             )
+            // Each member its own local copy of the referee store, as each pod has.
+            var secondConfiguration = configuration
+            secondConfiguration.referees.directory = (configuration.referees.directory ?? "") + "-second"
             let second = ServiceGroup(
-                services: try buildRelay(configuration: configuration, logger: RelayGroupHarness.logger),
+                services: try buildRelay(configuration: secondConfiguration, logger: RelayGroupHarness.logger),
                 logger: RelayGroupHarness.logger
             )
             tasks.addTask { try await first.run() }

@@ -35,6 +35,9 @@ final class RefereeDatabase: Sendable {
         // Kafka is the source of truth: a write lost with the machine is read again from the
         // topic, so commits need not wait for the disk.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        // Two processes sharing a directory (a relay and a tool, or a misconfigured pair) wait
+        // for each other's writes instead of failing on SQLITE_BUSY, which stops the relay.
+        configuration.busyMode = .timeout(10)
         self.pool = try DatabasePool(path: directory + "/referees.sqlite", configuration: configuration)
         try self.pool.write { db in
             try db.execute(
