@@ -36,6 +36,8 @@ public final class RefereeStore: Sendable {
     private let closing = Mutex(false)
     /// Records read and not applied yet.
     private let pending = Mutex<[RefereeDatabase.Row]>([])
+    /// The positions last saved by a flush (a flush with nothing new writes nothing).
+    private let savedPositions = Mutex<[Int32: Int64]>([:])
     /// Told the accounts of every batch applied to the local copy (``onApplied(_:)``).
     private let appliedListener = Mutex<(@Sendable ([String]) -> Void)?>(nil)
 
@@ -268,8 +270,15 @@ public final class RefereeStore: Sendable {
             }
             return (rows, snapshot.0, snapshot.1, snapshot.2)
         }
-        try await database.apply(rows: rows, progress: confirmed, positions: positions)
-        applied(rows)
+        // Every 50 ms per instance: an idle store must not write a transaction each time.
+        let moved = savedPositions.withLock { saved in
+            defer { saved = positions }
+            return saved != positions
+        }
+        if !rows.isEmpty || !confirmed.isEmpty || moved {
+            try await database.apply(rows: rows, progress: confirmed, positions: positions)
+            applied(rows)
+        }
         if !confirmed.isEmpty {
             progress.withLock { progress in
                 for marker in confirmed {
