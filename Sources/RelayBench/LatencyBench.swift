@@ -16,7 +16,7 @@ struct LatencyBench {
         let (relay, floor) = try await InstantSink.withRunning { _, endpoint in
             var topics = [
                 BenchBroker.Topic.accountCreated: 12, BenchBroker.Topic.milestoneReached: 12,
-                BenchBroker.Topic.outcomes: 12, BenchBroker.Topic.dlq: 3,
+                BenchBroker.Topic.outcomes: 12, BenchBroker.Topic.dlq: 3, BenchBroker.Topic.referees: 6,
             ]
             topics[FloorLoop.input] = 12
             topics[FloorLoop.output] = 12
