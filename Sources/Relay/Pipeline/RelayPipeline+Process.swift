@@ -81,9 +81,15 @@ extension RelayPipeline {
                 var request = mapped
                 switch await self.consultReferees(&request, item) {
                 case .send:
+                    // The referee store's writes of a registered overlap the round trips they
+                    // must precede only in settling: pending while MMOLove answers, its ending
+                    // while the outcome is published (after pending: same key, in order).
+                    async let pending: Void = self.recordPending(request)
                     let result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
-                    try await self.recordRegistration(request, result)
+                    await pending
+                    async let registration: Void = self.recordRegistration(request, result)
                     try await self.publisher.publish(request: request, result: result, source: item.message)
+                    try await registration
                 case .waitForStore:
                     waitsForStore = true
                 case .notReferred:

@@ -18,8 +18,7 @@ enum RefereeVerdict: Sendable, Equatable {
 extension RelayPipeline {
     /// Consults the referee store about `request` (nothing to consult without a store).
     ///
-    /// - `registered`: writes the account as `pending`, unless the store already knows how its
-    ///   registration with this token ended (a record read again after a restart).
+    /// - `registered`: sent; its account is written as `pending` meanwhile (``recordPending(_:)``).
     /// - `qualified`: an account the store does not know yet waits (``RelayVerdict/waitForStore``,
     ///   as a record in the scheduler, see ``RefereeGate``) until the store is through the
     ///   milestone's time on every `account-created` partition. Still unknown after that wait, a
@@ -29,10 +28,8 @@ extension RelayPipeline {
     ///   ``qualifiedWait``) while the registration is pending, and is not sent when it failed.
     func consultReferees(_ request: inout DeliveryRequest, _ item: RelayWorkItem) async -> RefereeVerdict {
         guard let store = self.referees else { return .send }
-        if request.kind == .registered {
-            await self.recordPending(request, store)
-            return .send
-        }
+        // A registered's pending record is written while it is sent (``recordPending(_:)``).
+        if request.kind == .registered { return .send }
         let accountID = request.accountID
         let record = await store.lookup(accountID)
         // Not known yet: its account-created may still be on its way (the topics are not
@@ -129,7 +126,14 @@ extension RelayPipeline {
             store)
     }
 
-    private func recordPending(_ request: DeliveryRequest, _ store: RefereeStore) async {
+    /// Before a `registered` settles: writes its account as `pending`, unless the store already
+    /// knows how its registration with this token ended (a record read again after a restart).
+    /// Runs while the event is sent: the claim the store's progress makes ("every referred
+    /// account up to here is in the store") needs it written before the record settles, not
+    /// before it is sent, and awaited first it cost a Kafka round trip per event (row 4 fell
+    /// from 5,169 to 1,994 events/s).
+    func recordPending(_ request: DeliveryRequest) async {
+        guard let store = self.referees, request.kind == .registered else { return }
         // MMOLove's verdict on this token is final; `failed` (retries used up, an outage) is
         // not: this registered is being sent again (a backfill, a redelivery), and its
         // qualified must wait for how it ends this time rather than be refused for the last.
