@@ -293,4 +293,28 @@ import Testing
         _ = scheduler.finish(started.ticket, settled: true)
         #expect(!scheduler.dependencyBehind(1_500) { _ in 1 }, "settled: nothing left to wait for")
     }
+
+    @Test func anAccountsRegisteredIsUnsettledFromItsReadUntilItSettlesOrIsDropped() {
+        var scheduler = Self.scheduler(maxInFlight: 1)
+        let (first, firstDecision) = Self.record(Self.created, 0, .registered, account: "r1")
+        let started = scheduler.receive(first, firstDecision).1.start[0]
+        // Read while the window is full: waiting for a slot counts as unsettled too.
+        let (second, secondDecision) = Self.record(Self.created, 1, .registered, account: "r2")
+        _ = scheduler.receive(second, secondDecision)
+        #expect(scheduler.dependencyWork.contains(account: "r1"))
+        #expect(scheduler.dependencyWork.contains(account: "r2"))
+        #expect(!scheduler.dependencyWork.contains(account: "r3"))
+        // Abandoned (not settled) or settled, it is no longer being sent.
+        let next = scheduler.finish(started.ticket, settled: false).start
+        #expect(!scheduler.dependencyWork.contains(account: "r1"))
+        #expect(next.count == 1)
+        // A revocation drops the records still waiting for a slot.
+        let (third, thirdDecision) = Self.record(Self.created, 2, .registered, account: "r3")
+        _ = scheduler.receive(third, thirdDecision)
+        #expect(scheduler.dependencyWork.contains(account: "r3"))
+        _ = scheduler.revoke([Self.created])
+        #expect(!scheduler.dependencyWork.contains(account: "r3"))
+        _ = scheduler.finish(next[0].ticket, settled: true)
+        #expect(scheduler.dependencyWork.isEmpty)
+    }
 }

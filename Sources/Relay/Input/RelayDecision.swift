@@ -13,6 +13,12 @@ public enum RelayDecision: Sendable, Hashable {
         if case .skip = self { return true }
         return false
     }
+
+    /// The account of a `registered` to send (`nil` for anything else).
+    var registeredAccountID: String? {
+        guard case .deliver(let request) = self, request.kind == .registered else { return nil }
+        return request.accountID
+    }
 }
 
 /// Why a well-formed record is not a referral event (a metrics label, so a closed set).

@@ -58,9 +58,12 @@ extension RelayPipeline {
             request.serverID = record.serverID ?? request.serverID
         }
         var registration = record.registration
-        if registration == .pending {
+        // Pending, or `failed` (not final) while this instance is sending the account's
+        // registered again (a backfill after an outage, a redelivery): waits for how it ends.
+        if registration == .pending || (registration == .failed && self.registrationUnsettled(accountID)) {
             let settled = await self.waitOutOfWindow(item, for: self.qualifiedWait) {
                 () -> RefereeRecord.Registration? in
+                if self.registrationUnsettled(accountID) { return nil }
                 let now = await store.lookup(accountID)?.registration ?? .pending
                 return now == .pending ? nil : now
             }
@@ -109,6 +112,11 @@ extension RelayPipeline {
             }
             return least
         }
+    }
+
+    /// Whether this instance has read a `registered` of `accountID` that has not settled.
+    func registrationUnsettled(_ accountID: String) -> Bool {
+        self.state.withLock { $0.scheduler.dependencyWork.contains(account: accountID) }
     }
 
     /// Whether every `account-created` partition is known to be in the store up to `time`.

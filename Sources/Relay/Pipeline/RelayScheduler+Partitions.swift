@@ -19,7 +19,7 @@ extension RelayScheduler {
     /// the owner abandons it; ``remove(_:)`` forgets the partitions after their last commit.
     mutating func revoke(_ partitions: Set<KafkaTopicPartition>) -> Actions {
         for item in self.ready where partitions.contains(item.ticket.partition) {
-            self.dependencyWork[item.ticket] = nil
+            self.dependencyWork.remove(item.ticket)
         }
         self.ready.removeAll { partitions.contains($0.ticket.partition) }
         self.gate.remove(partitions)
@@ -46,7 +46,7 @@ extension RelayScheduler {
     mutating func drain() -> (dropped: Int, actions: Actions) {
         self.stopping = true
         let dropped = self.ready.count + self.gate.removeAll()
-        for item in self.ready { self.dependencyWork[item.ticket] = nil }
+        for item in self.ready { self.dependencyWork.remove(item.ticket) }
         self.ready.removeAll()
         var actions = Actions()
         self.checkIdle(&actions)
@@ -98,7 +98,7 @@ extension RelayScheduler {
     ///     (a partition whose end is unknown does not extend the wait, so it stays bounded).
     func dependencyBehind(_ timestamp: Int64?, highWatermark: (KafkaTopicPartition) -> Int64?) -> Bool {
         guard let timestamp else { return false }
-        if self.dependencyWork.values.contains(where: { $0 <= timestamp }) { return true }
+        if self.dependencyWork.hasAny(atOrBefore: timestamp) { return true }
         for partition in self.assigned where partition.topic == self.dependencyTopic {
             guard let high = highWatermark(partition) else { continue }
             let next = self.ledger.nextOffset(partition) ?? 0

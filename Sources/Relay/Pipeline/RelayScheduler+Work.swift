@@ -26,7 +26,8 @@ extension RelayScheduler {
         if let settledNow { return (settledNow, actions) }
         guard !self.stopping else { return (.dropped, actions) }
         if partition.topic == self.dependencyTopic {
-            self.dependencyWork[ticket] = message.timestamp?.milliseconds ?? Int64.min
+            self.dependencyWork.insert(
+                ticket, timestamp: message.timestamp?.milliseconds, accountID: decision.registeredAccountID)
         }
         let item = RelayWorkItem(message: message, decision: decision, ticket: ticket)
         if let readAt = waitForStore {
@@ -42,7 +43,7 @@ extension RelayScheduler {
     mutating func finish(_ ticket: OffsetTicket, settled: Bool) -> Actions {
         var actions = Actions()
         guard self.leave(ticket) else { return actions }
-        self.dependencyWork[ticket] = nil
+        self.dependencyWork.remove(ticket)
         if settled {
             self.ledger.settle(ticket)
             self.checkWindow(ticket.partition, &actions)

@@ -102,8 +102,9 @@ struct RelayScheduler: Sendable {
     var idleWaiters: [UInt64: Set<KafkaTopicPartition>?] = [:]
     var assigned: Set<KafkaTopicPartition> = []
     /// Unsettled work of the dependency topic (the `registered` events), with each record's
-    /// timestamp: a `qualified` keeps waiting while an older one may still land.
-    var dependencyWork: [OffsetTicket: Int64] = [:]
+    /// timestamp and account: a `qualified` keeps waiting while an older one may still land,
+    /// or while its own account's is being sent.
+    var dependencyWork = UnsettledRegistrations()
     /// Read position per partition: the last record's timestamp (milliseconds), if it had one.
     var lastReadTimestamp: [KafkaTopicPartition: Int64] = [:]
     /// Held because a whole window waits in ``ready``.
