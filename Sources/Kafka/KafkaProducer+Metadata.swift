@@ -13,4 +13,15 @@ extension KafkaProducer {
             try client.partitions(of: topic, timeout: timeout)
         }
     }
+
+    /// Makes the producer know `topics` now, so the first record to each is not held for about
+    /// a second while librdkafka looks the topic up (see `RDKafkaClient.prepareTopics`). Never
+    /// creates a topic.
+    ///
+    /// - Throws: ``KafkaError`` when the metadata request fails.
+    public func prepare(topics: [String], timeout: Duration = .seconds(10)) async throws(KafkaError) {
+        try await worker.run { [client] () throws(KafkaError) in
+            try client.prepareTopics(topics, timeout: timeout)
+        }
+    }
 }

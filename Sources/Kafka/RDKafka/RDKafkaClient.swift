@@ -16,6 +16,8 @@ final class RDKafkaClient: @unchecked Sendable {
     /// Kept alive for as long as librdkafka may call back with its unretained opaque pointer.
     let context: RDKafkaClientContext
     private let destroyed = Atomic<Bool>(false)
+    /// Topic handles created by ``prepareTopics(_:timeout:)``, destroyed with the client.
+    let topicHandles = Mutex<[String: RDKafkaHandleBox]>([:])
 
     /// The librdkafka version string this binary is linked against.
     static var version: String { String(cString: rd_kafka_version_str()) }
@@ -78,6 +80,7 @@ final class RDKafkaClient: @unchecked Sendable {
     func destroy(consumerClosed: Bool = false) {
         KafkaThread.preconditionOnModuleThread()
         guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        for topic in topicHandles.withLock({ $0.values }) { rd_kafka_topic_destroy(topic.pointer) }
         if consumerClosed {
             rd_kafka_destroy_flags(handle, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
         } else {

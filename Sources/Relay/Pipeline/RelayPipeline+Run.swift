@@ -11,6 +11,12 @@ extension RelayPipeline {
         // topic held at start (a milestone would not find its token).
         let following: Task<Void, any Error>? = try await self.startReferees()
         defer { following?.cancel() }
+        do {
+            try await self.producer.prepare(topics: [self.topics.outcomes, self.topics.dlq, self.topics.referees])
+        } catch {
+            // Only the first record to each topic waits longer (about a second).
+            self.logger.warning("could not look up the output topics ahead", metadata: ["error": "\(error)"])
+        }
         if let replay {
             // A backfill reads its window by manual assignment, in its own group's name.
             try await self.startReplay(replay)

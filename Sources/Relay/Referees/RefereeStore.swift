@@ -22,6 +22,8 @@ public final class RefereeStore: Sendable {
     /// The local copy's directory.
     public let directory: String
     private let database: RefereeDatabase
+    /// Applies this instance's own writes to the local copy, many to a transaction.
+    private let batcher: RefereeWriteBatcher
     private let producer: KafkaProducer
     private let consumer: KafkaConsumer
     private let logger: Logger
@@ -50,6 +52,7 @@ public final class RefereeStore: Sendable {
         self.directory = directory
         self.accountCreatedTopic = accountCreatedTopic
         self.database = database
+        self.batcher = RefereeWriteBatcher { rows in try await database.apply(rows: rows) }
         self.producer = producer
         self.consumer = consumer
         self.logger = logger
@@ -61,7 +64,7 @@ public final class RefereeStore: Sendable {
     /// without reading the local copy: see ``AccountFilter``).
     public func lookup(_ accountID: String) async -> RefereeRecord? {
         do {
-            return try await database.lookup(accountID)
+            return try database.lookup(accountID)
         } catch {
             logger.error("referee store lookup failed", metadata: ["error": "\(error)"])
             return nil
@@ -130,7 +133,7 @@ public final class RefereeStore: Sendable {
         let report = try await producer.send(
             KafkaProducerRecord(topic: topic, key: Array(record.accountID.utf8), value: Array(value)))
         let row = RefereeDatabase.Row(record: record, partition: report.partition, offset: report.offset)
-        try await database.apply(rows: [row])
+        try await batcher.write(row)
         applied([row])
     }
 
