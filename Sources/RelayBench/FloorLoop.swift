@@ -29,6 +29,8 @@ struct FloorLoop: Sendable {
         var configuration = KafkaProducerConfiguration(bootstrapServers: self.broker.brokers)
         configuration.clientID = "bench-floor"
         let producer = try KafkaProducer(configuration: configuration, logger: self.broker.logger)
+        // As the relay does: unprepared, librdkafka holds the first record to a topic ~1 s.
+        try await producer.prepare(topics: [Self.output])
         let handled = Counter()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in

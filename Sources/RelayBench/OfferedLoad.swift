@@ -20,6 +20,8 @@ struct OfferedLoad: Sendable {
         // No batching delay: the record timestamp is taken at produce time.
         configuration.linger = .zero
         let producer = try KafkaProducer(configuration: configuration, logger: broker.logger)
+        // Unprepared, librdkafka holds the first record to a topic ~1 s (its timestamp is older).
+        try await producer.prepare(topics: [record(0).topic])
         let total = self.total
         let rate = Double(self.rate)
         do {

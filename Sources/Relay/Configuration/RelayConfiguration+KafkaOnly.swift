@@ -33,6 +33,10 @@ extension RelayConfiguration.Kafka {
         configuration.clientID = clientID
         configuration.enableIdempotence = true
         configuration.acks = .all
+        // 1 ms, not librdkafka's 5: at 1,000 events/s bench row 6's p50 fell from 26.5 to 21.3 ms and
+        // its p99 from 45 to 38 ms, with row 4 unchanged (0 ms: p50 18 but p99 58). `linger.ms` in
+        // kafka.properties still overrides it.
+        configuration.linger = .milliseconds(1)
         configuration.properties = self.properties.filter { !LibrdkafkaProperties.consumerOnly.contains($0.key) }
         return configuration
     }
