@@ -26,6 +26,8 @@ final class DemoRelay: Sendable {
 
     private let group: ServiceGroup
     private let state = StatusBox()
+    /// The relay's pipeline, for its counts.
+    private let pipeline: RelayPipeline?
 
     /// Creates the services (not started).
     ///
@@ -36,7 +38,11 @@ final class DemoRelay: Sendable {
             state.withLock { $0.opsPort = port }
         }
         self.group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        self.pipeline = services.lazy.compactMap { $0 as? RelayPipeline }.first
     }
+
+    /// Input records the relay has skipped (not referral events) so far.
+    var skipped: Int { self.pipeline?.tally.snapshot.skipped.values.reduce(0, +) ?? 0 }
 
     /// How far the relay got.
     var status: Status { self.state.withLock { $0 } }

@@ -53,7 +53,12 @@ struct DemoWatch {
             }
             let outcomes = Set(snapshot.outcomes.compactMap(\.outcome?.serverEventID)).intersection(expectedIDs).count
             let letters = snapshot.deadLetters.count
-            let done = lateProduced && outcomes == expectedIDs.count && letters >= expectedLetters
+            // The skipped records too: a milestone of a player who was not referred waits for the
+            // referee store's progress (seconds) and settles after the last outcome; stopped
+            // before, it is left uncommitted.
+            let done =
+                lateProduced && outcomes == expectedIDs.count && letters >= expectedLetters
+                && self.relay.skipped >= self.plan.skipped
             if done || now - lastLine >= .milliseconds(500) {
                 DemoConsole.progress(
                     self.progressLine(
