@@ -61,11 +61,12 @@ extension RelayPipeline {
         // Pending, or `failed` (not final) while this instance is sending the account's
         // registered again (a backfill after an outage, a redelivery): waits for how it ends.
         if registration == .pending || (registration == .failed && self.registrationUnsettled(accountID)) {
-            let settled = await self.waitOutOfWindow(item, for: self.qualifiedWait) {
+            let settled = await self.waitOutOfWindow(item, for: self.qualifiedWait, wakeOn: accountID) {
                 () -> RefereeRecord.Registration? in
-                if self.registrationUnsettled(accountID) { return nil }
                 let now = await store.lookup(accountID)?.registration ?? .pending
-                return now == .pending ? nil : now
+                // Still `failed` while the registered is being sent again: not its ending yet.
+                if now == .pending || (now == .failed && self.registrationUnsettled(accountID)) { return nil }
+                return now
             }
             registration = settled ?? .pending
         }
@@ -184,10 +185,11 @@ extension RelayPipeline {
         }
     }
 
-    /// Polls `check` every 100 ms, out of the window, until it answers or `timeout` passes.
-    /// The window slot is given back for the wait and taken again after it.
+    /// Asks `check` again each time the store applies a record of `accountID` (and every
+    /// 100 ms regardless), out of the window, until it answers or `timeout` passes. The window
+    /// slot is given back for the wait and taken again after it.
     private func waitOutOfWindow<Answer: Sendable>(
-        _ item: RelayWorkItem, for timeout: Duration, _ check: @Sendable () async -> Answer?
+        _ item: RelayWorkItem, for timeout: Duration, wakeOn accountID: String, _ check: @Sendable () async -> Answer?
     ) async -> Answer? {
         if let answer = await check() { return answer }
         let slot = self.slot(for: item)
@@ -195,7 +197,7 @@ extension RelayPipeline {
         let deadline = ContinuousClock.now + timeout
         var answer: Answer?
         while answer == nil, ContinuousClock.now < deadline, !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(100))
+            await self.registrationWakeups.wait(for: accountID, upTo: .milliseconds(100))
             answer = await check()
         }
         try? await slot.enter()
@@ -279,6 +281,7 @@ extension RelayPipeline {
         // A milestone waiting for an account goes as soon as the account is written.
         store.onApplied { [weak self] accounts in
             self?.update { ((), $0.releaseFromStore(accounts: accounts)) }
+            self?.registrationWakeups.wake(accounts)
         }
         try await store.start()
         let following = Task {

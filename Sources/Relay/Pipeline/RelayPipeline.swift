@@ -102,6 +102,8 @@ public final class RelayPipeline: Sendable {
     let refereeWait: Duration
     /// How long a `qualified` waits for its account's registration to end.
     let qualifiedWait: Duration
+    /// Wakes those waits when the store applies a record of their account.
+    let registrationWakeups = AccountWakeups()
     /// Whether the consumer reads `read_committed` (its lag then ends at the last stable offset).
     let readCommitted: Bool
     /// How often the live relay logs its `relay progress` summary.
