@@ -112,9 +112,16 @@ struct DemoRun {
         let observer = try await DemoObserver(
             bootstrapServers: brokers, outcomesTopic: self.topics.outcomes, dlqTopic: self.topics.dlq,
             partitions: Self.partitions, logger: environment.kafkaLogger)
+        let relayConfiguration = self.relayConfiguration(
+            brokers: brokers, endpoint: address.eventsURL, secret: environment.secret)
+        // The store's local copy belongs to this run's broker: removed with it.
+        defer {
+            if let directory = relayConfiguration.referees.directory {
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        }
         let relay = try DemoRelay(
-            configuration: self.relayConfiguration(
-                brokers: brokers, endpoint: address.eventsURL, secret: environment.secret),
+            configuration: relayConfiguration,
             logger: environment.logs.logger(
                 "referral-relay", level: self.options.logLevel, redactor: environment.redactor))
         DemoConsole.line("▸ relay                  group \(Self.groupID), logs → \(environment.logs.path)")

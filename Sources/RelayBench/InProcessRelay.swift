@@ -59,6 +59,12 @@ enum InProcessRelay {
         logger: Logger,
         _ body: (Int) async throws -> Result
     ) async throws -> Result {
+        // The store's copy is the run's alone (see `configuration`): removed with it.
+        defer {
+            if configuration.referees.enabled, let directory = configuration.referees.directory {
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        }
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         let services = try buildRelay(configuration: configuration, logger: logger) { port in
             listening.yield(port)

@@ -93,7 +93,8 @@ struct RefereeRestoreBench {
             arguments: ["referees", "restore"])
         let sampler = RSSSampler(pid: child.pid)
         let sampling = Task { await sampler.run() }
-        let status = await child.waitForExit(timeout: .seconds(600))
+        // Ten minutes, more past 6 million accounts (a cold restore runs at 10,000-90,000 a second).
+        let status = await child.waitForExit(timeout: .seconds(max(600, self.context.sizes.refereeAccounts / 10_000)))
         sampling.cancel()
         guard status == 0 else {
             _ = await child.stop(timeout: .seconds(5))

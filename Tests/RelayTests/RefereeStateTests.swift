@@ -16,6 +16,32 @@ import Testing
         #expect(RefereeFollowState(positions: [0: 0], target: [0: 0]).restored, "an empty topic is restored")
     }
 
+    @Test func aRestoreReadsAtMostItsLimitOfPartitionsThatAreBehindAtOnce() {
+        // Partitions 0-6 behind (end 2 each), 7 caught up; four restored at once.
+        var positions: [Int32: Int64] = [:]
+        var target: [Int32: Int64] = [:]
+        for partition in Int32(0)...6 {
+            positions[partition] = 0
+            target[partition] = 2
+        }
+        positions[7] = 7
+        target[7] = 7
+        var state = RefereeFollowState(positions: positions, target: target, restoreLimit: 4)
+        #expect(state.reading == [0, 1, 2, 3, 7])
+        #expect(state.read(partition: 0, offset: 0).isEmpty, "not at its end yet")
+        #expect(state.read(partition: 0, offset: 1).isEmpty, "one of four done: not half yet")
+        #expect(state.read(partition: 7, offset: 7).isEmpty, "a partition caught up at start starts nothing")
+        #expect(state.read(partition: 1, offset: 1) == [4, 5], "half done: two start, as many as there is room for")
+        #expect(state.reading == [0, 1, 2, 3, 4, 5, 7])
+        #expect(state.read(partition: 2, offset: 1).isEmpty)
+        #expect(state.read(partition: 3, offset: 1) == [6])
+        #expect(state.reading == [0, 1, 2, 3, 4, 5, 6, 7])
+        for partition in Int32(4)...5 { state.read(partition: partition, offset: 1) }
+        #expect(!state.restored)
+        state.read(partition: 6, offset: 1)
+        #expect(state.restored)
+    }
+
     @Test func progressIsBelievedOnlyOnceEveryPartitionIsReadToTheBarrier() {
         var state = RefereeFollowState(positions: [0: 0, 1: 0], target: [:])
         let marker = RefereeProgress(topic: "account-created", partition: 2, throughMilliseconds: 1_000)

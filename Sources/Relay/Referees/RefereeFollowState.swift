@@ -18,19 +18,49 @@ struct RefereeFollowState: Sendable, Equatable {
     private(set) var barrierMarkers: [RefereeProgress] = []
     /// The end offsets at start: restored once every partition is read up to them.
     private(set) var restoreTarget: [Int32: Int64]
+    /// Partitions behind at start being restored now.
+    private(set) var restoring: Set<Int32> = []
+    /// Partitions behind at start not read yet: they start when half of ``restoring`` reached
+    /// their target, as many as there is room for (each start is a new assignment, which
+    /// refetches what the others had prefetched, so they start in groups). librdkafka's prefetch
+    /// is per partition, so memory during a restore is bounded by how many are read at once,
+    /// not by how many the topic has.
+    private(set) var notStarted: [Int32] = []
+    /// How many partitions that are behind are read at once.
+    private let restoreLimit: Int
 
-    /// Starts at `positions` (the next offset of each partition), restored once at `target`.
-    init(positions: [Int32: Int64], target: [Int32: Int64]) {
+    /// Starts at `positions` (the next offset of each partition), restored once at `target`,
+    /// reading at most `restoreLimit` partitions that are behind at once.
+    init(positions: [Int32: Int64], target: [Int32: Int64], restoreLimit: Int = .max) {
         self.positions = positions
         self.restoreTarget = target
+        let behind = target.keys.sorted().filter { (positions[$0] ?? 0) < (target[$0] ?? 0) }
+        self.restoreLimit = max(1, restoreLimit)
+        self.restoring = Set(behind.prefix(self.restoreLimit))
+        self.notStarted = Array(behind.dropFirst(self.restoreLimit))
     }
 
     /// Whether every partition was read up to the end offsets it had at start.
     var restored: Bool { Self.reached(restoreTarget, positions) }
 
+    /// The partitions to read now: every one but those whose restore has not started.
+    var reading: [Int32] { positions.keys.filter { !notStarted.contains($0) }.sorted() }
+
     /// A record was read at `offset` of `partition`.
-    mutating func read(partition: Int32, offset: Int64) {
+    ///
+    /// - Returns: The partitions whose restore starts now (empty almost always).
+    @discardableResult
+    mutating func read(partition: Int32, offset: Int64) -> [Int32] {
         positions[partition] = max(positions[partition] ?? 0, offset + 1)
+        guard !notStarted.isEmpty, restoring.contains(partition),
+            (positions[partition] ?? 0) >= (restoreTarget[partition] ?? 0)
+        else { return [] }
+        restoring.remove(partition)
+        guard restoring.count <= restoreLimit / 2 else { return [] }
+        let started = Array(notStarted.prefix(restoreLimit - restoring.count))
+        notStarted.removeFirst(started.count)
+        restoring.formUnion(started)
+        return started
     }
 
     /// A progress record was read (after ``read(partition:offset:)`` for its position).

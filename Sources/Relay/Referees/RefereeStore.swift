@@ -188,12 +188,10 @@ public final class RefereeStore: Sendable {
         // Sized for what the copy holds and everything left to read (an upper bound: progress
         // records and older versions of accounts count too).
         let filterBytes = try await database.loadFilter(capacity: Int(Int64(accounts) + behind))
-        let follow = RefereeFollowState(positions: start, target: target)
+        let follow = RefereeFollowState(positions: start, target: target, restoreLimit: Self.restoreLimit)
         state.withLock { $0 = follow }
         if follow.restored { markRestored() }
-        try await consumer.assign(
-            Dictionary(
-                uniqueKeysWithValues: start.map { (KafkaTopicPartition(topic: topic, partition: $0.key), $0.value) }))
+        try await assign(follow)
         logger.info(
             "referee store starting",
             metadata: [
@@ -223,8 +221,9 @@ public final class RefereeStore: Sendable {
             let decoder = JSONDecoder()
             for try await event in consumer.events {
                 guard case .message(let message) = event else { continue }
-                let full = pending.withLock { pending in
-                    state.withLock { $0?.read(partition: message.partition, offset: message.offset) }
+                let (full, widened) = pending.withLock { pending -> (Bool, RefereeFollowState?) in
+                    let next = state.withLock { $0?.read(partition: message.partition, offset: message.offset) }
+                    let widened = (next ?? []).isEmpty ? nil : state.withLock { $0 }
                     if message.headers.contains(where: { $0.key == RefereeProgress.kindHeader }) {
                         if let marker = try? decoder.decode(RefereeProgress.self, from: Data(message.value)),
                             marker.topic == accountCreatedTopic
@@ -239,13 +238,29 @@ public final class RefereeStore: Sendable {
                             "referee store: unreadable record skipped",
                             metadata: ["partition": "\(message.partition)", "offset": "\(message.offset)"])
                     }
-                    return pending.count >= 1_000
+                    return (pending.count >= 1_000, widened)
                 }
+                // A partition reached its restore target: the next one that is behind starts.
+                if let widened { try await assign(widened) }
                 if full { try await flush(started: started) }
             }
             group.cancelAll()
         }
         try await flush(started: started)
+    }
+
+    /// Partitions of the topic restored at once (see ``RefereeFollowState/notStarted``): 32
+    /// keep a restore fed while librdkafka's prefetch stays within about 32 MiB.
+    static let restoreLimit = 32
+
+    /// Assigns the partitions `follow` reads now, each from its next offset. Records of them
+    /// already buffered may come again: applying a record twice changes nothing.
+    private func assign(_ follow: RefereeFollowState) async throws {
+        try await consumer.assign(
+            Dictionary(
+                uniqueKeysWithValues: follow.reading.map {
+                    (KafkaTopicPartition(topic: topic, partition: $0), follow.positions[$0] ?? KafkaOffset.beginning)
+                }))
     }
 
     /// Stops following: closes the store's consumer.
