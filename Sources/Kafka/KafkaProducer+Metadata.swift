@@ -15,12 +15,14 @@ extension KafkaProducer {
     }
 
     /// Makes the producer know `topics` now, so the first record to each is not held for about
-    /// a second while librdkafka looks the topic up (see `RDKafkaClient.prepareTopics`). Never
-    /// creates a topic.
+    /// a second while librdkafka looks the topic up (see `RDKafkaClient.prepareTopics`). Only
+    /// topics the cluster has are prepared; none is created.
     ///
+    /// - Returns: The topics prepared.
     /// - Throws: ``KafkaError`` when the metadata request fails.
-    public func prepare(topics: [String], timeout: Duration = .seconds(10)) async throws(KafkaError) {
-        try await worker.run { [client] () throws(KafkaError) in
+    @discardableResult
+    public func prepare(topics: [String], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [String] {
+        try await worker.run { [client] () throws(KafkaError) -> [String] in
             try client.prepareTopics(topics, timeout: timeout)
         }
     }

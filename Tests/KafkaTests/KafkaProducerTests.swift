@@ -35,6 +35,25 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func preparingTopicsPreparesTheExistingOnesAndCreatesNone() async throws {
+        let topic = Support.unique("prepared")
+        let missing = Support.unique("missing")
+        let cluster = try await Support.cluster(topic: topic, partitions: 2)
+        let producer = try Support.producer(cluster)
+        #expect(try await producer.prepare(topics: [topic, missing]) == [topic])
+        await #expect {
+            _ = try await producer.partitions(of: missing)
+        } throws: { error in
+            (error as? KafkaError)?.code == .unknownTopicOrPartition
+        }
+        // Prepared again (a handle already exists) and written to.
+        #expect(try await producer.prepare(topics: [topic]) == [topic])
+        let report = try await producer.send(KafkaProducerRecord(topic: topic, partition: 1, value: [1]))
+        #expect(report.partition == 1)
+        await producer.close()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func sendToAnUnknownPartitionFailsWithACode() async throws {
         let topic = Support.unique("unknown-partition")
         let cluster = try await Support.cluster(topic: topic, partitions: 1)

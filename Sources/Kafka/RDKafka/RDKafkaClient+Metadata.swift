@@ -44,28 +44,43 @@ extension RDKafkaClient {
     /// topic waited about a second (librdkafka issue 3202; measured here: the relay's first
     /// outcome and first referee record, 0.9 to 1.0 s, with a whole window of events behind
     /// them). Creating the topic's handle first makes the next metadata response fill it in.
-    /// Module threads only (it blocks for up to `timeout`).
+    /// Module threads only (it blocks for up to twice `timeout`).
     ///
-    /// Asks for every topic's metadata, as ``partitionCount(topic:timeout:)`` does, so no topic
-    /// is created on a broker that creates topics on request.
+    /// Only topics the cluster already has are prepared: a new topic handle makes librdkafka ask
+    /// for that topic by name, which creates it on a broker that creates topics on request. A
+    /// missing topic is left as it was (the first record to it behaves as without this call).
     ///
-    /// - Throws: ``KafkaError`` when the metadata request fails.
-    func prepareTopics(_ topics: [String], timeout: Duration) throws(KafkaError) {
+    /// - Returns: The topics prepared.
+    /// - Throws: ``KafkaError`` when a metadata request fails.
+    @discardableResult
+    func prepareTopics(_ topics: [String], timeout: Duration) throws(KafkaError) -> [String] {
         KafkaThread.preconditionOnModuleThread()
-        try self.withHandle { handle throws(KafkaError) in
+        return try self.withHandle { handle throws(KafkaError) -> [String] in
+            let existing = try Self.topicNames(handle, timeout: timeout).intersection(topics)
+            let prepared = topics.filter { existing.contains($0) }
+            guard !prepared.isEmpty else { return [] }
             self.topicHandles.withLock { handles in
-                for topic in topics where handles[topic] == nil {
+                for topic in prepared where handles[topic] == nil {
                     if let created = rd_kafka_topic_new(handle, topic, nil) {
                         handles[topic] = RDKafkaHandleBox(pointer: created)
                     }
                 }
             }
-            var metadata: UnsafePointer<rd_kafka_metadata_t>?
-            let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeout.rdMilliseconds)
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-                throw KafkaError.from(err, "metadata for \(topics.joined(separator: ","))")
-            }
-            rd_kafka_metadata_destroy(metadata)
+            _ = try Self.topicNames(handle, timeout: timeout)
+            return prepared
         }
+    }
+
+    /// The names of every topic in the cluster's metadata (asked for all topics, so none is
+    /// created by asking).
+    private static func topicNames(_ handle: OpaquePointer, timeout: Duration) throws(KafkaError) -> Set<String> {
+        var metadata: UnsafePointer<rd_kafka_metadata_t>?
+        let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeout.rdMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError.from(err, "metadata")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+        return Set(topics.filter { $0.err == RD_KAFKA_RESP_ERR_NO_ERROR }.map { String(cString: $0.topic) })
     }
 }

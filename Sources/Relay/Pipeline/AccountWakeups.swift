@@ -5,7 +5,7 @@ import Synchronization
 /// A `qualified` whose account's registration is pending waits for the store to say how it
 /// ended. Polled every 100 ms, it waited 50 ms on average after the answer was already in the
 /// store; now the store's listener (``RefereeStore/onApplied(_:)``) wakes it, and the interval
-/// is only a safety net.
+/// covers what a wake cannot (an apply just before the wait registered).
 final class AccountWakeups: Sendable {
     /// A registered wait: not suspended yet, or suspended.
     private enum Entry {

@@ -25,7 +25,8 @@ extension RelayPipeline {
     ///   milestone without `mmref` is not referred and one with it is sent (an account from
     ///   before the store). Known, the store's token and server are
     ///   used (a different `mmref` on the milestone is logged and counted), it waits (at most
-    ///   ``qualifiedWait``) while the registration is pending, and is not sent when it failed.
+    ///   ``qualifiedWait``) while the registration is pending (or `failed` while this instance
+    ///   is sending that account's `registered` again), and is not sent when it failed.
     func consultReferees(_ request: inout DeliveryRequest, _ item: RelayWorkItem) async -> RefereeVerdict {
         guard let store = self.referees else { return .send }
         // A registered's pending record is written while it is sent (``recordPending(_:)``).
@@ -68,7 +69,9 @@ extension RelayPipeline {
                 if now == .pending || (now == .failed && self.registrationUnsettled(accountID)) { return nil }
                 return now
             }
-            registration = settled ?? .pending
+            // Run out: still pending is sent (as for an account the store lost track of), still
+            // `failed` is refused (as without the resend).
+            registration = settled ?? registration
         }
         if registration.hasFailed { return .registrationFailed(registration) }
         return .send
@@ -185,9 +188,10 @@ extension RelayPipeline {
         }
     }
 
-    /// Asks `check` again each time the store applies a record of `accountID` (and every
-    /// 100 ms regardless), out of the window, until it answers or `timeout` passes. The window
-    /// slot is given back for the wait and taken again after it.
+    /// Asks `check` again each time the store applies a record of `accountID`, and every 100 ms
+    /// regardless (an apply between a check and the wait's registration wakes nobody; neither
+    /// does a `registered` that settles), out of the window, until it answers or `timeout`
+    /// passes. The window slot is given back for the wait and taken again after it.
     private func waitOutOfWindow<Answer: Sendable>(
         _ item: RelayWorkItem, for timeout: Duration, wakeOn accountID: String, _ check: @Sendable () async -> Answer?
     ) async -> Answer? {

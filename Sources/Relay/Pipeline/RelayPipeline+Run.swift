@@ -12,7 +12,9 @@ extension RelayPipeline {
         let following: Task<Void, any Error>? = try await self.startReferees()
         defer { following?.cancel() }
         do {
-            try await self.producer.prepare(topics: [self.topics.outcomes, self.topics.dlq, self.topics.referees])
+            let outputs =
+                [self.topics.outcomes, self.topics.dlq] + (self.referees == nil ? [] : [self.topics.referees])
+            try await self.producer.prepare(topics: outputs)
         } catch {
             // Only the first record to each topic waits longer (about a second).
             self.logger.warning("could not look up the output topics ahead", metadata: ["error": "\(error)"])

@@ -148,7 +148,7 @@ public final class RelayPipeline: Sendable {
         let limits = RelayScheduler.Limits(
             maxInFlight: maxInFlight,
             // Parked deliveries cost a task each and no slot: allow many before holding input.
-            parkedLimit: max(1_024, 4 * maxInFlight),
+            parkedLimit: max(1_024, 16 * maxInFlight),
             ledgerWindowLimit: ledgerWindowLimit
         )
         self.state = Mutex(

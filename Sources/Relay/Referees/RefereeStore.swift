@@ -9,8 +9,9 @@ import Synchronization
 /// database, and a milestone that carries no `mmref` finds its account's token.
 ///
 /// Placement: every instance keeps a copy of the whole topic (a global table; docs/DESIGN.md,
-/// "Referee store"), read by manual assignment of all its partitions, never committed (the
-/// local copy records its own positions).
+/// "Referee store"), read by manual assignment of all its partitions (during a restore, at most
+/// ``restoreLimit`` of those behind at once), never committed (the local copy records its own
+/// positions).
 ///
 /// Writes go to the topic first; once the broker acknowledged one, it is applied to the local
 /// copy at once (read your writes) and again, harmlessly, when it is read back.
@@ -150,8 +151,9 @@ public final class RefereeStore: Sendable {
 
     // MARK: Following the topic
 
-    /// Finds the topics' partitions and where the local copy stopped, assigns every partition
-    /// of the referees topic from there.
+    /// Finds the topics' partitions and where the local copy stopped, assigns the partitions of
+    /// the referees topic to read first from there (every one caught up, and at most
+    /// ``restoreLimit`` that are behind).
     ///
     /// - Throws: ``RefereeStoreError`` naming a missing topic; Kafka errors.
     public func start() async throws {
@@ -241,7 +243,15 @@ public final class RefereeStore: Sendable {
                     return (pending.count >= 1_000, widened)
                 }
                 // A partition reached its restore target: the next one that is behind starts.
-                if let widened { try await assign(widened) }
+                if let widened {
+                    do {
+                        try await assign(widened)
+                    } catch {
+                        // Closing: the consumer refuses the assignment; nothing more is read.
+                        if closing.withLock({ $0 }) { break }
+                        throw error
+                    }
+                }
                 if full { try await flush(started: started) }
             }
             group.cancelAll()
@@ -250,7 +260,8 @@ public final class RefereeStore: Sendable {
     }
 
     /// Partitions of the topic restored at once (see ``RefereeFollowState/notStarted``): 32
-    /// keep a restore fed while librdkafka's prefetch stays within about 32 MiB.
+    /// keep a restore fed while librdkafka's prefetch stays within about 64 MiB (a 1 MiB queue
+    /// and a 1 MiB fetch in flight each).
     static let restoreLimit = 32
 
     /// Assigns the partitions `follow` reads now, each from its next offset. Records of them
