@@ -21,20 +21,32 @@ extension RDKafkaClient {
     func partitionCount(topic: String, timeout: Duration) throws(KafkaError) -> Int? {
         KafkaThread.preconditionOnModuleThread()
         return try self.withHandle { handle throws(KafkaError) in
-            var metadata: UnsafePointer<rd_kafka_metadata_t>?
-            let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeout.rdMilliseconds)
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-                throw KafkaError.from(err, "metadata for \(topic)")
+            try Self.withAllTopics(handle, timeout: timeout, what: "metadata for \(topic)") {
+                topics throws(KafkaError) -> Int? in
+                guard let entry = topics.first(where: { String(cString: $0.topic) == topic }) else { return nil }
+                guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    if entry.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return nil }
+                    throw KafkaError.from(entry.err, "metadata for \(topic)")
+                }
+                return Int(entry.partition_cnt)
             }
-            defer { rd_kafka_metadata_destroy(metadata) }
-            let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
-            guard let entry = topics.first(where: { String(cString: $0.topic) == topic }) else { return nil }
-            guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                if entry.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART { return nil }
-                throw KafkaError.from(entry.err, "metadata for \(topic)")
-            }
-            return Int(entry.partition_cnt)
         }
+    }
+
+    /// Calls `body` with every topic of the cluster's metadata. Asks for all topics, never for
+    /// one by name: a request naming a topic may create it on a broker with
+    /// `auto.create.topics.enable`.
+    ///
+    /// - Throws: ``KafkaError`` when the request fails (`what` names it), or what `body` throws.
+    static func withAllTopics<T>(
+        _ handle: OpaquePointer, timeout: Duration, what: String,
+        _ body: (UnsafeBufferPointer<rd_kafka_metadata_topic_t>) throws(KafkaError) -> T
+    ) throws(KafkaError) -> T {
+        var metadata: UnsafePointer<rd_kafka_metadata_t>?
+        let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeout.rdMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw KafkaError.from(err, what) }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        return try body(UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt)))
     }
 }
 
@@ -56,7 +68,7 @@ extension RDKafkaClient {
     func prepareTopics(_ topics: [String], timeout: Duration) throws(KafkaError) -> [String] {
         KafkaThread.preconditionOnModuleThread()
         return try self.withHandle { handle throws(KafkaError) -> [String] in
-            let existing = try Self.topicNames(handle, timeout: timeout).intersection(topics)
+            let existing = try Self.topicNames(handle, timeout: timeout)
             let prepared = topics.filter { existing.contains($0) }
             guard !prepared.isEmpty else { return [] }
             self.topicHandles.withLock { handles in
@@ -71,16 +83,10 @@ extension RDKafkaClient {
         }
     }
 
-    /// The names of every topic in the cluster's metadata (asked for all topics, so none is
-    /// created by asking).
+    /// The names of every topic the cluster's metadata lists without an error.
     private static func topicNames(_ handle: OpaquePointer, timeout: Duration) throws(KafkaError) -> Set<String> {
-        var metadata: UnsafePointer<rd_kafka_metadata_t>?
-        let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeout.rdMilliseconds)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-            throw KafkaError.from(err, "metadata")
+        try withAllTopics(handle, timeout: timeout, what: "metadata") { topics in
+            Set(topics.filter { $0.err == RD_KAFKA_RESP_ERR_NO_ERROR }.map { String(cString: $0.topic) })
         }
-        defer { rd_kafka_metadata_destroy(metadata) }
-        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
-        return Set(topics.filter { $0.err == RD_KAFKA_RESP_ERR_NO_ERROR }.map { String(cString: $0.topic) })
     }
 }

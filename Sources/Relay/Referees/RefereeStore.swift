@@ -224,8 +224,11 @@ public final class RefereeStore: Sendable {
             for try await event in consumer.events {
                 guard case .message(let message) = event else { continue }
                 let (full, widened) = pending.withLock { pending -> (Bool, RefereeFollowState?) in
-                    let next = state.withLock { $0?.read(partition: message.partition, offset: message.offset) }
-                    let widened = (next ?? []).isEmpty ? nil : state.withLock { $0 }
+                    // The state after a read that started partitions' restores: to assign.
+                    let widened = state.withLock { state -> RefereeFollowState? in
+                        let started = state?.read(partition: message.partition, offset: message.offset) ?? []
+                        return started.isEmpty ? nil : state
+                    }
                     if message.headers.contains(where: { $0.key == RefereeProgress.kindHeader }) {
                         if let marker = try? decoder.decode(RefereeProgress.self, from: Data(message.value)),
                             marker.topic == accountCreatedTopic
