@@ -23,6 +23,8 @@ final class CircuitBreakers: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Told the server after each change of its breaker's state (see ``onChange(_:)``).
+    private let listeners = Mutex<[@Sendable (String) -> Void]>([])
     private let settings: CircuitBreaker.Settings
     private let health: RelayHealth
     private let metrics: RelayMetrics
@@ -33,6 +35,13 @@ final class CircuitBreakers: Sendable {
         self.health = health
         self.metrics = metrics
         self.logger = logger
+    }
+
+    /// Calls `listener` with the server's name after each change of its breaker's state, outside
+    /// the breakers' lock: the relay's scheduler stops starting that server's records while it
+    /// is open (``BlockedServers``). Changes may be told out of order: ask ``isOpen(_:)``.
+    func onChange(_ listener: @escaping @Sendable (String) -> Void) {
+        self.listeners.withLock { $0.append(listener) }
     }
 
     /// Whether `server`'s breaker is open.
@@ -120,7 +129,10 @@ final class CircuitBreakers: Sendable {
             return (result, transition, open, changed, state.versions[server] ?? 0)
         }
         if let transition { self.report(transition, server: server, open: open) }
-        if changed { self.wakeAll(server) }
+        if changed {
+            self.wakeAll(server)
+            for listener in self.listeners.withLock({ $0 }) { listener(server) }
+        }
         return (result, version)
     }
 

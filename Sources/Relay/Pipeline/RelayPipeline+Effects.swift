@@ -25,6 +25,12 @@ extension RelayPipeline {
         return result
     }
 
+    /// An MMOLove server's breaker changed: its state is read under the scheduler's lock, so
+    /// the last of several changes told out of order still leaves the scheduler right.
+    func breakerChanged(_ server: String) {
+        self.update { ((), $0.breaker(server, open: self.deliverer.breakers.isOpen(server))) }
+    }
+
     /// Carries out effects; never under the lock.
     func perform(_ effects: Effects) {
         for (item, worker) in effects.starts where worker?.start(item) != true {

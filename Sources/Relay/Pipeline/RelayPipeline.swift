@@ -201,5 +201,6 @@ public final class RelayPipeline: Sendable {
         self.progressInterval = configuration.progressInterval
         (self.spawns, self.spawn) = AsyncStream.makeStream(of: PartitionWorker.self)
         (self.stops, self.stop) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        deliverer.breakers.onChange { [weak self] server in self?.breakerChanged(server) }
     }
 }

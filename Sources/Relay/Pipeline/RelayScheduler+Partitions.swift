@@ -22,6 +22,7 @@ extension RelayScheduler {
             self.dependencyWork.remove(item.ticket)
         }
         self.ready.removeAll { partitions.contains($0.ticket.partition) }
+        for item in self.blocked.remove(partitions) { self.dependencyWork.remove(item.ticket) }
         self.gate.remove(partitions)
         self.assigned.subtract(partitions)
         self.overlong.subtract(partitions)
@@ -45,8 +46,10 @@ extension RelayScheduler {
     /// - Returns: How many waiting records were dropped.
     mutating func drain() -> (dropped: Int, actions: Actions) {
         self.stopping = true
-        let dropped = self.ready.count + self.gate.removeAll()
+        let blocked = self.blocked.removeAll()
+        let dropped = self.ready.count + blocked.count + self.gate.removeAll()
         for item in self.ready { self.dependencyWork.remove(item.ticket) }
+        for item in blocked { self.dependencyWork.remove(item.ticket) }
         self.ready.removeAll()
         var actions = Actions()
         self.checkIdle(&actions)

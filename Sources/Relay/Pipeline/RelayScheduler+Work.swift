@@ -66,6 +66,9 @@ extension RelayScheduler {
         }
         self.startedPerPartition[ticket.partition, default: 1] -= 1
         if self.startedPerPartition[ticket.partition] == 0 { self.startedPerPartition[ticket.partition] = nil }
+        // The last started delivery of a server whose breaker is open: one of its waiting
+        // records starts next, to probe it.
+        if let prober = self.blocked.ended(ticket) { self.ready.prepend(prober) }
         return true
     }
 
@@ -76,12 +79,26 @@ extension RelayScheduler {
         self.started[ticket] = .parked
         self.inWindow -= 1
         self.parked += 1
+        self.noteParkedSource(ticket.partition, &actions)
+        self.dispatch(&actions)
+        return actions
+    }
+
+    /// `partition` fed a parked delivery or a record waiting for a breaker.
+    mutating func noteParkedSource(_ partition: KafkaTopicPartition, _ actions: inout Actions) {
         // A new source while its sources are held must be held too: the holds are re-applied
         // only when they change, and a partition that was not among the sources when the limit
         // was reached kept feeding parked deliveries without bound.
-        if self.parkedSources.insert(ticket.partition).inserted, self.holdingParkedSources {
+        if self.parkedSources.insert(partition).inserted, self.holdingParkedSources {
             actions.holdsChanged = true
         }
+    }
+
+    /// An MMOLove server's circuit breaker opened or closed. Closed: its waiting records queue
+    /// for slots again, ahead of newer records (they were read first and hold their commits).
+    mutating func breaker(_ server: String, open: Bool) -> Actions {
+        var actions = Actions()
+        for item in self.blocked.set(server, open: open).reversed() { self.ready.prepend(item) }
         self.dispatch(&actions)
         return actions
     }
@@ -111,6 +128,12 @@ extension RelayScheduler {
                 self.started[ticket] = .window
                 actions.resume.append(waiter)
             } else if let item = self.ready.popFirst() {
+                if self.blocked.mustWait(item) {
+                    self.blocked.add(item)
+                    self.noteParkedSource(item.ticket.partition, &actions)
+                    continue
+                }
+                self.blocked.started(item)
                 self.started[item.ticket] = .window
                 self.startedPerPartition[item.ticket.partition, default: 0] += 1
                 actions.start.append(item)
@@ -131,7 +154,7 @@ extension RelayScheduler {
         // held delivery at once, and each goes back to waiting. Counted as parked only, the
         // limit let go of the sources at every probe and intake took more each time: 385,504
         // deliveries and 8 GiB behind a failing endpoint with 1,000,000 records backlogged.
-        let waiting = self.parked + self.resuming.count
+        let waiting = self.parked + self.resuming.count + self.blocked.count
         let parked = Self.hold(self.holdingParkedSources, waiting, self.limits.parkedLimit)
         if parked == false, waiting == 0 { self.parkedSources.removeAll() }
         if all != self.holdingAll || parked != self.holdingParkedSources { actions.holdsChanged = true }

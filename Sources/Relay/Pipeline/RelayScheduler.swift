@@ -20,6 +20,9 @@ import Kafka
 ///   ``Limits/ledgerWindowLimit`` records past its oldest unsettled one (that partition, so the
 ///   ledger stays bounded), and when ``Limits/gatedLimit`` milestones wait for the referee
 ///   store (the partitions that fed them). Each hold ends at half (hysteresis).
+/// - **Open breakers.** While an MMOLove server's circuit breaker is open, its records wait as
+///   records (``BlockedServers``), not as deliveries parked at the breaker, once one of its
+///   deliveries is started to probe it; they count against ``Limits/parkedLimit``.
 /// - **Waiting for the store.** A milestone whose account the referee store does not know yet
 ///   leaves the window and waits as a record in ``gate`` (``waitForStore(_:readAt:now:)``)
 ///   until the store's progress reaches its time (``releaseFromStore(through:now:wait:notReferred:)``).
@@ -111,8 +114,10 @@ struct RelayScheduler: Sendable {
     var holdingAll = false
     /// Held because ``Limits/parkedLimit`` deliveries are parked.
     var holdingParkedSources = false
-    /// Partitions that fed parked deliveries.
+    /// Partitions that fed parked deliveries (or records waiting for a breaker).
     var parkedSources: Set<KafkaTopicPartition> = []
+    /// Records waiting for an MMOLove server's breaker to close; they count as parked.
+    var blocked = BlockedServers()
     /// Milestones waiting for the referee store.
     var gate = RefereeGate()
     /// Held because ``Limits/gatedLimit`` milestones wait for the store.

@@ -1,0 +1,95 @@
+import Kafka
+import ReferralKit
+import Testing
+
+@testable import Relay
+
+/// The scheduler while an MMOLove server's circuit breaker is open, with plain values: that
+/// server's records wait as records (not as deliveries parked at the breaker, tens of kilobytes
+/// each), one delivery stays started to probe it, and they start in the order read once it
+/// closes.
+@Suite struct RelaySchedulerBreakerTests {
+    static let created = RelaySchedulerTests.created
+
+    /// A `registered` of `account` for `server`, at `offset` of account-created.
+    static func registered(_ offset: Int64, server: String = "s") -> (KafkaConsumerMessage, RelayDecision) {
+        let (message, decision) = RelaySchedulerTests.record(created, offset, .registered, account: "a\(offset)")
+        guard case .deliver(var request) = decision else { return (message, decision) }
+        request.serverID = server
+        return (message, .deliver(request))
+    }
+
+    /// Receives `offsets` of server `server`, returning the records started.
+    static func receive(
+        _ scheduler: inout RelayScheduler, _ offsets: Range<Int64>, server: String = "s"
+    ) -> [RelayWorkItem] {
+        offsets.flatMap { offset in
+            let (message, decision) = Self.registered(offset, server: server)
+            return scheduler.receive(message, decision).1.start
+        }
+    }
+
+    @Test func anOpenServersRecordsWaitAsRecordsWhileOneOfItsDeliveriesProbes() throws {
+        var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 4)
+        let prober = try #require(Self.receive(&scheduler, 0..<1).first)
+        _ = scheduler.breaker("s", open: true)
+        _ = scheduler.park(prober.ticket)
+        #expect(Self.receive(&scheduler, 1..<6).isEmpty, "they would only park beside the prober")
+        #expect(scheduler.blocked.count == 5)
+        #expect(scheduler.inWindow == 0)
+        #expect(Self.receive(&scheduler, 6..<7, server: "other").count == 1, "other servers keep going")
+    }
+
+    @Test func whenTheBreakerClosesTheWaitingRecordsStartInTheOrderReadBeforeNewerOnes() throws {
+        var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 3)
+        let prober = try #require(Self.receive(&scheduler, 0..<1).first)
+        _ = scheduler.breaker("s", open: true)
+        _ = Self.receive(&scheduler, 1..<5)
+        let started = scheduler.breaker("s", open: false).start.map(\.message.offset)
+        #expect(started == [1, 2], "the prober holds the third slot")
+        #expect(scheduler.blocked.count == 0)
+        _ = Self.receive(&scheduler, 5..<6)
+        let next = scheduler.finish(prober.ticket, settled: true).start.map(\.message.offset)
+        #expect(next == [3], "read before offset 5")
+    }
+
+    @Test func aServerWithNoStartedDeliveryLeftStartsOneWaitingRecordToProbeIt() throws {
+        var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 4)
+        let prober = try #require(Self.receive(&scheduler, 0..<1).first)
+        _ = scheduler.breaker("s", open: true)
+        _ = Self.receive(&scheduler, 1..<3)
+        // The prober ended (its attempts used up): nobody would probe the server any more.
+        let next = scheduler.finish(prober.ticket, settled: true).start.map(\.message.offset)
+        #expect(next == [1])
+        #expect(scheduler.blocked.count == 1)
+    }
+
+    @Test func waitingRecordsCountAgainstTheParkedLimitAndHoldTheirPartitions() throws {
+        var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 2, parkedLimit: 4)
+        let prober = try #require(Self.receive(&scheduler, 0..<1).first)
+        _ = scheduler.breaker("s", open: true)
+        _ = scheduler.park(prober.ticket)
+        _ = Self.receive(&scheduler, 1..<3)
+        #expect(scheduler.heldPartitions.isEmpty)
+        _ = Self.receive(&scheduler, 3..<4)
+        #expect(scheduler.heldPartitions == [Self.created], "1 parked + 3 waiting reach the limit of 4")
+        _ = scheduler.breaker("s", open: false)
+        #expect(scheduler.heldPartitions.isEmpty, "started or queued for a slot: no longer held")
+    }
+
+    @Test func aRevocationOrADrainDropsTheWaitingRecords() throws {
+        var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 4)
+        _ = try #require(Self.receive(&scheduler, 0..<1).first)
+        _ = scheduler.breaker("s", open: true)
+        _ = Self.receive(&scheduler, 1..<4)
+        _ = scheduler.revoke([Self.created])
+        #expect(scheduler.blocked.count == 0)
+
+        var draining = RelaySchedulerTests.scheduler(maxInFlight: 4)
+        _ = try #require(Self.receive(&draining, 0..<1).first)
+        _ = draining.breaker("s", open: true)
+        _ = Self.receive(&draining, 1..<4)
+        #expect(draining.drain().dropped == 3)
+        #expect(draining.blocked.count == 0)
+    }
+}
