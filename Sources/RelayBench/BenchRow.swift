@@ -12,6 +12,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
     case backfill
     case backfillRate
     case refereeRestore
+    case outage
 
     /// The short name accepted by `--only` (the number works too).
     var name: String {
@@ -26,6 +27,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
         case .backfill: "backfill"
         case .backfillRate: "backfill-rate"
         case .refereeRestore: "referees"
+        case .outage: "outage"
         }
     }
 
@@ -42,6 +44,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
         case .backfill: "8 backfill"
         case .backfillRate: "9 backfill --rate"
         case .refereeRestore: "10 referee restore"
+        case .outage: "11 outage"
         }
     }
 

@@ -47,6 +47,12 @@ struct BenchSizes: Codable, Sendable {
     /// The sizes at `scale`, with the latency load given explicitly.
     /// Row 10: referred accounts in the referee store's topic (default 1,000,000, scaled).
     var refereeAccounts: Int
+    /// Row 11: account-created records produced during the outage (default 240,000).
+    var outageAccounts: Int
+    /// Row 11: milestone-reached records produced during the outage (default 60,000).
+    var outageMilestones: Int
+    /// Row 11: how long the sink answers 503, seconds (default 120, scaled, at least 3).
+    var outageSeconds: Double
 
     init(scale: Double, latencyRate: Int, latencySeconds: Double) {
         func scaled(_ value: Int, minimum: Int) -> Int { max(minimum, Int((Double(value) * scale).rounded())) }
@@ -65,6 +71,9 @@ struct BenchSizes: Codable, Sendable {
         self.rssBacklogPartitions = max(12, min(48, self.rssBacklog / 20_000))
         self.backfillEvents = scaled(1_000_000, minimum: 100) / 2 * 2
         self.refereeAccounts = scaled(1_000_000, minimum: 1_000)
+        self.outageAccounts = scaled(240_000, minimum: 80)
+        self.outageMilestones = scaled(60_000, minimum: 20)
+        self.outageSeconds = max(3, 120 * min(1, scale))
         self.backfillRateSeconds = max(2, 60 * min(1, scale))
         self.backfillRateEvents = Int((Double(self.backfillRate) * self.backfillRateSeconds).rounded()) / 2 * 2
     }

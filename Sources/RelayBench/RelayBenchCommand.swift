@@ -82,6 +82,7 @@ struct RelayBenchCommand: AsyncParsableCommand {
                 case .backfill: result = try await BackfillBench(context: context).full(liveRate: liveRate)
                 case .backfillRate: result = try await BackfillBench(context: context).limited()
                 case .refereeRestore: result = try await RefereeRestoreBench(context: context).run()
+                case .outage: result = try await OutageBench(context: context).run(liveRate: liveRate)
                 }
             } catch {
                 result = RowResult(
