@@ -44,7 +44,8 @@ struct CheckCommandTests {
                 #expect(rows["topic \(topic)"]?.detail.hasPrefix("\(partitions) partitions") == true)
             }
             for check in [
-                "configuration", "kafka brokers", "group \(harness.groupID)", "group commit", "kafka producer",
+                "configuration", "kafka brokers", "group \(harness.groupID)",
+                "commit to group \(harness.groupID)-check", "kafka producer",
             ] {
                 #expect(rows[check]?.result == "ok", "\(check): \(rows[check].map { "\($0)" } ?? "missing")")
             }
@@ -121,7 +122,9 @@ struct CheckCommandTests {
             #expect(brokers?.detail.contains("Connection refused") == true, "\(brokers?.detail ?? "")")
             let needKafka =
                 [RelayHarness.accountCreated, RelayHarness.milestoneReached, RelayHarness.outcomes, RelayHarness.dlq]
-                .map { "topic \($0)" } + ["group \(harness.groupID)", "group commit", "kafka producer"]
+                .map { "topic \($0)" } + [
+                    "group \(harness.groupID)", "commit to group \(harness.groupID)-check", "kafka producer",
+                ]
             for check in needKafka {
                 #expect(rows[check]?.result == "skipped", "\(check): \(rows[check].map { "\($0)" } ?? "missing")")
             }

@@ -34,6 +34,24 @@ import Testing
                 + "rebalancing)")
     }
 
+    /// Operators whose ACLs name groups literally must allow the check's own group: its row says
+    /// which one, and a refusal of that group says why it is not the relay's.
+    @Test func theCommitCheckNamesTheCheckGroupAndExplainsAnAuthorizationFailure() {
+        #expect(RelayCheck.commitCheckName(live: "referral-relay") == "commit to group referral-relay-check")
+        let refused = RelayCheck.commitFailureDetail(
+            group: "referral-relay-check",
+            error: KafkaError(code: .init(rawValue: 30), reason: "commit: Broker: Group authorization failed"))
+        #expect(
+            refused
+                == "referral-relay-check: GROUP_AUTHORIZATION_FAILED: commit: Broker: Group authorization failed "
+                + "(the check's own group, not the relay's: a literal group ACL must also allow Read on "
+                + "referral-relay-check, or use one ACL prefixed with the relay's group id)")
+        let other = RelayCheck.commitFailureDetail(
+            group: "referral-relay-check",
+            error: KafkaError(code: .rebalanceInProgress, reason: "commit: rebalancing"))
+        #expect(other == "referral-relay-check: REBALANCE_IN_PROGRESS: commit: rebalancing")
+    }
+
     @Test func theTableSaysFailedInCapitalsAndPadsTheColumns() {
         let table = RelayCheck.table([
             .init("kafka brokers", .failed, "kafka-0:9092: no metadata within 10 s"),

@@ -119,6 +119,31 @@ def test_labels_and_namespace(value_set):
         assert doc["metadata"]["namespace"] == NAMESPACE
 
 
+# Keys from several writers, and values YAML would retype if the chart did not quote them.
+DEPLOYMENT_ANNOTATIONS = {"example.com/owner": "growth", "example.com/revision": "3", "example.com/note": "a: b"}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"image": {"digest": "sha256:" + "0" * 64}}],
+    ids=["beside-checkov-skips", "alone"],
+)
+def test_deployment_annotations_land_on_the_deployment(extra):
+    # Without a digest the chart adds its checkov skip annotations to the same map; with one and no
+    # Secret env there are none, and the block holds deploymentAnnotations alone.
+    docs = render(deep_merge(MINIMAL, {**extra, "deploymentAnnotations": DEPLOYMENT_ANNOTATIONS}))
+    deployment = one(docs, "Deployment")
+    annotations = deployment["metadata"].get("annotations") or {}
+    assert {key: annotations.get(key) for key in DEPLOYMENT_ANNOTATIONS} == DEPLOYMENT_ANNOTATIONS
+    assert ("checkov.io/skip1" in annotations) == ("image" not in extra), annotations
+    # The Deployment's own: not on its pods (podAnnotations) nor on the Jobs and the test Pod.
+    for workload in workloads(docs):
+        assert not DEPLOYMENT_ANNOTATIONS.keys() & (pod_metadata(workload).get("annotations") or {}).keys()
+        if workload is not deployment:
+            assert not DEPLOYMENT_ANNOTATIONS.keys() & (workload["metadata"].get("annotations") or {}).keys()
+
+
+
 # --- the environment contract -----------------------------------------------------------------
 
 

@@ -59,7 +59,8 @@ extension RelayCheck {
             await consumer.close()
             let skipped = "brokers unreachable"
             return results + [
-                Result("group \(kafka.groupID)", .skipped, skipped), Result("group commit", .skipped, skipped),
+                Result("group \(kafka.groupID)", .skipped, skipped),
+                Result(Self.commitCheckName(live: kafka.groupID), .skipped, skipped),
             ]
         }
         let (group, committed) = await self.groupOffsetsCheck(consumer, partitions: inputPartitions)
@@ -107,6 +108,22 @@ extension RelayCheck {
         }
     }
 
+    /// The name of the commit check's row: it names the group it commits to, `<groupId>-check`,
+    /// so an operator whose ACLs name groups literally sees which group to allow.
+    static func commitCheckName(live: String) -> String { "commit to group \(Self.checkGroupID(live: live))" }
+
+    /// The detail of a failed commit: the group, librdkafka's code and reason, and, when the
+    /// broker refused the group (`GROUP_AUTHORIZATION_FAILED`), that this is the check's own
+    /// group, which an ACL naming only the relay's group does not cover.
+    static func commitFailureDetail(group: String, error: KafkaError) -> String {
+        let detail = "\(group): \(error.code.name): \(error.reason)"
+        // Matched by name: the binding has no constant for it, and only this report needs it.
+        guard error.code.name == "GROUP_AUTHORIZATION_FAILED" else { return detail }
+        return detail
+            + " (the check's own group, not the relay's: a literal group ACL must also allow Read on \(group),"
+            + " or use one ACL prefixed with the relay's group id)"
+    }
+
     /// Commits the relay's committed offsets (0 where it has none) to the check group and reads
     /// them back. The relay's own group is never written.
     private func groupCommitCheck(
@@ -115,8 +132,9 @@ extension RelayCheck {
     ) async -> Result {
         let kafka = self.configuration.kafka
         let group = Self.checkGroupID(live: kafka.groupID)
+        let name = Self.commitCheckName(live: kafka.groupID)
         guard let committed, !partitions.isEmpty else {
-            return Result("group commit", .skipped, "the group's offsets could not be read")
+            return Result(name, .skipped, "the group's offsets could not be read")
         }
         var offsets: [KafkaTopicPartition: Int64] = [:]
         for partition in partitions { offsets[partition] = committed[partition] ?? 0 }
@@ -131,17 +149,17 @@ extension RelayCheck {
                 result =
                     readBack == offsets
                     ? Result(
-                        "group commit", .ok,
+                        name, .ok,
                         "committed \(offsets.count) offsets to \(group) and read them back "
-                            + "(the relay's group is never written)")
-                    : Result("group commit", .failed, "\(group): the committed offsets did not read back")
+                            + "(the check's own group: the relay's group is never written)")
+                    : Result(name, .failed, "\(group): the committed offsets did not read back")
             } catch {
-                result = Result("group commit", .failed, "\(group): \(error.code.name): \(error.reason)")
+                result = Result(name, .failed, Self.commitFailureDetail(group: group, error: error))
             }
             await consumer.close()
             return result
         } catch {
-            return Result("group commit", .failed, "\(group): \(error.code.name): \(error.reason)")
+            return Result(name, .failed, Self.commitFailureDetail(group: group, error: error))
         }
     }
 
