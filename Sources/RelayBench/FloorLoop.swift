@@ -25,7 +25,7 @@ struct FloorLoop: Sendable {
     ///   arrive within `timeout`; ``KafkaError`` for a failed publish.
     func run(count: Int, timeout: Duration) async throws {
         let reader = try await TopicReader(
-            broker: self.broker, partitions: self.broker.topicPartitions([Self.input]), fetchWaitMilliseconds: 10)
+            broker: self.broker, partitions: self.broker.topicPartitions([Self.input]), fetchWaitMilliseconds: 1)
         var configuration = KafkaProducerConfiguration(bootstrapServers: self.broker.brokers)
         configuration.clientID = "bench-floor"
         let producer = try KafkaProducer(configuration: configuration, logger: self.broker.logger)

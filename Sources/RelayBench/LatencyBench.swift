@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Kafka
 
 /// Row 6: end-to-end latency at a fixed offered load, the relay next to the floor loop on the
@@ -54,10 +55,11 @@ struct LatencyBench {
     }
 
     private func relay(broker: BenchBroker, endpoint: String, load: OfferedLoad) async throws -> LatencyStats {
-        let collector = try await OutcomeCollector(broker: broker, expected: load.total, fetchWaitMilliseconds: 10)
-        let configuration = InProcessRelay.configuration(
+        let collector = try await OutcomeCollector(broker: broker, expected: load.total, fetchWaitMilliseconds: 1)
+        var configuration = InProcessRelay.configuration(
             brokers: broker.brokers, groupID: "bench-latency", endpoint: endpoint,
-            properties: ["fetch.wait.max.ms": "10"])
+            properties: ["fetch.wait.max.ms": "1"])
+        if ProcessInfo.processInfo.environment["BENCH_NO_STORE"] != nil { configuration.referees.enabled = false }
         let httpClient = self.context.httpClient
         let complete = try await InProcessRelay.withRunning(configuration: configuration, logger: self.context.logger) {
             port in
@@ -82,7 +84,7 @@ struct LatencyBench {
         async throws -> LatencyStats
     {
         let collector = try await OutcomeCollector(
-            broker: broker, topic: FloorLoop.output, expected: load.total, fetchWaitMilliseconds: 10)
+            broker: broker, topic: FloorLoop.output, expected: load.total, fetchWaitMilliseconds: 1)
         let loop = FloorLoop(broker: broker, endpoint: endpoint, httpClient: httpClient)
         async let collected = collector.collect(timeout: .seconds(load.seconds + 120))
         async let looped: Void = loop.run(count: load.total, timeout: .seconds(load.seconds + 120))

@@ -81,15 +81,23 @@ extension RelayPipeline {
                 var request = mapped
                 switch await self.consultReferees(&request, item) {
                 case .send:
-                    // The referee store's writes of a registered overlap the round trips they
-                    // must precede only in settling: pending while MMOLove answers, its ending
-                    // while the outcome is published (after pending: same key, in order).
-                    async let pending: Void = self.recordPending(request)
-                    let result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
-                    await pending
-                    async let registration: Void = self.recordRegistration(request, result)
+                    // The referee store's writes of a registered must precede only its
+                    // settling: pending while MMOLove answers and the outcome is published,
+                    // then how it ended (after pending: same key, in order). Awaited before
+                    // the outcome, the pending write's Kafka round trip and SQLite batch added
+                    // 4 ms to bench row 6's p50 and 33 ms to its p99.
+                    let delivered = OneShot<DeliveryResult>()
+                    async let stored: Void = self.recordInStore(request, delivered)
+                    let result: DeliveryResult
+                    do {
+                        result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
+                    } catch {
+                        delivered.resolve(nil)
+                        throw error
+                    }
+                    delivered.resolve(result)
                     try await self.publisher.publish(request: request, result: result, source: item.message)
-                    try await registration
+                    try await stored
                 case .waitForStore:
                     waitsForStore = true
                 case .notReferred:

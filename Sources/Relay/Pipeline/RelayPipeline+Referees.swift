@@ -138,6 +138,14 @@ extension RelayPipeline {
             store)
     }
 
+    /// Writes a `registered`'s account as `pending`, then, once `delivered` is resolved, how
+    /// its registration ended (nothing when the delivery ended without a result).
+    func recordInStore(_ request: DeliveryRequest, _ delivered: OneShot<DeliveryResult>) async throws {
+        await self.recordPending(request)
+        guard let result = await delivered.value else { return }
+        try await self.recordRegistration(request, result)
+    }
+
     /// Before a `registered` settles: writes its account as `pending`, unless the store already
     /// knows how its registration with this token ended (a record read again after a restart).
     /// Runs while the event is sent: the claim the store's progress makes ("every referred
