@@ -179,6 +179,9 @@ struct BackfillTests {
         }
     }
 
+    /// Also: with the referee store on (the default), milestones without `mmref` are counted
+    /// apart as needing the store (a real run may send them), not as not referred; with it off,
+    /// they are not referred, as a real run without the store skips them.
     @Test func aDryRunSendsPublishesAndCommitsNothing() async throws {
         let cluster = try await H.cluster(partitions: 3)
         let producer = try Self.producer(cluster)
@@ -186,17 +189,30 @@ struct BackfillTests {
         try await Self.produce(
             producer, accounts: accounts, timestamp: { Self.windowStart + Int64($0) },
             milestoneTimestamp: { Self.windowStart + 1_000 + Int64($0) })
+        let tokenless = (0..<10).map { "dry-tokenless-\($0)" }
+        try await Self.produce(
+            producer, accounts: tokenless, timestamp: { Self.windowStart + 2_000 + Int64($0) },
+            milestoneTimestamp: { Self.windowStart + 3_000 + Int64($0) }, milestoneToken: false)
         await producer.close()
         let secret = ReferralSecret("dry-\(UUID().uuidString)")
         let live = "relay-live-\(UUID().uuidString)"
         try await H.withSandbox(secret: secret) { sandbox, address, _ in
-            let configuration = H.configuration(cluster: cluster, group: live, sandbox: address, secret: secret)
+            var configuration = H.configuration(cluster: cluster, group: live, sandbox: address, secret: secret)
             let window = try BackfillWindow(from: "2026-11-01T00:00:00Z", to: nil, name: "dry")
             let report = try await BackfillDryRun.run(configuration: configuration, window: window, logger: H.logger)
-            #expect(report.read == 60)
-            #expect(report.events == ["registered": 30, "qualified": 30])
+            #expect(report.read == 80)
+            #expect(report.events == ["registered": 40, "qualified": 30])
+            #expect(report.needRefereeStore == 10)
+            #expect(report.skipped.isEmpty, "\(report.skipped)")
             #expect(report.examples.count == 5)
+            #expect(report.examples.allSatisfy { !$0.mmref.isEmpty })
             #expect(report.unfinished.isEmpty)
+            configuration.referees.enabled = false
+            let withoutStore = try await BackfillDryRun.run(
+                configuration: configuration, window: window, logger: H.logger)
+            #expect(withoutStore.events == ["registered": 40, "qualified": 30])
+            #expect(withoutStore.needRefereeStore == 0)
+            #expect(withoutStore.skipped == ["not_referred": 10])
             #expect(sandbox.store.log.isEmpty, "a dry run sent a request")
             let outcomes = try await H.outcomes(cluster, timeout: .seconds(2)) { _ in false }
             #expect(outcomes.isEmpty, "a dry run published an outcome")
