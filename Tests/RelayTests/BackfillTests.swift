@@ -245,13 +245,39 @@ struct BackfillTests {
             let relay = ServiceGroup(
                 services: try buildRelay(configuration: configuration, logger: H.logger), logger: H.logger)
             tasks.addTask { try await relay.run() }
-            let failed = try await H.outcomes(cluster, timeout: .seconds(60)) { !$0.isEmpty }
+            // Until the first outcome, then a second for more to settle.
+            _ = try await H.outcomes(cluster, timeout: .seconds(60)) { !$0.isEmpty }
             try await Task.sleep(for: .seconds(1))
             await relay.triggerGracefulShutdown()
             // Stopped before MMOLove heals: the held events stay unsent, for the backfill.
             try await tasks.next()
-            #expect(!failed.isEmpty)
-            #expect(failed.allSatisfy { $0.status == .failed && !$0.replay }, "the live run was meant to fail")
+            // Everything the live run published (the read above stopped at its first outcome):
+            // `failed` events, and `registration_failed` for milestones the referee store kept
+            // back because their account's registered failed (not sent, not dead-lettered).
+            var failedSources: [String] = []
+            for message in try await H.snapshot(cluster, H.topics.outcomes) {
+                let outcome = try JSONDecoder().decode(OutcomeRecord.self, from: Data(message.value))
+                #expect(!outcome.replay)
+                #expect(
+                    outcome.status == .failed || (outcome.status == .registrationFailed && outcome.event == .qualified),
+                    "the live run was meant to fail: \(outcome.status) \(outcome.serverEventID)")
+                if outcome.status == .failed {
+                    failedSources.append("\(outcome.source.topic)/\(outcome.source.partition)/\(outcome.source.offset)")
+                }
+            }
+            #expect(!failedSources.isEmpty)
+            // One deliver-stage dead letter per `failed` outcome, of the same input record.
+            let letters = try await H.snapshot(cluster, H.topics.dlq)
+            func header(_ letter: KafkaConsumerMessage, _ name: String) -> String? {
+                letter.headers.first { $0.key == DeadLetter.headerPrefix + name }?.value
+                    .map { String(decoding: $0, as: UTF8.self) }
+            }
+            let letterSources = letters.map { letter in
+                ["topic", "partition", "offset"].map { header(letter, $0) ?? "?" }.joined(separator: "/")
+            }
+            #expect(letterSources.sorted() == failedSources.sorted(), "one dead letter per failed outcome")
+            #expect(letters.allSatisfy { header($0, "stage") == DeadLetterStage.deliver.rawValue })
+            #expect(letters.allSatisfy { header($0, "http.status") == "500" && header($0, "replay") == nil })
             #expect(sandbox.store.stats.acceptedByEvent.isEmpty)
             try sandbox.store.setFaults(.none)
 
