@@ -70,7 +70,12 @@ struct BackfillTests {
         return backfill
     }
 
-    @Test func aWindowInTheMiddleReplaysExactlyItsEventsAsReplays() async throws {
+    /// With the referee store off and on (the default): a milestone stamped before its account
+    /// ends `advanced` either way. Off, MMOLove answers it 422 and it waits for its `registered`;
+    /// on, the store holds it until its account is written, or (once the run's own progress is
+    /// past the milestone's time) lets it go first, to the same 422 wait: runs saw both.
+    @Test(arguments: [false, true])
+    func aWindowInTheMiddleReplaysExactlyItsEventsAsReplays(refereeStore: Bool) async throws {
         let cluster = try await H.cluster(partitions: 3)
         let producer = try Self.producer(cluster)
         let start = Self.windowStart
@@ -81,8 +86,7 @@ struct BackfillTests {
             producer, accounts: before, timestamp: { start - 3_600_000 + Int64($0) },
             milestoneTimestamp: { start - 1_800_000 + Int64($0) })
         // Inside the window, every milestone is stamped before its account's creation: the
-        // timestamp merge sends it first, MMOLove answers 422, and the wait for its
-        // `registered` (read next) must still end `advanced`.
+        // timestamp merge hands it over first, and it must still end `advanced`.
         try await Self.produce(
             producer, accounts: inside, timestamp: { start + 60_000 + Int64($0) },
             milestoneTimestamp: { start + 1_000 + Int64($0) })
@@ -96,10 +100,7 @@ struct BackfillTests {
         try await H.withSandbox(secret: secret) { sandbox, address, _ in
             var configuration = H.configuration(
                 cluster: cluster, group: live, sandbox: address, secret: secret, maxInFlight: 16)
-            // Without the referee store, which would hold each milestone until its account was
-            // written (replayedMilestonesWithoutATokenFindTheirAccountsInTheStore): this test
-            // proves the merge's order and the 422 wait by the 422s MMOLove answers.
-            configuration.referees.enabled = false
+            configuration.referees.enabled = refereeStore
             let window = try BackfillWindow(
                 from: "2026-11-01T00:00:00Z", to: "2026-11-01T01:00:00Z", name: "middle")
             let backfill = try await Self.runBackfill(configuration: configuration, window: window)
@@ -115,8 +116,10 @@ struct BackfillTests {
             #expect(byStatus == [.advanced: events], "\(byStatus)")
             let sent = Set(sandbox.store.log.compactMap { Self.serverEventID(in: $0.body) })
             #expect(sent == Set(inside.flatMap { ["reg-\($0)", "qual-\($0)"] }), "sent outside the window")
+            // Without the store, the merge's order and the 422 wait are proved by the 422s
+            // MMOLove answers (the store would hold each milestone until its account was written).
             #expect(
-                sandbox.store.log.contains { $0.verdict == .invalidTransition },
+                refereeStore || sandbox.store.log.contains { $0.verdict == .invalidTransition },
                 "no milestone went before its account: the timestamp order proved nothing")
             let counts = backfill.pipeline.tally.snapshot
             #expect(
