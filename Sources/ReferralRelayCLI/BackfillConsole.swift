@@ -37,10 +37,20 @@ enum BackfillConsole {
         for event in report.events.keys.sorted() {
             lines.append("  would send \(DemoConsole.pad(event, 11)) \(report.events[event]!)")
         }
+        if report.needRefereeStore > 0 {
+            lines.append("  needs the referee store (qualified, no mmref) \(report.needRefereeStore)")
+        }
         for reason in report.skipped.keys.sorted() {
             lines.append("  would skip (\(reason)) \(report.skipped[reason]!)")
         }
         lines.append("  would dead-letter (malformed) \(report.malformed)")
+        if report.needRefereeStore > 0 {
+            lines.append(
+                "note: \"needs the referee store\" counts qualifying milestones without mmref: a real run sends "
+                    + "each as qualified when the referee store knows its account by then (its account-created "
+                    + "earlier in the window, or read by a relay with the store on), and skips it as not_referred "
+                    + "otherwise; a dry run reads no store, so it cannot tell which")
+        }
         if !report.examples.isEmpty {
             lines.append("first events that would be sent:")
             for request in report.examples {

@@ -18,10 +18,11 @@ struct RelayBenchCommand: AsyncParsableCommand {
     @Option(help: "Multiply every row's size by this factor (0.02 for CI).")
     var scale: Double = 1
 
+    // Built from `BenchRow`, so a new row is in the help without an edit here (row 10 was not).
     @Option(
         help: """
-            Run only these rows: numbers 1-9 or names \
-            consume,publish,http,relay,cold,latency,rss,backfill,backfill-rate \
+            Run only these rows: numbers 1-\(BenchRow.allCases.count) or names \
+            \(BenchRow.allCases.map(\.name).joined(separator: ",")) \
             (rows 5 and 8 take row 4's rate as their ceiling when it runs too).
             """)
     var only: String?

@@ -70,7 +70,12 @@ struct BackfillTests {
         return backfill
     }
 
-    @Test func aWindowInTheMiddleReplaysExactlyItsEventsAsReplays() async throws {
+    /// With the referee store off and on (the default): a milestone stamped before its account
+    /// ends `advanced` either way. Off, MMOLove answers it 422 and it waits for its `registered`;
+    /// on, the store holds it until its account is written, or (once the run's own progress is
+    /// past the milestone's time) lets it go first, to the same 422 wait: runs saw both.
+    @Test(arguments: [false, true])
+    func aWindowInTheMiddleReplaysExactlyItsEventsAsReplays(refereeStore: Bool) async throws {
         let cluster = try await H.cluster(partitions: 3)
         let producer = try Self.producer(cluster)
         let start = Self.windowStart
@@ -81,8 +86,7 @@ struct BackfillTests {
             producer, accounts: before, timestamp: { start - 3_600_000 + Int64($0) },
             milestoneTimestamp: { start - 1_800_000 + Int64($0) })
         // Inside the window, every milestone is stamped before its account's creation: the
-        // timestamp merge sends it first, MMOLove answers 422, and the wait for its
-        // `registered` (read next) must still end `advanced`.
+        // timestamp merge hands it over first, and it must still end `advanced`.
         try await Self.produce(
             producer, accounts: inside, timestamp: { start + 60_000 + Int64($0) },
             milestoneTimestamp: { start + 1_000 + Int64($0) })
@@ -96,10 +100,7 @@ struct BackfillTests {
         try await H.withSandbox(secret: secret) { sandbox, address, _ in
             var configuration = H.configuration(
                 cluster: cluster, group: live, sandbox: address, secret: secret, maxInFlight: 16)
-            // Without the referee store, which would hold each milestone until its account was
-            // written (replayedMilestonesWithoutATokenFindTheirAccountsInTheStore): this test
-            // proves the merge's order and the 422 wait by the 422s MMOLove answers.
-            configuration.referees.enabled = false
+            configuration.referees.enabled = refereeStore
             let window = try BackfillWindow(
                 from: "2026-11-01T00:00:00Z", to: "2026-11-01T01:00:00Z", name: "middle")
             let backfill = try await Self.runBackfill(configuration: configuration, window: window)
@@ -115,8 +116,10 @@ struct BackfillTests {
             #expect(byStatus == [.advanced: events], "\(byStatus)")
             let sent = Set(sandbox.store.log.compactMap { Self.serverEventID(in: $0.body) })
             #expect(sent == Set(inside.flatMap { ["reg-\($0)", "qual-\($0)"] }), "sent outside the window")
+            // Without the store, the merge's order and the 422 wait are proved by the 422s
+            // MMOLove answers (the store would hold each milestone until its account was written).
             #expect(
-                sandbox.store.log.contains { $0.verdict == .invalidTransition },
+                refereeStore || sandbox.store.log.contains { $0.verdict == .invalidTransition },
                 "no milestone went before its account: the timestamp order proved nothing")
             let counts = backfill.pipeline.tally.snapshot
             #expect(
@@ -179,6 +182,9 @@ struct BackfillTests {
         }
     }
 
+    /// Also: with the referee store on (the default), milestones without `mmref` are counted
+    /// apart as needing the store (a real run may send them), not as not referred; with it off,
+    /// they are not referred, as a real run without the store skips them.
     @Test func aDryRunSendsPublishesAndCommitsNothing() async throws {
         let cluster = try await H.cluster(partitions: 3)
         let producer = try Self.producer(cluster)
@@ -186,17 +192,30 @@ struct BackfillTests {
         try await Self.produce(
             producer, accounts: accounts, timestamp: { Self.windowStart + Int64($0) },
             milestoneTimestamp: { Self.windowStart + 1_000 + Int64($0) })
+        let tokenless = (0..<10).map { "dry-tokenless-\($0)" }
+        try await Self.produce(
+            producer, accounts: tokenless, timestamp: { Self.windowStart + 2_000 + Int64($0) },
+            milestoneTimestamp: { Self.windowStart + 3_000 + Int64($0) }, milestoneToken: false)
         await producer.close()
         let secret = ReferralSecret("dry-\(UUID().uuidString)")
         let live = "relay-live-\(UUID().uuidString)"
         try await H.withSandbox(secret: secret) { sandbox, address, _ in
-            let configuration = H.configuration(cluster: cluster, group: live, sandbox: address, secret: secret)
+            var configuration = H.configuration(cluster: cluster, group: live, sandbox: address, secret: secret)
             let window = try BackfillWindow(from: "2026-11-01T00:00:00Z", to: nil, name: "dry")
             let report = try await BackfillDryRun.run(configuration: configuration, window: window, logger: H.logger)
-            #expect(report.read == 60)
-            #expect(report.events == ["registered": 30, "qualified": 30])
+            #expect(report.read == 80)
+            #expect(report.events == ["registered": 40, "qualified": 30])
+            #expect(report.needRefereeStore == 10)
+            #expect(report.skipped.isEmpty, "\(report.skipped)")
             #expect(report.examples.count == 5)
+            #expect(report.examples.allSatisfy { !$0.mmref.isEmpty })
             #expect(report.unfinished.isEmpty)
+            configuration.referees.enabled = false
+            let withoutStore = try await BackfillDryRun.run(
+                configuration: configuration, window: window, logger: H.logger)
+            #expect(withoutStore.events == ["registered": 40, "qualified": 30])
+            #expect(withoutStore.needRefereeStore == 0)
+            #expect(withoutStore.skipped == ["not_referred": 10])
             #expect(sandbox.store.log.isEmpty, "a dry run sent a request")
             let outcomes = try await H.outcomes(cluster, timeout: .seconds(2)) { _ in false }
             #expect(outcomes.isEmpty, "a dry run published an outcome")
@@ -229,13 +248,39 @@ struct BackfillTests {
             let relay = ServiceGroup(
                 services: try buildRelay(configuration: configuration, logger: H.logger), logger: H.logger)
             tasks.addTask { try await relay.run() }
-            let failed = try await H.outcomes(cluster, timeout: .seconds(60)) { !$0.isEmpty }
+            // Until the first outcome, then a second for more to settle.
+            _ = try await H.outcomes(cluster, timeout: .seconds(60)) { !$0.isEmpty }
             try await Task.sleep(for: .seconds(1))
             await relay.triggerGracefulShutdown()
             // Stopped before MMOLove heals: the held events stay unsent, for the backfill.
             try await tasks.next()
-            #expect(!failed.isEmpty)
-            #expect(failed.allSatisfy { $0.status == .failed && !$0.replay }, "the live run was meant to fail")
+            // Everything the live run published (the read above stopped at its first outcome):
+            // `failed` events, and `registration_failed` for milestones the referee store kept
+            // back because their account's registered failed (not sent, not dead-lettered).
+            var failedSources: [String] = []
+            for message in try await H.snapshot(cluster, H.topics.outcomes) {
+                let outcome = try JSONDecoder().decode(OutcomeRecord.self, from: Data(message.value))
+                #expect(!outcome.replay)
+                #expect(
+                    outcome.status == .failed || (outcome.status == .registrationFailed && outcome.event == .qualified),
+                    "the live run was meant to fail: \(outcome.status) \(outcome.serverEventID)")
+                if outcome.status == .failed {
+                    failedSources.append("\(outcome.source.topic)/\(outcome.source.partition)/\(outcome.source.offset)")
+                }
+            }
+            #expect(!failedSources.isEmpty)
+            // One deliver-stage dead letter per `failed` outcome, of the same input record.
+            let letters = try await H.snapshot(cluster, H.topics.dlq)
+            func header(_ letter: KafkaConsumerMessage, _ name: String) -> String? {
+                letter.headers.first { $0.key == DeadLetter.headerPrefix + name }?.value
+                    .map { String(decoding: $0, as: UTF8.self) }
+            }
+            let letterSources = letters.map { letter in
+                ["topic", "partition", "offset"].map { header(letter, $0) ?? "?" }.joined(separator: "/")
+            }
+            #expect(letterSources.sorted() == failedSources.sorted(), "one dead letter per failed outcome")
+            #expect(letters.allSatisfy { header($0, "stage") == DeadLetterStage.deliver.rawValue })
+            #expect(letters.allSatisfy { header($0, "http.status") == "500" && header($0, "replay") == nil })
             #expect(sandbox.store.stats.acceptedByEvent.isEmpty)
             try sandbox.store.setFaults(.none)
 

@@ -60,6 +60,20 @@ import Testing
         #expect(scheduler.inWindow == 2)
     }
 
+    /// A milestone waiting for the referee store is neither started nor ready, and still work
+    /// left (a backfill ends only once there is none).
+    @Test func aMilestoneWaitingForTheStoreIsWorkLeft() {
+        var scheduler = Self.scheduler()
+        #expect(!scheduler.hasWork)
+        let (message, decision) = Self.record(Self.milestones, 0, .qualified, timestamp: 5_000)
+        #expect(scheduler.receive(message, decision, waitForStore: 5_000).0 == .queued)
+        #expect(scheduler.started.isEmpty && scheduler.ready.isEmpty)
+        #expect(scheduler.hasWork)
+        let (skipped, _) = scheduler.releaseFromStore(through: 5_000, now: .now, wait: .seconds(60)) { _ in true }
+        #expect(skipped.count == 1)
+        #expect(!scheduler.hasWork)
+    }
+
     @Test func wokenDeliveriesAndNewRecordsTakeFreeSlotsInTurn() {
         var scheduler = Self.scheduler(maxInFlight: 1)
         let (message, decision) = Self.record(Self.milestones, 0, .qualified)

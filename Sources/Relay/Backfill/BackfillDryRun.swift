@@ -4,6 +4,10 @@ import Logging
 /// `backfill --dry-run`: reads the window and decides every record as the relay would, sending
 /// nothing, publishing nothing and committing nothing (the consumer is assigned manually and
 /// never commits).
+///
+/// With the referee store on, a qualifying milestone without `mmref` is counted apart, not
+/// guessed: whether a real run sends it depends on what the store knows when the milestone
+/// comes (``Report/needRefereeStore``).
 public enum BackfillDryRun {
     /// What a backfill of the window would do.
     public struct Report: Sendable, Hashable {
@@ -13,6 +17,13 @@ public enum BackfillDryRun {
         public var read = 0
         /// Referral events that would be sent, by event (`registered`, `qualified`).
         public var events: [String: Int] = [:]
+        /// Qualifying milestones without `mmref`, with the referee store on: a real run sends each
+        /// as `qualified` with its account's token when the store knows the account by then (its
+        /// `account-created` earlier in the window, or read by a relay with the store on) and
+        /// skips it as not referred otherwise. Telling which would take a restore of the whole
+        /// referees topic and the run's own writes in timestamp order (the pipeline's store rules
+        /// a second time), so the dry run counts them apart instead. Never among ``events``.
+        public var needRefereeStore = 0
         /// Records that are not referrals, by reason.
         public var skipped: [String: Int] = [:]
         /// Records that would be dead-lettered as malformed.
@@ -69,6 +80,8 @@ public enum BackfillDryRun {
             defaultServerID: configuration.mmolove.defaultServerID, testEvents: configuration.mmolove.testEvents)
         mapper.maxInputBytes = configuration.maxInputBytes
         mapper.maxOutcomeBytes = configuration.kafka.messageMaxBytes
+        // As the pipeline's mapper: with the store on, a milestone without `mmref` is not a skip.
+        mapper.tokensFromStore = configuration.referees.enabled
         var report = Report(totals: plan.totals)
         var remaining = plan.ranges.filter { !$0.value.isEmpty }
         guard !remaining.isEmpty else { return report }
@@ -84,6 +97,8 @@ public enum BackfillDryRun {
             if message.offset + 1 >= range.upperBound { remaining[message.topicPartition] = nil }
             report.read += 1
             switch mapper.decide(message) {
+            case .deliver(let request) where request.tokenFromStore:
+                report.needRefereeStore += 1
             case .deliver(let request):
                 report.events[request.kind.rawValue, default: 0] += 1
                 if report.examples.count < examples { report.examples.append(request) }

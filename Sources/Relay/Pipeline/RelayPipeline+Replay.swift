@@ -133,8 +133,10 @@ extension RelayPipeline {
         while (try? await Task.sleep(for: .milliseconds(100))) != nil {
             self.intakeReplay(nil)
             let done = self.state.withLock { state -> Bool in
-                guard !state.replayCompleted, state.merge?.isDone == true, state.scheduler.started.isEmpty,
-                    state.scheduler.ready.isEmpty
+                // Milestones waiting for the referee store count too: without them in the check,
+                // a run could end "finished" before the gate loop's next tick let them go
+                // (unsent, unsettled, not in the summary).
+                guard !state.replayCompleted, state.merge?.isDone == true, !state.scheduler.hasWork
                 else { return false }
                 state.replayCompleted = true
                 return true

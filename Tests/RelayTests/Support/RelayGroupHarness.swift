@@ -144,6 +144,32 @@ enum RelayGroupHarness {
         return records
     }
 
+    /// Every record of `topic` now (each partition to its high watermark of now), read by a
+    /// manually assigned consumer (the `dlq` tools' reader).
+    ///
+    /// - Throws: When a partition could not be read to its end.
+    static func snapshot(_ cluster: MockCluster, _ topic: String) async throws -> [KafkaConsumerMessage] {
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: [cluster.bootstrapServers], groupID: "snapshot-\(UUID().uuidString)")
+        configuration.properties["fetch.wait.max.ms"] = "50"
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        let reader = DeadLetterReader(consumer: consumer, topic: topic, idleTimeout: .seconds(10))
+        var messages: [KafkaConsumerMessage] = []
+        let unfinished: [KafkaTopicPartition: Int64]
+        do {
+            unfinished = try await reader.read(try await reader.plan(from: nil, resume: false)) {
+                messages.append($0)
+                return true
+            }
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
+        guard unfinished.isEmpty else { throw DeadLetterToolError(code: .incomplete, reason: "\(unfinished)") }
+        return messages
+    }
+
     /// The group's committed offset and the high watermark of every input partition.
     static func commitPositions(
         _ cluster: MockCluster,
