@@ -4,7 +4,7 @@ import NIOCore
 import ReferralKit
 
 /// The latency floor: the least a relay could do per record on this broker and sink. A raw
-/// consumer (`fetch.wait.max.ms=10`), one unsigned POST to the sink per record, and a
+/// consumer (`fetch.wait.max.ms=1`), one unsigned POST to the sink per record, and a
 /// publish through an idempotent producer (as the relay's) carrying the input's timestamp.
 struct FloorLoop: Sendable {
     /// Input topic.

@@ -44,10 +44,11 @@ struct LatencyBench {
             ratio: relay.p50 / max(0.001, floor.p50),
             numbers: numbers,
             notes: [
-                "relay in process with kafka.properties fetch.wait.max.ms=10 (its consumer); outcomes read by a raw "
-                    + "consumer with fetch.wait.max.ms=10; latency = arrival - outcome source.timestamp (the input "
+                "relay in process with kafka.properties fetch.wait.max.ms=1 (its consumer; the embedded broker "
+                    + "answers a fetch with no data only when this wait ends, where a real broker answers as soon as "
+                    + "data arrives); outcomes read by a raw consumer with fetch.wait.max.ms=1; latency = arrival - outcome source.timestamp (the input "
                     + "record's CreateTime, set when produced with linger 0)",
-                "floor: raw KafkaConsumer (fetch.wait.max.ms=10) -> one unsigned POST to the sink -> idempotent "
+                "floor: raw KafkaConsumer (fetch.wait.max.ms=1) -> one unsigned POST to the sink -> idempotent "
                     + "KafkaProducer publish carrying the input timestamp, read and measured the same way",
                 "ratio = relay p50 / floor p50; HdrHistogram, 3 significant digits",
             ]
@@ -59,6 +60,7 @@ struct LatencyBench {
         var configuration = InProcessRelay.configuration(
             brokers: broker.brokers, groupID: "bench-latency", endpoint: endpoint,
             properties: ["fetch.wait.max.ms": "1"])
+        // Diagnosis only: `BENCH_NO_STORE=1` measures the relay with the referee store off.
         if ProcessInfo.processInfo.environment["BENCH_NO_STORE"] != nil { configuration.referees.enabled = false }
         let httpClient = self.context.httpClient
         let complete = try await InProcessRelay.withRunning(configuration: configuration, logger: self.context.logger) {
