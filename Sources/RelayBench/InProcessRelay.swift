@@ -47,6 +47,8 @@ enum InProcessRelay {
             FileManager.default.temporaryDirectory.appendingPathComponent(
                 "referral-relay-bench-referees-\(UUID().uuidString)"
             ).path
+        // Diagnosis only: `BENCH_NO_STORE=1` runs the in-process relays with the referee store off.
+        if ProcessInfo.processInfo.environment["BENCH_NO_STORE"] != nil { configuration.referees.enabled = false }
         return configuration
     }
 

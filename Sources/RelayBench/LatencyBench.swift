@@ -57,11 +57,9 @@ struct LatencyBench {
 
     private func relay(broker: BenchBroker, endpoint: String, load: OfferedLoad) async throws -> LatencyStats {
         let collector = try await OutcomeCollector(broker: broker, expected: load.total, fetchWaitMilliseconds: 1)
-        var configuration = InProcessRelay.configuration(
+        let configuration = InProcessRelay.configuration(
             brokers: broker.brokers, groupID: "bench-latency", endpoint: endpoint,
             properties: ["fetch.wait.max.ms": "1"])
-        // Diagnosis only: `BENCH_NO_STORE=1` measures the relay with the referee store off.
-        if ProcessInfo.processInfo.environment["BENCH_NO_STORE"] != nil { configuration.referees.enabled = false }
         let httpClient = self.context.httpClient
         let complete = try await InProcessRelay.withRunning(configuration: configuration, logger: self.context.logger) {
             port in

@@ -6,14 +6,17 @@ import Testing
 
 /// The scheduler while an MMOLove server's circuit breaker is open, with plain values: that
 /// server's records wait as records (not as deliveries parked at the breaker, tens of kilobytes
-/// each), one delivery stays started to probe it, and they start in the order read once it
+/// each), one `registered` stays started to probe it, and they start in the order read once it
 /// closes.
 @Suite struct RelaySchedulerBreakerTests {
     static let created = RelaySchedulerTests.created
 
-    /// A `registered` of `account` for `server`, at `offset` of account-created.
-    static func registered(_ offset: Int64, server: String = "s") -> (KafkaConsumerMessage, RelayDecision) {
-        let (message, decision) = RelaySchedulerTests.record(created, offset, .registered, account: "a\(offset)")
+    /// A referral event of account `a<offset>` for `server`, at `offset` of `partition`.
+    static func registered(
+        _ offset: Int64, server: String = "s", kind: ReferralEvent.Kind = .registered,
+        partition: KafkaTopicPartition = created
+    ) -> (KafkaConsumerMessage, RelayDecision) {
+        let (message, decision) = RelaySchedulerTests.record(partition, offset, kind, account: "a\(offset)")
         guard case .deliver(var request) = decision else { return (message, decision) }
         request.serverID = server
         return (message, .deliver(request))
@@ -62,6 +65,35 @@ import Testing
         let next = scheduler.finish(prober.ticket, settled: true).start.map(\.message.offset)
         #expect(next == [1])
         #expect(scheduler.blocked.count == 1)
+    }
+
+    @Test func aStartedQualifiedDoesNotCountAsTheServersProber() throws {
+        // A qualified may wait for the referee store (or take another server from it) before it
+        // reaches the breaker: it cannot be relied on to probe.
+        var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 4)
+        let (message, decision) = Self.registered(0, kind: .qualified, partition: RelaySchedulerTests.milestones)
+        #expect(scheduler.receive(message, decision).1.start.count == 1)
+        _ = scheduler.breaker("s", open: true)
+        #expect(Self.receive(&scheduler, 1..<2).count == 1, "a registered starts to probe")
+        #expect(Self.receive(&scheduler, 2..<3).isEmpty)
+    }
+
+    @Test func aRevocationThatDropsTheElectedProberElectsAnother() throws {
+        var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 2)
+        let prober = try #require(Self.receive(&scheduler, 0..<1).first)
+        _ = scheduler.breaker("s", open: true)
+        _ = scheduler.park(prober.ticket)
+        let (message, decision) = Self.registered(0, partition: RelaySchedulerTests.milestones)
+        _ = scheduler.receive(message, decision)
+        _ = Self.receive(&scheduler, 3..<4)
+        #expect(scheduler.blocked.count == 2)
+        #expect(Self.receive(&scheduler, 4..<6, server: "other").count == 2, "the window is full")
+        // The prober ends; the next one waits for a slot, and its partition is revoked.
+        _ = scheduler.finish(prober.ticket, settled: true)
+        #expect(scheduler.ready.map(\.ticket.partition) == [RelaySchedulerTests.milestones])
+        _ = scheduler.revoke([RelaySchedulerTests.milestones])
+        #expect(scheduler.ready.map(\.message.offset) == [3], "without a prober the server waits forever")
+        #expect(scheduler.blocked.count == 0)
     }
 
     @Test func waitingRecordsCountAgainstTheParkedLimitAndHoldTheirPartitions() throws {

@@ -8,9 +8,13 @@ import Kafka
 /// keeps the async frames of its deepest call: about 30 KiB each, measured with heaptrack behind
 /// a 503 endpoint (bench row 7: 8,051 parked deliveries held 240 MiB). A waiting record costs
 /// its bytes, about 1 KiB. So once a server's breaker is open, its records stop starting while
-/// one of its deliveries is started (that one, parked at the breaker, is elected to probe it);
-/// they start again, in the order read, when the breaker closes, or one at a time when the
-/// server has no started delivery left to probe it.
+/// one of its `registered` deliveries is started (that one waits at the breaker, where the
+/// waiters are elected to probe it); they start again, in the order read, when the breaker
+/// closes, or one at a time when the server has no started `registered` left to probe it.
+///
+/// Only a `registered` counts: it goes straight to its server's breaker, where a `qualified`
+/// may first wait up to the qualified wait for the referee store, or take another server from
+/// it, and would leave the breaker without anyone to probe it meanwhile.
 ///
 /// A value: ``RelayScheduler`` owns it and decides what to do with the records it hands back.
 struct BlockedServers: Sendable {
@@ -20,9 +24,9 @@ struct BlockedServers: Sendable {
     private var queues: [String: Deque<RelayWorkItem>] = [:]
     /// Waiting records, all servers.
     private(set) var count = 0
-    /// Started deliveries per server.
+    /// Started `registered` deliveries per server.
     private var startedPerServer: [String: Int] = [:]
-    /// The server of each started delivery whose server is known.
+    /// The server of each started `registered`.
     private var serverOf: [OffsetTicket: String] = [:]
 
     /// The breaker key of `item`'s delivery; `nil` when it is not known before it starts (a
@@ -32,8 +36,8 @@ struct BlockedServers: Sendable {
         return request.serverID ?? ""
     }
 
-    /// Whether `item` must wait instead of starting: its server's breaker is open and another
-    /// delivery of that server is started (it probes; this one would only park beside it).
+    /// Whether `item` must wait instead of starting: its server's breaker is open and a
+    /// `registered` of that server is started (it probes; this one would only park beside it).
     func mustWait(_ item: RelayWorkItem) -> Bool {
         guard let server = Self.server(of: item), self.open.contains(server) else { return false }
         return self.startedPerServer[server, default: 0] > 0
@@ -46,23 +50,29 @@ struct BlockedServers: Sendable {
         self.count += 1
     }
 
-    /// `item` started: counts it for its server.
+    /// `item` started: counts it for its server when it is a `registered`.
     mutating func started(_ item: RelayWorkItem) {
-        guard let server = Self.server(of: item) else { return }
+        guard item.decision.registeredAccountID != nil, let server = Self.server(of: item) else { return }
         self.serverOf[item.ticket] = server
         self.startedPerServer[server, default: 0] += 1
     }
 
     /// A started record's work ended (or it left the window for the referee gate).
     ///
-    /// - Returns: The next waiting record of its server when that server has no started
-    ///   delivery left but still waits for its breaker: without one, nobody would probe it.
+    /// - Returns: A waiting record of its server to start when that server has no started
+    ///   `registered` left but still waits for its breaker: without one, nobody would probe it.
     mutating func ended(_ ticket: OffsetTicket) -> RelayWorkItem? {
         guard let server = self.serverOf.removeValue(forKey: ticket) else { return nil }
         let left = self.startedPerServer[server, default: 1] - 1
         self.startedPerServer[server] = left > 0 ? left : nil
         guard left == 0 else { return nil }
-        return self.popFirst(server)
+        return self.popProber(server)
+    }
+
+    /// For every open server with waiting records and no started `registered` (its prober was
+    /// dropped with a revoked partition before it started), a waiting record to start.
+    mutating func probersNeeded() -> [RelayWorkItem] {
+        self.queues.keys.sorted().filter { self.startedPerServer[$0] == nil }.compactMap { self.popProber($0) }
     }
 
     /// Records a breaker change.
@@ -100,10 +110,13 @@ struct BlockedServers: Sendable {
         return removed
     }
 
-    private mutating func popFirst(_ server: String) -> RelayWorkItem? {
-        guard var queue = self.queues[server], let first = queue.popFirst() else { return nil }
+    /// The server's first waiting `registered`, else its first waiting record.
+    private mutating func popProber(_ server: String) -> RelayWorkItem? {
+        guard var queue = self.queues[server], !queue.isEmpty else { return nil }
+        let index = queue.firstIndex { $0.decision.registeredAccountID != nil } ?? queue.startIndex
+        let prober = queue.remove(at: index)
         self.queues[server] = queue.isEmpty ? nil : queue
         self.count -= 1
-        return first
+        return prober
     }
 }

@@ -23,6 +23,8 @@ extension RelayScheduler {
         }
         self.ready.removeAll { partitions.contains($0.ticket.partition) }
         for item in self.blocked.remove(partitions) { self.dependencyWork.remove(item.ticket) }
+        // A prober waiting for a slot may have been among the records dropped.
+        for prober in self.blocked.probersNeeded() { self.ready.prepend(prober) }
         self.gate.remove(partitions)
         self.assigned.subtract(partitions)
         self.overlong.subtract(partitions)
@@ -31,6 +33,7 @@ extension RelayScheduler {
         var actions = Actions()
         actions.holdsChanged = true
         self.updateGatedHold(&actions)
+        self.dispatch(&actions)
         self.checkIdle(&actions)
         return actions
     }

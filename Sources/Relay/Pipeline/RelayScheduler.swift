@@ -141,9 +141,11 @@ struct RelayScheduler: Sendable {
     var waiting: Int { self.ready.count }
 
     /// Whether records taken are not settled yet: waiting for a slot, started (in the window,
-    /// parked or resuming), or waiting for the referee store in ``gate`` (no task and no slot,
-    /// but not done either).
-    var hasWork: Bool { !self.ready.isEmpty || !self.started.isEmpty || self.gate.count > 0 }
+    /// parked or resuming), or waiting for the referee store in ``gate`` or for a breaker in
+    /// ``blocked`` (no task and no slot, but not done either).
+    var hasWork: Bool {
+        !self.ready.isEmpty || !self.started.isEmpty || self.gate.count > 0 || self.blocked.count > 0
+    }
 
     /// The assigned partitions that must not be read now.
     var heldPartitions: Set<KafkaTopicPartition> {
