@@ -190,6 +190,13 @@ func makeRefereeStore(
     if consumerConfiguration.properties["max.partition.fetch.bytes"] == nil {
         consumerConfiguration.properties["max.partition.fetch.bytes"] = "1048576"
     }
+    // A milestone of a player who was not referred waits for a progress record to come back
+    // through this consumer. A broker answers a fetch that finds nothing only after
+    // `fetch.wait.max.ms` (librdkafka's default 500 ms) when no record arrives meanwhile; the
+    // embedded broker then, whatever arrives: 100 ms bounds what that adds to the wait.
+    if consumerConfiguration.properties["fetch.wait.max.ms"] == nil {
+        consumerConfiguration.properties["fetch.wait.max.ms"] = "100"
+    }
     let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
     return RefereeStore(
         topic: topics.referees, accountCreatedTopic: topics.accountCreated, directory: directory, database: database,

@@ -29,14 +29,33 @@ import Kafka
 struct RefereeGate: Sendable {
     /// A waiting record and what it waits for.
     struct Entry: Sendable {
-        /// The milestone.
-        var item: RelayWorkItem
+        /// The milestone, boxed: an entry is copied and moved as the dictionary holding tens of
+        /// thousands of them grows and shrinks, and a record's dozen buffers retained and
+        /// released on each copy were most of a skip-only run's samples (bench row 1).
+        private let box: ItemBox
         /// The store must be through this time (Unix milliseconds).
         var until: Int64
         /// When it started waiting.
         var since: ContinuousClock.Instant
         /// Its heap key's sequence (a key left by an earlier wait of the same record is stale).
         var sequence: UInt64
+
+        /// The milestone.
+        var item: RelayWorkItem { self.box.item }
+
+        /// An entry for `item`.
+        init(item: RelayWorkItem, until: Int64, since: ContinuousClock.Instant, sequence: UInt64) {
+            self.box = ItemBox(item)
+            self.until = until
+            self.since = since
+            self.sequence = sequence
+        }
+    }
+
+    /// A record on the heap, shared by the copies of its entry.
+    private final class ItemBox: Sendable {
+        let item: RelayWorkItem
+        init(_ item: RelayWorkItem) { self.item = item }
     }
 
     /// A heap key: the earliest time first, ties in arrival order.
