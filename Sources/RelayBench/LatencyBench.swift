@@ -77,6 +77,14 @@ struct LatencyBench {
         }
         let tally = OutcomeTally(collector.arrivals)
         try tally.verify(expected: load.total, allowed: ["advanced"])
+        // Diagnosis only: `BENCH_DUMP=<file>` writes each outcome's arrival (µs) and latency (µs),
+        // to see when in the run the slow ones came.
+        if let path = ProcessInfo.processInfo.environment["BENCH_DUMP"] {
+            let lines = zip(collector.arrivals, tally.latenciesMicroseconds).map {
+                "\($0.0.arrivalMicroseconds) \($0.1)"
+            }
+            try? lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
         return LatencyStats(microseconds: tally.latenciesMicroseconds)
     }
 
