@@ -127,16 +127,8 @@ struct RelayConsumerLagBrokerTests {
         _ configuration: RelayConfiguration,
         in tasks: inout ThrowingTaskGroup<Void, any Error>
     ) async throws -> (ServiceGroup, String, AsyncStream<Void>) {
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let (relay, ports) = try H.relay(configuration)
         let (stopped, stoppedSink) = AsyncStream.makeStream(of: Void.self)
-        let relay = ServiceGroup(
-            services: try buildRelay(
-                configuration: configuration, logger: H.logger,
-                onOpsListening: { port in
-                    portSink.yield(port)
-                    portSink.finish()
-                }),
-            logger: H.logger)
         tasks.addTask {
             defer { stoppedSink.finish() }
             try await relay.run()

@@ -29,15 +29,7 @@ struct RelayHeldPartitionReadinessTests {
         try await H.withSandbox(secret: secret) { _, address, _ in
             var configuration = H.configuration(cluster: cluster, group: group, sandbox: address, secret: secret)
             configuration.heldPartitionReadiness = .seconds(1)
-            let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-            let relay = ServiceGroup(
-                services: try buildRelay(
-                    configuration: configuration, logger: H.logger,
-                    onOpsListening: { port in
-                        portSink.yield(port)
-                        portSink.finish()
-                    }),
-                logger: H.logger)
+            let (relay, ports) = try H.relay(configuration)
             let run = Task { try await relay.run() }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())

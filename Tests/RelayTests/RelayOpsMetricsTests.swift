@@ -136,15 +136,7 @@ struct RelayOpsMetricsTests {
         _ configuration: RelayConfiguration,
         in tasks: inout ThrowingTaskGroup<Void, any Error>
     ) async throws -> (ServiceGroup, String) {
-        let (ports, sink) = AsyncStream.makeStream(of: Int.self)
-        let relay = ServiceGroup(
-            services: try buildRelay(
-                configuration: configuration, logger: H.logger,
-                onOpsListening: { port in
-                    sink.yield(port)
-                    sink.finish()
-                }),
-            logger: H.logger)
+        let (relay, ports) = try H.relay(configuration)
         tasks.addTask { try await relay.run() }
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
