@@ -39,7 +39,8 @@ struct BlockedServers: Sendable {
     /// Whether `item` must wait instead of starting: its server's breaker is open and a
     /// `registered` of that server is started (it probes; this one would only park beside it).
     func mustWait(_ item: RelayWorkItem) -> Bool {
-        guard let server = Self.server(of: item), self.open.contains(server) else { return false }
+        // Every record passes here: nothing to look at while every breaker is closed.
+        guard !self.open.isEmpty, let server = Self.server(of: item), self.open.contains(server) else { return false }
         return self.startedPerServer[server, default: 0] > 0
     }
 
@@ -52,7 +53,9 @@ struct BlockedServers: Sendable {
 
     /// `item` started: counts it for its server when it is a `registered`.
     mutating func started(_ item: RelayWorkItem) {
-        guard item.decision.registeredAccountID != nil, let server = Self.server(of: item) else { return }
+        guard case .deliver(let request) = item.decision, request.kind == .registered, !request.tokenFromStore
+        else { return }
+        let server = request.serverID ?? ""
         self.serverOf[item.ticket] = server
         self.startedPerServer[server, default: 0] += 1
     }

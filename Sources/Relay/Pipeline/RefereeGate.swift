@@ -29,33 +29,14 @@ import Kafka
 struct RefereeGate: Sendable {
     /// A waiting record and what it waits for.
     struct Entry: Sendable {
-        /// The milestone, boxed: an entry is copied and moved as the dictionary holding tens of
-        /// thousands of them grows and shrinks, and a record's dozen buffers retained and
-        /// released on each copy were most of a skip-only run's samples (bench row 1).
-        private let box: ItemBox
+        /// The milestone.
+        var item: RelayWorkItem
         /// The store must be through this time (Unix milliseconds).
         var until: Int64
         /// When it started waiting.
         var since: ContinuousClock.Instant
         /// Its heap key's sequence (a key left by an earlier wait of the same record is stale).
         var sequence: UInt64
-
-        /// The milestone.
-        var item: RelayWorkItem { self.box.item }
-
-        /// An entry for `item`.
-        init(item: RelayWorkItem, until: Int64, since: ContinuousClock.Instant, sequence: UInt64) {
-            self.box = ItemBox(item)
-            self.until = until
-            self.since = since
-            self.sequence = sequence
-        }
-    }
-
-    /// A record on the heap, shared by the copies of its entry.
-    private final class ItemBox: Sendable {
-        let item: RelayWorkItem
-        init(_ item: RelayWorkItem) { self.item = item }
     }
 
     /// A heap key: the earliest time first, ties in arrival order.
@@ -165,8 +146,7 @@ struct RefereeGate: Sendable {
     }
 
     /// Whether `key` names a waiting record's current wait. Read in place: `entries[ticket]?`
-    /// copied the whole entry (its record's buffers retained and released) for one integer,
-    /// 10% of a skip-only run's samples with the store on (bench row 1).
+    /// copied the whole entry (its record's buffers retained and released) for one integer.
     private func isCurrent(_ key: Key) -> Bool {
         guard let index = self.entries.index(forKey: key.ticket) else { return false }
         return self.entries.values[index].sequence == key.sequence
