@@ -108,14 +108,21 @@ struct RelayConsumerLagBrokerTests {
             }
             #expect(!telling.isEmpty, "no partition committed part-way with records read after it: \(last)")
 
-            // Stopped mid-run: the scrape taken last is still the broker's lag once the relay has
-            // committed its settled prefix and left.
+            // Stopped mid-run: the relay commits its settled prefix and leaves. Records answered
+            // just before the fault may settle meanwhile (a CI run saw one partition's commit move
+            // by 2 at the stop): where the committed offset did not move, the scrape taken last is
+            // still the broker's lag; where it moved, the lag only went down.
             await relay.triggerGracefulShutdown()
             for await _ in stopped {}
             let final = try await Self.brokerLags(cluster, group: group)
             let scraped = scrape.perPartition("relay_consumer_lag")
             for (partition, lag) in final {
-                #expect(scraped[partition] == Double(lag.lag), "\(partition): scraped \(scraped), broker \(lag)")
+                let seen = try #require(scraped[partition], "\(partition) has no series: \(scraped)")
+                if lag.committed == broker[partition]?.committed {
+                    #expect(seen == Double(lag.lag), "\(partition): scraped \(scraped), broker \(lag)")
+                } else {
+                    #expect(Double(lag.lag) < seen, "\(partition): scraped \(scraped), broker \(lag)")
+                }
             }
             #expect(final.values.contains { $0.lag > 0 }, "the relay was not stopped mid-run: \(final)")
         }

@@ -38,7 +38,12 @@ struct RelayHeldPartitionReadinessTests {
             var readyAgain = false
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {
-                let answer = try await OpsHarness.get("http://127.0.0.1:\(port)/readyz")
+                // A probe that misses its 5 s deadline on a loaded machine (one CI run) is tried
+                // again; the transitions are what the test checks.
+                guard let answer = try? await OpsHarness.get("http://127.0.0.1:\(port)/readyz") else {
+                    try await Task.sleep(for: .milliseconds(200))
+                    continue
+                }
                 let json = try answer.json()
                 if heldReason == nil, answer.status == 503, let held = json["held_partitions"] as? String {
                     heldReason = held
