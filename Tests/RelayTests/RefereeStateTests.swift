@@ -112,6 +112,26 @@ import Testing
         #expect(bare?["server_id"] == nil)
     }
 
+    @Test func theBytesWrittenToTheTopicAreTheSchemasRecord() throws {
+        let record = RefereeRecord(
+            accountID: "a\"1\\é\n", mmref: "m", serverID: "s", registration: .advanced, updatedAtMilliseconds: -7)
+        #expect(
+            String(decoding: record.encoded(), as: UTF8.self)
+                == #"{"schema":"referral-relay.referee.v1","account_id":"a\"1\\é\n","mmref":"m","server_id":"s","registration":"advanced","updated_at_ms":-7}"#
+        )
+        for registration in RefereeRecord.Registration.allCases {
+            for serverID in ["srv_1", nil] {
+                var written = record
+                written.registration = registration
+                written.serverID = serverID
+                let decoded = try JSONDecoder().decode(RefereeRecord.self, from: Data(written.encoded()))
+                #expect(decoded == written)
+                let object = try JSONSerialization.jsonObject(with: Data(written.encoded())) as? [String: Any]
+                #expect((object?.keys.contains("server_id") ?? false) == (serverID != nil))
+            }
+        }
+    }
+
     @Test func progressRoundTripsAndAnotherSchemaIsRefused() throws {
         let progress = RefereeProgress(topic: "account-created", partition: 2, throughMilliseconds: 9)
         let data = try JSONEncoder().encode(progress)

@@ -131,6 +131,44 @@ struct RelayRefereeStoreTests {
         }
     }
 
+    /// A `registered` of an account the store does not know writes one record, how it ended:
+    /// a `pending` record first would tell no reader more than the absence does (a milestone
+    /// waits for an unknown account until the store is through its time, and its
+    /// `account-created` settles only once the ending is written). An account the store holds
+    /// as `failed` (retries used up, then sent again) gets `pending` first, so that no
+    /// instance refuses its `qualified` for the last attempt's ending.
+    @Test func aRegistrationWritesPendingOnlyOverAnEndingThatIsNotFinal() async throws {
+        let cluster = try await H.cluster(partitions: 1)
+        let secret = ReferralSecret("referees-\(UUID().uuidString)")
+        let fresh = (0..<6).map { "fresh-\($0)" }
+        let retried = RefereeRecord(
+            accountID: "retried", mmref: "mmref_retried", serverID: "srv_1", registration: .failed,
+            updatedAtMilliseconds: 1)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: H.logger)
+        _ = try await producer.send(
+            KafkaProducerRecord(topic: H.topics.referees, key: Array("retried".utf8), value: retried.encoded()))
+        await producer.close()
+        try await Self.produce(
+            cluster, (fresh + ["retried"]).map { Self.created($0, token: "mmref_\($0)") })
+        try await H.withSandbox(secret: secret) { _, address, _ in
+            let configuration = H.configuration(
+                cluster: cluster, group: "referees-\(UUID().uuidString)", sandbox: address, secret: secret)
+            try await Self.withRelay(configuration) {
+                let outcomes = try await H.outcomes(cluster, timeout: .seconds(60)) { $0.count >= 7 }
+                #expect(outcomes.allSatisfy { $0.status == .advanced })
+            }
+        }
+        var written: [String: [RefereeRecord.Registration]] = [:]
+        for message in try await H.snapshot(cluster, H.topics.referees)
+        where !message.headers.contains(where: { $0.key == RefereeProgress.kindHeader }) {
+            let record = try JSONDecoder().decode(RefereeRecord.self, from: Data(message.value))
+            written[record.accountID, default: []].append(record.registration)
+        }
+        for account in fresh { #expect(written[account] == [.advanced], "\(account)") }
+        #expect(written["retried"] == [.failed, .pending, .advanced])
+    }
+
     @Test func aNewInstanceRestoresTheStoreFromItsTopic() async throws {
         let cluster = try await H.cluster(partitions: 3)
         let secret = ReferralSecret("referees-\(UUID().uuidString)")

@@ -14,7 +14,7 @@ import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RELAY = os.path.join(HERE, "..", "..", ".build", "release", "referral-relay")
+RELAY = os.environ.get("RELAY_BIN", os.path.join(HERE, "..", "..", ".build", "release", "referral-relay"))
 ENDPOINT = "http://127.0.0.1:8089/api/referral/events"
 SECRET = "perf-secret-not-a-real-one"
 
@@ -78,4 +78,5 @@ def main():
           f"ratio {relay / python:.2f} ({2 * accounts:,} events, nginx sink, same broker kind)")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -21,6 +21,11 @@ final class RefereeDatabase: Sendable {
     }
 
     private let pool: DatabasePool
+    /// The connection lookups read through: one read-only connection of its own, not a reader
+    /// of `pool`. Every read of a `DatabasePool` takes a connection from its reader pool, whose
+    /// generic code instantiates a key path (demangling type names) on every call, and checks
+    /// the schema version; together they cost more than the lookup (perf, bench row 4).
+    private let lookups: DatabaseQueue
     /// Every account id written to the copy (``AccountFilter``); sized by ``loadFilter(capacity:)``.
     private let filter = Mutex(AccountFilter(capacity: 0))
 
@@ -38,8 +43,9 @@ final class RefereeDatabase: Sendable {
         // Two processes sharing a directory (a relay and a tool, or a misconfigured pair) wait
         // for each other's writes instead of failing on SQLITE_BUSY, which stops the relay.
         configuration.busyMode = .timeout(10)
-        self.pool = try DatabasePool(path: directory + "/referees.sqlite", configuration: configuration)
-        try self.pool.write { db in
+        let path = directory + "/referees.sqlite"
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.write { db in
             try db.execute(
                 sql: """
                     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,6 +66,14 @@ final class RefereeDatabase: Sendable {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('topic', ?)", arguments: [topic])
             }
         }
+        // Opened after the schema exists; read-only, so nothing but `pool` ever writes. The
+        // schema never changes while the relay runs, so this connection needs no schema checks.
+        var readOnly = Configuration()
+        readOnly.label = "referees-lookups"
+        readOnly.readonly = true
+        readOnly.busyMode = .timeout(10)
+        self.lookups = try DatabaseQueue(path: path, configuration: readOnly)
+        self.pool = pool
     }
 
     /// Discards the whole copy (it belongs to another incarnation of the topic).
@@ -77,7 +91,7 @@ final class RefereeDatabase: Sendable {
         // Into the filter first: a lookup between the two must not be told "certainly not".
         if !rows.isEmpty { self.filter.withLock { filter in for row in rows { filter.insert(row.record.accountID) } } }
         try await self.pool.write { db in
-            let upsert = try db.makeStatement(
+            let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO referees (account_id, mmref, server_id, registration, updated_ms, partition, offset)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -93,7 +107,7 @@ final class RefereeDatabase: Sendable {
                     row.record.updatedAtMilliseconds, row.partition, row.offset,
                 ])
             }
-            let advance = try db.makeStatement(
+            let advance = try db.cachedStatement(
                 sql: """
                     INSERT INTO progress (topic, partition, through_ms) VALUES (?, ?, ?)
                     ON CONFLICT (topic, partition) DO UPDATE SET through_ms = max(through_ms, excluded.through_ms)
@@ -101,7 +115,7 @@ final class RefereeDatabase: Sendable {
             for marker in progress {
                 try advance.execute(arguments: [marker.topic, marker.partition, marker.throughMilliseconds])
             }
-            let position = try db.makeStatement(
+            let position = try db.cachedStatement(
                 sql: """
                     INSERT INTO positions (partition, next_offset) VALUES (?, ?)
                     ON CONFLICT (partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)
@@ -124,7 +138,7 @@ final class RefereeDatabase: Sendable {
         // no explicit transaction; and the statement is prepared once per connection. Both showed
         // in profiles of a backlog of milestones: compiling the SQL (GRDB's authorizer) and
         // BEGIN/COMMIT cost more than the lookup itself.
-        return try self.pool.unsafeRead { db -> RefereeRecord? in
+        return try self.lookups.unsafeRead { db -> RefereeRecord? in
             let statement = try db.cachedStatement(
                 sql: "SELECT mmref, server_id, registration, updated_ms FROM referees WHERE account_id = ?")
             guard let row = try GRDB.Row.fetchOne(statement, arguments: [accountID]) else { return nil }

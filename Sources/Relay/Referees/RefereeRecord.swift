@@ -87,6 +87,23 @@ public struct RefereeRecord: Sendable, Hashable, Codable {
     }
 
     /// Encodes the record with its schema id.
+    /// The record as written to the topic: compact JSON in the schema's key order, the same
+    /// value `encode(to:)` gives (`RefereeRecordJSONTests`). The store writes one or two
+    /// of these per `registered`, and a `JSONEncoder` built for each showed in the relay's
+    /// profile at full speed.
+    public func encoded() -> [UInt8] {
+        var writer = JSONWriter(capacity: 160)
+        writer.beginObject()
+        writer.member("schema", Self.schema)
+        writer.member("account_id", accountID)
+        writer.member("mmref", mmref)
+        if let serverID { writer.member("server_id", serverID) }
+        writer.member("registration", registration.rawValue)
+        writer.member("updated_at_ms", updatedAtMilliseconds)
+        writer.endObject()
+        return writer.bytes
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.schema, forKey: .schema)

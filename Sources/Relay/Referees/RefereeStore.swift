@@ -130,9 +130,8 @@ public final class RefereeStore: Sendable {
     ///
     /// - Throws: The producer's error when the record could not be written.
     public func write(_ record: RefereeRecord) async throws {
-        let value = try JSONEncoder().encode(record)
         let report = try await producer.send(
-            KafkaProducerRecord(topic: topic, key: Array(record.accountID.utf8), value: Array(value)))
+            KafkaProducerRecord(topic: topic, key: Array(record.accountID.utf8), value: record.encoded()))
         let row = RefereeDatabase.Row(record: record, partition: report.partition, offset: report.offset)
         try await batcher.write(row)
         applied([row])
