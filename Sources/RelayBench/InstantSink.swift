@@ -1,98 +1,104 @@
-import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
+import NIOHTTP1
+import NIOPosix
 
-/// A minimal in-process MMOLove stand-in over loopback HTTP: `POST /api/referral/events` is
+/// A minimal in-process MMOLove stand-in over loopback HTTP/1.1: `POST /api/referral/events` is
 /// answered at once with the contract's success body (`{"ok":true,"referral_id":"r","state":…}`,
 /// which ReferralKit classifies as `advanced`). It verifies no signature and stores nothing but
 /// the registered tokens (see ``SinkLedger``).
-struct InstantSink: Service {
+///
+/// A bare NIO pipeline that answers on the event loop, as nginx answers from its config: the
+/// issue measured the relay against nginx, and the sink's cost is not the relay's. The
+/// Hummingbird router it replaced (a task and a request context per request) took about half of
+/// row 4's CPU; row 3's ceiling measures what is left of the sink together with the client.
+enum InstantSink {
     /// The path of the events endpoint.
     static let path = "/api/referral/events"
 
-    /// Decides the answers; shared with the benchmark, which can switch it to 503.
-    let ledger: SinkLedger
-    private let onListening: @Sendable (Int) async -> Void
-
-    /// Creates the sink (not listening yet).
-    init(ledger: SinkLedger, onListening: @escaping @Sendable (Int) async -> Void) {
-        self.ledger = ledger
-        self.onListening = onListening
-    }
-
-    /// Serves until gracefully shut down.
-    func run() async throws {
-        let router = Router()
-        let ledger = self.ledger
-        router.post(RouterPath(Self.path)) { request, _ -> Response in
-            let body = try await request.body.collect(upTo: 64 * 1024)
-            return Self.response(ledger.answer(body: Array(buffer: body)))
+    /// Starts a sink, runs `body` with its ledger and events URL, then closes it.
+    ///
+    /// - Throws: What `body` throws, or the error binding the port.
+    static func withRunning<Result: Sendable>(
+        _ body: (SinkLedger, String) async throws -> Result
+    ) async throws -> Result {
+        let ledger = SinkLedger()
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(SinkHandler(ledger: ledger))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = server.localAddress?.port ?? 0
+        let result: Result
+        do {
+            result = try await body(ledger, "http://127.0.0.1:\(port)\(Self.path)")
+        } catch {
+            try? await server.close()
+            throw error
         }
-        let onListening = self.onListening
-        let application = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "bench-sink"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-            logger: Logger(label: "bench-sink", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
-        try await application.run()
+        try? await server.close()
+        return result
     }
+}
+
+/// One connection's requests: collects a body, asks the ledger, answers with a fixed body.
+private final class SinkHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private static let advancedRegistered = ByteBuffer(string: #"{"ok":true,"referral_id":"r","state":"registered"}"#)
     private static let advancedQualified = ByteBuffer(string: #"{"ok":true,"referral_id":"r","state":"qualified"}"#)
     private static let invalidTransition = ByteBuffer(string: #"{"error":"invalid transition"}"#)
     private static let unavailable = ByteBuffer(string: #"{"error":"unavailable"}"#)
     private static let badRequest = ByteBuffer(string: #"{"error":"body is not valid JSON"}"#)
+    private static let notFound = ByteBuffer(string: #"{"error":"not found"}"#)
 
-    private static func response(_ answer: SinkLedger.Answer) -> Response {
-        let (status, body): (HTTPResponse.Status, ByteBuffer) =
-            switch answer {
-            case .advanced(let state):
-                (.ok, state == "qualified" ? Self.advancedQualified : Self.advancedRegistered)
-            case .invalidTransition: (.unprocessableContent, Self.invalidTransition)
-            case .unavailable: (.serviceUnavailable, Self.unavailable)
-            case .badRequest: (.badRequest, Self.badRequest)
-            }
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
-    }
+    private let ledger: SinkLedger
+    private var body = ByteBuffer()
+    private var isEvents = false
+    private var keepAlive = true
 
-    /// Starts a sink, runs `body` with its ledger and events URL, then stops it gracefully
-    /// (never by cancellation: NIO traps when a cancelled server drops an accepted connection).
-    ///
-    /// - Throws: What `body` throws, or ``BenchError`` when the sink could not listen.
-    static func withRunning<Result: Sendable>(
-        _ body: (SinkLedger, String) async throws -> Result
-    ) async throws -> Result {
-        let ledger = SinkLedger()
-        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
-        let sink = InstantSink(ledger: ledger) { port in
-            listening.yield(port)
-            listening.finish()
-        }
-        let logger = Logger(label: "bench-sink", factory: { _ in SwiftLogNoOpLogHandler() })
-        let services = ServiceGroup(
-            configuration: .init(services: [sink], gracefulShutdownSignals: [], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { tasks in
-            tasks.addTask {
-                defer { listening.finish() }
-                try await services.run()
+    init(ledger: SinkLedger) { self.ledger = ledger }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            body.clear()
+            isEvents = head.method == .POST && head.uri == InstantSink.path
+            keepAlive = head.isKeepAlive
+        case .body(var chunk):
+            body.writeBuffer(&chunk)
+        case .end:
+            let (status, answer): (HTTPResponseStatus, ByteBuffer) =
+                if isEvents {
+                    switch ledger.answer(body: Array(buffer: body)) {
+                    case .advanced(let state):
+                        (.ok, state == "qualified" ? Self.advancedQualified : Self.advancedRegistered)
+                    case .invalidTransition: (.unprocessableEntity, Self.invalidTransition)
+                    case .unavailable: (.serviceUnavailable, Self.unavailable)
+                    case .badRequest: (.badRequest, Self.badRequest)
+                    }
+                } else {
+                    (.notFound, Self.notFound)
+                }
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: String(answer.readableBytes))
+            if !keepAlive { headers.add(name: "Connection", value: "close") }
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+                promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(answer))), promise: nil)
+            let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            if !keepAlive {
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                written.whenComplete { _ in bound.value.close(promise: nil) }
             }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await tasks.waitForAll()
-                throw BenchError("the instant sink stopped before listening")
-            }
-            let result: Result
-            do {
-                result = try await body(ledger, "http://127.0.0.1:\(port)\(Self.path)")
-            } catch {
-                await services.triggerGracefulShutdown()
-                throw error
-            }
-            await services.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
         }
     }
 }

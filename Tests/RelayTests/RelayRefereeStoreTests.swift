@@ -131,12 +131,11 @@ struct RelayRefereeStoreTests {
         }
     }
 
-    /// A `registered` of an account the store does not know writes one record, how it ended:
-    /// a `pending` record first would tell no reader more than the absence does (a milestone
-    /// waits for an unknown account until the store is through its time, and its
-    /// `account-created` settles only once the ending is written). An account the store holds
-    /// as `failed` (retries used up, then sent again) gets `pending` first, so that no
-    /// instance refuses its `qualified` for the last attempt's ending.
+    /// A `registered` of an account the store does not know, answered at once, writes one
+    /// record: how it ended (a `pending` first would tell no reader more than the absence does;
+    /// see `RelayPipeline.recordInStore`). An account the store holds as `failed` (retries used
+    /// up, then sent again) gets `pending` first, so that no instance refuses its `qualified`
+    /// for the last attempt's ending.
     @Test func aRegistrationWritesPendingOnlyOverAnEndingThatIsNotFinal() async throws {
         let cluster = try await H.cluster(partitions: 1)
         let secret = ReferralSecret("referees-\(UUID().uuidString)")
@@ -165,8 +164,37 @@ struct RelayRefereeStoreTests {
             let record = try JSONDecoder().decode(RefereeRecord.self, from: Data(message.value))
             written[record.accountID, default: []].append(record.registration)
         }
-        for account in fresh { #expect(written[account] == [.advanced], "\(account)") }
+        // Each ends advanced; a delivery slower than `pendingAfter` on a loaded machine writes
+        // `pending` too, so most, not all, must go without.
+        for account in fresh { #expect(written[account]?.last == .advanced, "\(account)") }
+        #expect(fresh.filter { written[$0] == [.advanced] }.count >= 4, "\(written)")
         #expect(written["retried"] == [.failed, .pending, .advanced])
+    }
+
+    /// A `registered` of an unknown account that MMOLove takes longer than `pendingAfter` to
+    /// answer (retries, an outage, a held server) writes `pending` meanwhile: a milestone
+    /// released by the store's lateness or by `RELAY_REFEREE_WAIT_SECONDS` then finds the
+    /// account and waits for how it ends, instead of being skipped or sent first.
+    @Test func aSlowRegistrationOfAnUnknownAccountIsPendingWhileItWaits() async throws {
+        let cluster = try await H.cluster(partitions: 1)
+        let secret = ReferralSecret("referees-\(UUID().uuidString)")
+        let slow = (0..<3).map { "slow-\($0)" }
+        try await Self.produce(cluster, slow.map { Self.created($0, token: "mmref_\($0)") })
+        try await H.withSandbox(secret: secret, faults: SandboxFaults(latencyMilliseconds: 800)) { _, address, _ in
+            let configuration = H.configuration(
+                cluster: cluster, group: "referees-\(UUID().uuidString)", sandbox: address, secret: secret)
+            try await Self.withRelay(configuration) {
+                let outcomes = try await H.outcomes(cluster, timeout: .seconds(60)) { $0.count >= 3 }
+                #expect(outcomes.allSatisfy { $0.status == .advanced })
+            }
+        }
+        var written: [String: [RefereeRecord.Registration]] = [:]
+        for message in try await H.snapshot(cluster, H.topics.referees)
+        where !message.headers.contains(where: { $0.key == RefereeProgress.kindHeader }) {
+            let record = try JSONDecoder().decode(RefereeRecord.self, from: Data(message.value))
+            written[record.accountID, default: []].append(record.registration)
+        }
+        for account in slow { #expect(written[account] == [.pending, .advanced], "\(account)") }
     }
 
     @Test func aNewInstanceRestoresTheStoreFromItsTopic() async throws {

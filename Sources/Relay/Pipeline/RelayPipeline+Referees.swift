@@ -18,7 +18,7 @@ enum RefereeVerdict: Sendable, Equatable {
 extension RelayPipeline {
     /// Consults the referee store about `request` (nothing to consult without a store).
     ///
-    /// - `registered`: sent; its account may be written as `pending` meanwhile (``recordPending(_:)``).
+    /// - `registered`: sent; the store's writes of it run meanwhile (``recordInStore(_:_:)``).
     /// - `qualified`: an account the store does not know yet waits (``RelayVerdict/waitForStore``,
     ///   as a record in the scheduler, see ``RefereeGate``) until the store is through the
     ///   milestone's time on every `account-created` partition. Still unknown after that wait, a
@@ -29,7 +29,7 @@ extension RelayPipeline {
     ///   is sending that account's `registered` again), and is not sent when it failed.
     func consultReferees(_ request: inout DeliveryRequest, _ item: RelayWorkItem) async -> RefereeVerdict {
         guard let store = self.referees else { return .send }
-        // A registered's store writes run while it is sent (``recordPending(_:)``).
+        // A registered's store writes run while it is sent (``recordInStore(_:_:)``).
         if request.kind == .registered { return .send }
         let accountID = request.accountID
         let record = await store.lookup(accountID)
@@ -138,38 +138,53 @@ extension RelayPipeline {
             store)
     }
 
-    /// Writes a `registered`'s account as `pending` where that is needed (``recordPending(_:)``),
-    /// then, once `delivered` is resolved, how its registration ended (nothing when the delivery
-    /// ended without a result).
+    /// How long a `registered` of an account the store does not know may take before its
+    /// account is written as `pending`: one Kafka round trip is what the unconditional `pending`
+    /// write used to take, and a delivery that answers within this writes only its ending.
+    static let pendingAfter = Duration.milliseconds(200)
+
+    /// The referee store's writes of a `registered`, beside its delivery: `pending` where it is
+    /// needed, then, once `delivered` is resolved, how the registration ended (nothing when the
+    /// delivery ended without a result). Both precede only the record's settling: the store's
+    /// progress claim ("every referred account up to here is in the store") needs the ending
+    /// written before the record settles, not before it is sent; awaited first, a `pending`
+    /// write cost a Kafka round trip per event (row 4 fell from 5,169 to 1,994 events/s).
+    ///
+    /// - Known with the same token and a final ending (a record read again after a restart):
+    ///   no `pending`; MMOLove's verdict stands.
+    /// - Known as `failed` (retries used up, an outage) or `pending`, or with another token:
+    ///   `pending` at once, so that its `qualified` waits for how this attempt ends rather than
+    ///   being refused for the last one (a backfill after an outage, a redelivery).
+    /// - Unknown, and answered within ``pendingAfter``: no `pending`. A milestone of an account
+    ///   the store does not know waits in the ``RefereeGate`` until the store is through its
+    ///   time, and this `account-created` settles only once the ending is written, so for a
+    ///   delivery this short the absence says what `pending` would. Writing it cost a Kafka
+    ///   record, a SQLite row and its read back on every instance per `registered`.
+    /// - Unknown and slower (retries, an outage, a held server): `pending` once the time is up,
+    ///   as before. Without it, a milestone stamped more than the store's 5 s lateness before
+    ///   its `account-created`, or one released by `RELAY_REFEREE_WAIT_SECONDS` before any
+    ///   progress exists, would find no account for the whole delivery: skipped as not
+    ///   referred, or sent before a registration that then fails.
     func recordInStore(_ request: DeliveryRequest, _ delivered: OneShot<DeliveryResult>) async throws {
-        await self.recordPending(request)
-        guard let result = await delivered.value else { return }
+        guard let store = self.referees, request.kind == .registered else { return }
+        let known = await store.lookup(request.accountID)
+        let result: DeliveryResult?
+        if known == nil, case .some(let early) = await delivered.value(within: Self.pendingAfter) {
+            result = early
+        } else {
+            await self.recordPending(request, known: known, store)
+            result = await delivered.value
+        }
+        guard let result else { return }
         try await self.recordRegistration(request, result)
     }
 
-    /// Before a `registered` settles: writes its account as `pending` over an ending of its
-    /// registration that is not final, and nothing when the store does not know the account.
-    ///
-    /// - Unknown account: the absence already says "wait". A milestone of an account the store
-    ///   does not know waits in the ``RefereeGate`` until the store is through its time, and
-    ///   this `account-created` settles (letting the progress pass it) only once the ending is
-    ///   written, so `pending` first would tell no reader more. It cost a Kafka record, a SQLite
-    ///   row and its read back on every instance, per `registered`: the relay's own process
-    ///   against nginx ran 7,200-7,600 events/s with it and 8,200-9,000 without.
-    /// - Known with the same token and a final ending (a record read again after a restart):
-    ///   nothing; MMOLove's verdict stands.
-    /// - Known as `failed` (retries used up, an outage) or `pending`, or with another token:
-    ///   `pending`, so that the `qualified` waits for how this attempt ends rather than being
-    ///   refused for the last one (a backfill after an outage, a redelivery).
-    ///
-    /// Runs while the event is sent: the store's progress claim ("every referred account up to
-    /// here is in the store") needs the ending written before the record settles, not before it
-    /// is sent; awaited first, a `pending` write cost a Kafka round trip per event (row 4 fell
-    /// from 5,169 to 1,994 events/s).
-    func recordPending(_ request: DeliveryRequest) async {
-        guard let store = self.referees, request.kind == .registered else { return }
-        guard let known = await store.lookup(request.accountID) else { return }
-        if known.mmref == request.mmref, known.registration != .pending, known.registration != .failed {
+    /// Writes a `registered`'s account as `pending`, unless the store knows how a registration
+    /// with this token ended (`known`): MMOLove's verdict on this token is final. `failed`
+    /// (retries used up, an outage) is not: this `registered` is being sent again, and its
+    /// `qualified` must wait for how it ends this time.
+    private func recordPending(_ request: DeliveryRequest, known: RefereeRecord?, _ store: RefereeStore) async {
+        if let known, known.mmref == request.mmref, known.registration != .pending, known.registration != .failed {
             return
         }
         try? await self.writeReferee(

@@ -86,7 +86,6 @@ public struct RefereeRecord: Sendable, Hashable, Codable {
         self.updatedAtMilliseconds = try container.decode(Int64.self, forKey: .updatedAtMilliseconds)
     }
 
-    /// Encodes the record with its schema id.
     /// The record as written to the topic: compact JSON in the schema's key order, the same
     /// value `encode(to:)` gives (`RefereeRecordJSONTests`). The store writes one or two
     /// of these per `registered`, and a `JSONEncoder` built for each showed in the relay's
@@ -104,6 +103,7 @@ public struct RefereeRecord: Sendable, Hashable, Codable {
         return writer.bytes
     }
 
+    /// Encodes the record with its schema id.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.schema, forKey: .schema)
