@@ -35,6 +35,11 @@ public final class KafkaConsumer: Sendable, Service {
     /// Running, closing, closed: one state machine for the API, the poll thread and rebalances.
     let lifecycle: KafkaConsumerLifecycle
     let pollJobs: RDKafkaPollJobs
+    /// Wakes librdkafka's fetcher for partitions drained below the prefetch limit.
+    let fetchKick: RDKafkaFetchKick
+
+    /// Partitions whose fetching was woken after a read drained them (tests read it).
+    var fetchKicks: Int { self.fetchKick.kicked }
     let logger: Logger
     /// Properties for temporary helper consumers (see ``offsets(forTimestamp:partitions:timeout:)``).
     let probeProperties: [(String, String)]
@@ -48,7 +53,8 @@ public final class KafkaConsumer: Sendable, Service {
         let ownership = KafkaConsumerOwnership()
         let groupJoin = KafkaGroupJoinGate()
         let holds = KafkaConsumerHolds()
-        let queues = RDKafkaPartitionQueues(batch: configuration.partitionBatch, wakeup: wakeup)
+        let queues = RDKafkaPartitionQueues(
+            batch: configuration.partitionBatch, wakeup: wakeup, fetchThreshold: configuration.fetchThreshold)
         let lifecycle = KafkaConsumerLifecycle(wakeup: wakeup)
         let (statistics, statisticsSink) = AsyncStream.makeStream(
             of: KafkaStatistics.self,
@@ -76,6 +82,8 @@ public final class KafkaConsumer: Sendable, Service {
         let consumerQueue = try client.startConsumerQueue(wakeup: wakeup)
         let worker = KafkaThread(name: "kafka-consumer-worker")
         let pollJobs = RDKafkaPollJobs(wakeup: wakeup)
+        let fetchKick = RDKafkaFetchKick(client: client, worker: worker)
+        self.fetchKick = fetchKick
         self.pollJobs = pollJobs
         self.client = client
         self.worker = worker
@@ -107,6 +115,7 @@ public final class KafkaConsumer: Sendable, Service {
             consumerQueue: consumerQueue.map(RDKafkaHandleBox.init(pointer:)),
             wakeup: wakeup,
             worker: worker,
+            kick: fetchKick,
             jobs: pollJobs,
             lifecycle: lifecycle,
             logger: logger

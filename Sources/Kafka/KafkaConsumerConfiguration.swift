@@ -70,6 +70,12 @@ public struct KafkaConsumerConfiguration: Sendable {
         self.groupID = groupID
     }
 
+    /// `queued.min.messages` as librdkafka gets it (a passthrough property wins).
+    var fetchThreshold: Int {
+        self.rdProperties.last { $0.0 == "queued.min.messages" }.flatMap { Int($0.1) }
+            ?? self.prefetchRecordsPerPartition
+    }
+
     /// The librdkafka properties, in the order they are applied.
     var rdProperties: [(String, String)] {
         var list: [(String, String)] = [

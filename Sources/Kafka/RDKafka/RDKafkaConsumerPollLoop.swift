@@ -18,6 +18,8 @@ struct RDKafkaConsumerPollLoop: Sendable {
     let consumerQueue: RDKafkaHandleBox?
     let wakeup: RDKafkaWakeup
     let worker: KafkaThread
+    /// Wakes librdkafka's fetcher for partitions drained below `queued.min.messages`.
+    let kick: RDKafkaFetchKick
     let jobs: RDKafkaPollJobs
     let lifecycle: KafkaConsumerLifecycle
     let logger: Logger
@@ -40,6 +42,7 @@ struct RDKafkaConsumerPollLoop: Sendable {
                 }
                 self.buffer.push(records)
                 records.removeAll(keepingCapacity: true)
+                self.kick.kick(self.queues.takeDrained())
             }
             // Nothing read (or no room): sleep until librdkafka or the reader rings.
             if taken == 0 { self.wakeup.wait(milliseconds: Self.idleMilliseconds) }

@@ -28,6 +28,12 @@ final class RDKafkaPartitionQueues: @unchecked Sendable {
 
     /// Records taken from one partition per turn.
     let batch: Int
+    /// `queued.min.messages`: at this many queued records librdkafka stops fetching a partition.
+    let fetchThreshold: Int
+    /// Partitions a read took from at least ``fetchThreshold`` queued records to fewer, since
+    /// the last ``takeDrained()``: librdkafka stopped fetching them and will not notice on its
+    /// own for up to a second (``RDKafkaFetchKick``).
+    private var drained: [KafkaTopicPartition] = []
     private let wakeup: RDKafkaWakeup
     private var entries: [Entry] = []
     /// Where the next turn starts, so no partition is always served first.
@@ -39,8 +45,10 @@ final class RDKafkaPartitionQueues: @unchecked Sendable {
     /// - Parameters:
     ///   - batch: Records taken from one partition per turn.
     ///   - wakeup: The poll thread's bell, rung by librdkafka when a queue becomes non-empty.
-    init(batch: Int, wakeup: RDKafkaWakeup) {
+    ///   - fetchThreshold: librdkafka's `queued.min.messages`.
+    init(batch: Int, wakeup: RDKafkaWakeup, fetchThreshold: Int = Int.max) {
         self.batch = max(1, batch)
+        self.fetchThreshold = max(1, fetchThreshold)
         self.wakeup = wakeup
         self.messages = .allocate(capacity: self.batch)
     }
@@ -101,8 +109,12 @@ final class RDKafkaPartitionQueues: @unchecked Sendable {
             let entry = self.entries[(start + step) % count]
             if held.contains(entry.partition) { continue }
             let wanted = min(self.batch, limit - taken)
+            let queued = Int(rd_kafka_queue_length(entry.queue))
             let got = rd_kafka_consume_batch_queue(entry.queue, 0, self.messages, wanted)
             guard got > 0 else { continue }
+            if queued >= self.fetchThreshold, queued - got < self.fetchThreshold {
+                self.drained.append(entry.partition)
+            }
             for index in 0..<got {
                 guard let message = self.messages[index] else { continue }
                 body(message)
@@ -111,6 +123,13 @@ final class RDKafkaPartitionQueues: @unchecked Sendable {
             taken += got
         }
         return taken
+    }
+
+    /// The partitions reads took below ``fetchThreshold`` since the last call.
+    func takeDrained() -> [KafkaTopicPartition] {
+        KafkaThread.preconditionOnModuleThread()
+        defer { self.drained.removeAll(keepingCapacity: true) }
+        return self.drained
     }
 
     private static func release(_ queue: OpaquePointer) {
