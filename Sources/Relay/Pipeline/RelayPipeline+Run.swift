@@ -68,14 +68,20 @@ extension RelayPipeline {
             await self.consumer.close()
             self.commits.close()
             // The periodic tickers sleep until cancelled (the progress ticker then logs what the
-            // drain settled); everything else has ended by now.
+            // drain settled).
             group.cancelAll()
+            // Before the group waits for its children: a send waits for its delivery report,
+            // which a broker that is gone sends only when `message.timeout.ms` (300 s) runs
+            // out, and cancellation does not withdraw it. A referee progress record in flight,
+            // or the store write of a record the drain gave up on, held a relay told to stop
+            // for five minutes. Closing flushes for 10 s and then fails what is still queued;
+            // everything that settled has been acknowledged and committed already.
+            await self.producer.close(timeout: .seconds(10))
         }
         if let referees {
             await referees.close()
             _ = await following?.result
         }
-        await self.producer.close(timeout: .seconds(10))
         self.logger.info("relay stopped")
         if let failure = self.state.withLock({ $0.failure }) {
             throw failure
