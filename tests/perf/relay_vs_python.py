@@ -4,6 +4,9 @@ it needs nginx (Debian's `nginx-light`) and `confluent-kafka` (PyPI), and a rele
 
     swift build -c release --product referral-relay
     python3 tests/perf/relay_vs_python.py [accounts]     # default 20,000 (40,000 events)
+
+RELAY_BIN runs another executable in the relay's place (a wrapper that measures its CPU time);
+the relay's own variables (RELAY_REFEREE_STORE=false, ...) pass through the environment.
 """
 import os
 import re
