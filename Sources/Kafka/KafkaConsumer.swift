@@ -38,7 +38,8 @@ public final class KafkaConsumer: Sendable, Service {
     /// Wakes librdkafka's fetcher for partitions drained below the prefetch limit.
     let fetchKick: RDKafkaFetchKick
 
-    /// Partitions whose fetching was woken after a read drained them (tests read it).
+    /// Partitions asked about to wake the fetcher after a read drained them, answered or not
+    /// (tests read it).
     var fetchKicks: Int { self.fetchKick.kicked }
     let logger: Logger
     /// Properties for temporary helper consumers (see ``offsets(forTimestamp:partitions:timeout:)``).

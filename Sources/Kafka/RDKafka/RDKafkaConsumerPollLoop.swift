@@ -96,6 +96,9 @@ struct RDKafkaConsumerPollLoop: Sendable {
             }
         }
         self.jobs.close()
+        // Queued kicks would ask about partitions no longer assigned, up to 500 ms each with
+        // the broker gone.
+        self.kick.stop()
         self.worker.stopAndJoin()
         self.buffer.finish()
         // Queue handles keep their partitions alive: release them before the handle goes.

@@ -196,16 +196,23 @@ extension RelayPipeline {
 
     /// Writes a referee record, retrying a transient failure for as long as the relay runs: a
     /// registration the store does not learn holds its account's `qualified` back (its
-    /// partition's progress is not written until this record settles). A write that can never succeed (a record larger than the topic takes) is
-    /// logged and given up: that account's `qualified` then goes out as for an account from
-    /// before the store.
+    /// partition's progress is not written until this record settles). A write that can never
+    /// succeed (a record larger than the topic takes) is logged and given up: that account's
+    /// `qualified` then goes out as for an account from before the store.
+    ///
+    /// Only a record failure that is permanent gives up. A timed-out delivery (an outage longer
+    /// than `message.timeout.ms`) or a send failed by the producer's close at shutdown is not:
+    /// given up, the record settled, was committed and claimed by progress records while the
+    /// store never learnt the registration. Cancelled (shutdown), the record stays unsettled
+    /// and is read again.
     private func writeReferee(_ record: RefereeRecord, _ store: RefereeStore) async throws {
         var delay = Duration.milliseconds(100)
         while true {
             do {
                 try await store.write(record)
                 return
-            } catch let error as KafkaError where !error.isRetriable && !error.isFatal {
+            } catch let error as KafkaError where error.recordFailure == .permanent {
+                try Task.checkCancellation()
                 self.logger.error(
                     "referee store write refused; the store will not know this account",
                     metadata: ["account_id": "\(record.accountID)", "error": "\(error)"])

@@ -74,8 +74,10 @@ extension RelayPipeline {
             // which a broker that is gone sends only when `message.timeout.ms` (300 s) runs
             // out, and cancellation does not withdraw it. A referee progress record in flight,
             // or the store write of a record the drain gave up on, held a relay told to stop
-            // for five minutes. Closing flushes for 10 s and then fails what is still queued;
-            // everything that settled has been acknowledged and committed already.
+            // for five minutes. Closing flushes for 10 s and then fails what is still queued.
+            // Every settled record's outputs were acknowledged before it settled; with the
+            // broker gone the final commit fails too, and those records are read again by the
+            // next owner (duplicates MMOLove's idempotency keys absorb), never lost.
             await self.producer.close(timeout: .seconds(10))
         }
         if let referees {
