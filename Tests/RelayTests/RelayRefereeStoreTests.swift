@@ -67,6 +67,18 @@ struct RelayRefereeStoreTests {
         return tokens
     }
 
+    /// How each account's registration was written to the store's topic, in order (progress
+    /// records left out).
+    static func registrations(_ cluster: MockCluster) async throws -> [String: [RefereeRecord.Registration]] {
+        var written: [String: [RefereeRecord.Registration]] = [:]
+        for message in try await H.snapshot(cluster, H.topics.referees)
+        where !message.headers.contains(where: { $0.key == RefereeProgress.kindHeader }) {
+            let record = try JSONDecoder().decode(RefereeRecord.self, from: Data(message.value))
+            written[record.accountID, default: []].append(record.registration)
+        }
+        return written
+    }
+
     @Test func milestonesWithoutATokenTakeTheirAccountsFromTheStore() async throws {
         let cluster = try await H.cluster(partitions: 3)
         let secret = ReferralSecret("referees-\(UUID().uuidString)")
@@ -158,12 +170,7 @@ struct RelayRefereeStoreTests {
                 #expect(outcomes.allSatisfy { $0.status == .advanced })
             }
         }
-        var written: [String: [RefereeRecord.Registration]] = [:]
-        for message in try await H.snapshot(cluster, H.topics.referees)
-        where !message.headers.contains(where: { $0.key == RefereeProgress.kindHeader }) {
-            let record = try JSONDecoder().decode(RefereeRecord.self, from: Data(message.value))
-            written[record.accountID, default: []].append(record.registration)
-        }
+        let written = try await Self.registrations(cluster)
         // Each ends advanced; a delivery slower than `pendingAfter` on a loaded machine writes
         // `pending` too, so most, not all, must go without.
         for account in fresh { #expect(written[account]?.last == .advanced, "\(account)") }
@@ -188,12 +195,7 @@ struct RelayRefereeStoreTests {
                 #expect(outcomes.allSatisfy { $0.status == .advanced })
             }
         }
-        var written: [String: [RefereeRecord.Registration]] = [:]
-        for message in try await H.snapshot(cluster, H.topics.referees)
-        where !message.headers.contains(where: { $0.key == RefereeProgress.kindHeader }) {
-            let record = try JSONDecoder().decode(RefereeRecord.self, from: Data(message.value))
-            written[record.accountID, default: []].append(record.registration)
-        }
+        let written = try await Self.registrations(cluster)
         for account in slow { #expect(written[account] == [.pending, .advanced], "\(account)") }
     }
 
