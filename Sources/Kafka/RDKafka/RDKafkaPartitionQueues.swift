@@ -128,7 +128,9 @@ final class RDKafkaPartitionQueues: @unchecked Sendable {
     /// The partitions reads took below ``fetchThreshold`` since the last call.
     func takeDrained() -> [KafkaTopicPartition] {
         KafkaThread.preconditionOnModuleThread()
-        defer { self.drained.removeAll(keepingCapacity: true) }
+        // Called after every read: nothing to hand over, and no copy of the buffer, on most.
+        guard !self.drained.isEmpty else { return [] }
+        defer { self.drained.removeAll() }
         return self.drained
     }
 
