@@ -181,6 +181,24 @@ extension KafkaConsumer {
         }
     }
 
+    /// Queries the brokers for the end offsets (high watermarks) of `partitions`: one request per
+    /// leader for all of them (`rd_kafka_offsets_for_times` with "latest"), where
+    /// ``watermarks(topic:partition:timeout:)`` asks once per partition.
+    public func endOffsets(
+        of partitions: [KafkaTopicPartition],
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        return try await worker.run { [client] () throws(KafkaError) in
+            // -1: the offset after the last record (what the broker answers "latest" with).
+            let ends = try client.offsetsForTimes(partitions.map { ($0, -1) }, timeout: timeout)
+            for partition in partitions where (ends[partition] ?? -1) < 0 {
+                throw KafkaError(code: .unknownPartition, reason: "no end offset for \(partition)", isRetriable: true)
+            }
+            return ends
+        }
+    }
+
     /// The partition's end offset (high watermark) as librdkafka last saw it in a fetch
     /// response, without asking the broker; `nil` when not known yet. Cheap and non-blocking,
     /// so it may be called from any thread.

@@ -82,6 +82,29 @@ import Testing
         await producer.close()
     }
 
+    /// Every partition's end in one call, on leaders spread over brokers, as the per-partition
+    /// query answers it.
+    @Test(.timeLimit(.minutes(1)))
+    func endOffsetsAnswerEveryPartitionsHighWatermark() async throws {
+        let topic = Support.unique("ends")
+        let cluster = try await Support.cluster(topic: topic, partitions: 4, brokers: 3)
+        let producer = try Support.producer(cluster)
+        for partition in Int32(0)..<3 {
+            try await Support.produce(producer, topic: topic, count: Int(partition) * 3 + 1, partition: partition)
+        }
+        let consumer = try Support.consumer(cluster, group: Support.unique("group"))
+        let partitions = (Int32(0)..<4).map { KafkaTopicPartition(topic: topic, partition: $0) }
+        let ends = try await consumer.endOffsets(of: partitions)
+        #expect(ends == [partitions[0]: 1, partitions[1]: 4, partitions[2]: 7, partitions[3]: 0])
+        for partition in partitions {
+            #expect(
+                try await consumer.watermarks(topic: topic, partition: partition.partition).high == ends[partition])
+        }
+        #expect(try await consumer.endOffsets(of: []).isEmpty)
+        await consumer.close()
+        await producer.close()
+    }
+
     /// The mock does not implement ListOffsets by timestamp (it answers -1), so this also
     /// exercises the binding's verification and binary-search fallback.
     @Test(.timeLimit(.minutes(1)))

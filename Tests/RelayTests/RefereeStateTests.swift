@@ -79,12 +79,50 @@ import Testing
         tracker.settled(partition: 0, before: 12, caughtUp: false, now: 500_000)
         #expect(tracker.through[0] == 100_000 - lateness)
         #expect(
-            tracker.takeDue(topic: "ac") == [RefereeProgress(topic: "ac", partition: 0, throughMilliseconds: 95_000)])
-        #expect(tracker.takeDue(topic: "ac").isEmpty, "written once until it moves")
+            tracker.takeDue(topic: "ac", now: 500_000)
+                == [RefereeProgress(topic: "ac", partition: 0, throughMilliseconds: 95_000)])
+        #expect(tracker.takeDue(topic: "ac", now: 500_300).isEmpty, "written once until it moves")
         tracker.settled(partition: 0, before: 13, caughtUp: true, now: 500_000)
         #expect(tracker.through[0] == 500_000 - lateness, "caught up: through the present")
         tracker.remove(partition: 0)
         #expect(tracker.through[0] == nil)
+    }
+
+    @Test func aPartitionIsWrittenFourTimesASecondWhileItMoves() {
+        var tracker = RefereeProgressTracker()
+        var written: [Int64] = []
+        // Live traffic: one record every 50 ms, each settled at once, the partition caught up
+        // at every other look and just behind at the others.
+        for step in 0..<40 {
+            let now = 1_000_000 + Int64(step) * 50
+            tracker.read(partition: 0, offset: Int64(step), milliseconds: now)
+            tracker.settled(partition: 0, before: Int64(step + 1), caughtUp: step % 2 == 0, now: now)
+            written += tracker.takeDue(topic: "ac", now: now).map(\.throughMilliseconds)
+        }
+        #expect(written.count == 8, "2 s at one record per 250 ms: \(written)")
+        #expect(written == written.sorted())
+    }
+
+    @Test func aPartitionThatCaughtUpAfterABacklogIsWrittenAtOnce() {
+        var tracker = RefereeProgressTracker()
+        let lateness = RefereeProgressTracker.lateness
+        let now: Int64 = 10_000_000
+        // A backlog stamped an hour ago, read and settled in part, written.
+        tracker.read(partition: 0, offset: 0, milliseconds: now - 3_600_000)
+        tracker.read(partition: 0, offset: 1, milliseconds: now - 3_599_000)
+        tracker.settled(partition: 0, before: 1, caughtUp: false, now: now)
+        #expect(tracker.takeDue(topic: "ac", now: now).map(\.throughMilliseconds) == [now - 3_600_000 - lateness])
+        // 50 ms later the rest settles but the partition is not at its end: it waits its turn.
+        tracker.settled(partition: 0, before: 2, caughtUp: false, now: now + 50)
+        #expect(tracker.takeDue(topic: "ac", now: now + 50).isEmpty)
+        // 100 ms later it is read to its end and settled: through the present, written now.
+        tracker.settled(partition: 0, before: 2, caughtUp: true, now: now + 100)
+        #expect(tracker.takeDue(topic: "ac", now: now + 100).map(\.throughMilliseconds) == [now + 100 - lateness])
+        // Caught up from then on, it moves by the clock only: four times a second again.
+        tracker.settled(partition: 0, before: 2, caughtUp: true, now: now + 150)
+        #expect(tracker.takeDue(topic: "ac", now: now + 150).isEmpty)
+        tracker.settled(partition: 0, before: 2, caughtUp: true, now: now + 350)
+        #expect(tracker.takeDue(topic: "ac", now: now + 350).map(\.throughMilliseconds) == [now + 350 - lateness])
     }
 
     @Test func aRegistrationMayQualifyOnlyWhenMMOLoveAcceptedIt() {

@@ -262,13 +262,17 @@ extension DeliveryResult {
 }
 
 extension RelayPipeline {
-    /// Every 100 ms, hands the milestones waiting for the referee store that its progress has
-    /// reached back to the scheduler (one pass over a heap, however many wait). Those without
-    /// `mmref` whose account the store certainly does not hold are settled there and then as
-    /// not referred (no task, no lookup); the others are consulted again in a task.
+    /// Each time the store believes new progress, and every 100 ms regardless (a wait that runs
+    /// out; a replay's own progress), hands the milestones waiting for the referee store that
+    /// its progress has reached back to the scheduler (one pass over a heap, however many
+    /// wait). Those without `mmref` whose account the store certainly does not hold are settled
+    /// there and then as not referred (no task, no lookup); the others are consulted again in a
+    /// task.
     func refereeGateLoop() async {
         guard let store = self.referees else { return }
-        while (try? await Task.sleep(for: .milliseconds(100))) != nil {
+        while !Task.isCancelled {
+            await store.progressBelieved.wait(upTo: .milliseconds(100))
+            if Task.isCancelled { return }
             let through = self.refereesThrough(store)
             let now = ContinuousClock.now
             let skipped = self.update {
@@ -284,13 +288,13 @@ extension RelayPipeline {
         }
     }
 
-    /// Every 250 ms, writes to the referee store how far this member's `account-created`
-    /// partitions are settled (see ``RefereeProgressTracker``), so milestones without `mmref`
-    /// on any instance learn when an account they do not find is not referred.
+    /// Writes to the referee store how far this member's `account-created` partitions are
+    /// settled (see ``RefereeProgressTracker``), so milestones without `mmref` on any instance
+    /// learn when an account they do not find is not referred. Looks every 50 ms; the tracker
+    /// writes a partition four times a second, and at once when it caught up after a backlog.
     func refereeProgressTicker() async {
         guard let store = self.referees else { return }
-        // Four times a second: a milestone of a player who was not referred waits for it.
-        while (try? await Task.sleep(for: .milliseconds(250))) != nil {
+        while (try? await Task.sleep(for: .milliseconds(50))) != nil {
             let now = Self.nowMilliseconds()
             let due = self.state.withLock { state -> [RefereeProgress] in
                 for partition in state.scheduler.assigned where partition.topic == self.topics.accountCreated {
@@ -302,13 +306,18 @@ extension RelayPipeline {
                         partition: partition.partition, before: settled, caughtUp: end.map { settled >= $0 } ?? false,
                         now: now)
                 }
-                return state.refereeProgress.takeDue(topic: self.topics.accountCreated)
+                return state.refereeProgress.takeDue(topic: self.topics.accountCreated, now: now)
             }
-            for marker in due {
-                do {
-                    try await store.write(marker)
-                } catch {
-                    self.logger.warning("referee progress write failed", metadata: ["error": "\(error)"])
+            // Sent together (one round trip, not one per partition).
+            await withTaskGroup(of: Void.self) { group in
+                for marker in due {
+                    group.addTask {
+                        do {
+                            try await store.write(marker)
+                        } catch {
+                            self.logger.warning("referee progress write failed", metadata: ["error": "\(error)"])
+                        }
+                    }
                 }
             }
         }

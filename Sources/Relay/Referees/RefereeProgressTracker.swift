@@ -24,6 +24,19 @@ struct RefereeProgressTracker: Sendable {
     private(set) var through: [Int32: Int64] = [:]
     /// The time last written as a progress record, per partition.
     private var written: [Int32: Int64] = [:]
+    /// When (Unix milliseconds) each partition's last progress record was taken.
+    private var writtenAt: [Int32: Int64] = [:]
+    /// Partitions read to their end with everything settled at the last ``settled(partition:before:caughtUp:now:)``.
+    private var caughtUp: Set<Int32> = []
+
+    /// The least time, in milliseconds, between two progress records of a partition: four a
+    /// second, whatever the traffic.
+    static let interval: Int64 = 250
+    /// How far, in milliseconds, a partition that caught up must be ahead of its last progress
+    /// record to be written before ``interval`` is up: the end of a backlog, where milestones
+    /// of players who were not referred wait for exactly that record. Live traffic moves a
+    /// partition's time by about ``interval`` between two records, never this far.
+    static let catchUpJump: Int64 = 1_000
 
     /// A record of `account-created` was read.
     mutating func read(partition: Int32, offset: Int64, milliseconds: Int64?) {
@@ -39,7 +52,12 @@ struct RefereeProgressTracker: Sendable {
             newest = max(newest, first.milliseconds - Self.lateness)
             pending[partition]?.removeFirst()
         }
-        if caughtUp { newest = max(newest, now - Self.lateness) }
+        if caughtUp {
+            newest = max(newest, now - Self.lateness)
+            self.caughtUp.insert(partition)
+        } else {
+            self.caughtUp.remove(partition)
+        }
         if newest > Int64.min { through[partition] = newest }
     }
 
@@ -48,14 +66,23 @@ struct RefereeProgressTracker: Sendable {
         pending[partition] = nil
         through[partition] = nil
         written[partition] = nil
+        writtenAt[partition] = nil
+        caughtUp.remove(partition)
     }
 
-    /// Progress records to write: partitions whose time moved since the last one written.
-    mutating func takeDue(topic: String) -> [RefereeProgress] {
+    /// Progress records to write at `now` (Unix milliseconds): partitions whose time moved since
+    /// the last one written, at most one per ``interval``, except a partition that just caught
+    /// up (see ``catchUpJump``).
+    mutating func takeDue(topic: String, now: Int64) -> [RefereeProgress] {
         var due: [RefereeProgress] = []
-        for (partition, time) in through.sorted(by: { $0.key < $1.key }) where time > (written[partition] ?? Int64.min)
-        {
+        for (partition, time) in through.sorted(by: { $0.key < $1.key }) {
+            if let last = written[partition] {
+                guard time > last else { continue }
+                let jumped = caughtUp.contains(partition) && time - last >= Self.catchUpJump
+                guard jumped || now - (writtenAt[partition] ?? Int64.min / 2) >= Self.interval else { continue }
+            }
             written[partition] = time
+            writtenAt[partition] = now
             due.append(RefereeProgress(topic: topic, partition: partition, throughMilliseconds: time))
         }
         return due

@@ -43,6 +43,11 @@ public final class RefereeStore: Sendable {
     private let savedPositions = Mutex<[Int32: Int64]>([:])
     /// Told the accounts of every batch applied to the local copy (``onApplied(_:)``).
     private let appliedListener = Mutex<AppliedListener?>(nil)
+    /// Signalled each time progress records are believed (``accountCreatedThrough()`` may have
+    /// moved): the referee gate waits on it.
+    let progressBelieved = Wakeup()
+    /// Ends the flush timer's wait early: a progress record was read.
+    private let flushSoon = Wakeup()
 
     /// Creates the store over an open local copy; ``run()`` restores and follows it.
     init(
@@ -208,7 +213,9 @@ public final class RefereeStore: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
-                    try await Task.sleep(for: .milliseconds(50))
+                    // A progress record read is applied at once: milestones wait for it.
+                    await self.flushSoon.wait(upTo: .milliseconds(50))
+                    try Task.checkCancellation()
                     do {
                         try await self.flush(started: started)
                     } catch {
@@ -233,6 +240,7 @@ public final class RefereeStore: Sendable {
                             marker.topic == accountCreatedTopic
                         {
                             state.withLock { $0?.readProgress(marker) }
+                            flushSoon.signal()
                         }
                     } else if let record = try? decoder.decode(RefereeRecord.self, from: Data(message.value)) {
                         pending.append(
@@ -287,10 +295,13 @@ public final class RefereeStore: Sendable {
     private func flush(started: ContinuousClock.Instant) async throws {
         if !closing.withLock({ $0 }), state.withLock({ $0?.needsBarrier ?? false }) {
             do {
-                var ends: [Int32: Int64] = [:]
-                for partition in layout.withLock({ $0.referees }) {
-                    ends[partition] = try await consumer.watermarks(topic: topic, partition: partition).high
+                // One request per leader for every partition (not one round trip each): the
+                // barrier's wait is the store's share of a milestone's.
+                let partitions = layout.withLock { $0.referees }.map {
+                    KafkaTopicPartition(topic: topic, partition: $0)
                 }
+                let offsets = try await consumer.endOffsets(of: partitions)
+                let ends = Dictionary(uniqueKeysWithValues: offsets.map { ($0.key.partition, $0.value) })
                 state.withLock { $0?.setBarrier(ends) }
             } catch {
                 // Closed meanwhile (a graceful stop): no barrier, and what was read is still
@@ -325,6 +336,7 @@ public final class RefereeStore: Sendable {
                         progress[marker.partition] ?? Int64.min, marker.throughMilliseconds)
                 }
             }
+            progressBelieved.signal()
         }
         if restored, restoredSignal.withLock({ $0 != nil }) {
             let accounts = await count()
