@@ -114,12 +114,9 @@ extension ReferralClient {
     /// - Throws: ``ReferralError`` `transportFailure` when no HTTP response arrived.
     func exchange(body: [UInt8], headers: HTTPHeaders) async throws(ReferralError) -> SendResult {
         do {
-            let request = try HTTPClient.Request(
-                url: self.endpoint,
-                method: .POST,
-                headers: headers,
-                body: .byteBuffer(ByteBuffer(bytes: body))
-            )
+            var request = self.requestTemplate
+            request.headers = headers
+            request.body = .byteBuffer(ByteBuffer(bytes: body))
             // The deadline of this API covers the whole exchange, body included (that of the
             // async `execute(_:timeout:)` stops at the response head, so a peer that sent its
             // head and stalled needed a timer task racing the body per request: profiling the

@@ -76,9 +76,18 @@ public struct ReferralEvent: Sendable, Hashable {
 
     /// Trims ASCII and Unicode whitespace and newlines from both ends.
     static func trimmed(_ value: String) -> String {
+        // Almost every value starts and ends with a printable ASCII byte: nothing to trim, and
+        // no walk through Unicode properties (1.5% of the relay's CPU time when profiled).
+        let utf8 = value.utf8
+        if let first = utf8.first, let last = utf8.last, Self.isPrintableASCII(first), Self.isPrintableASCII(last) {
+            return value
+        }
         var scalars = Substring(value).unicodeScalars[...]
         while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
         return String(String.UnicodeScalarView(scalars))
     }
+
+    /// A byte that is ASCII and neither whitespace nor a control character.
+    private static func isPrintableASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
 }

@@ -17,6 +17,25 @@ struct ReferralEventTests {
         #expect(event.serverEventID == "reg-1")
     }
 
+    /// Values with printable ASCII at both ends are taken as they are; any other end goes
+    /// through the Unicode whitespace rules.
+    @Test(arguments: [
+        ("mmr_1", "mmr_1"), ("a b", "a b"), ("x", "x"), ("\u{3000}mmr_2\u{00A0}", "mmr_2"),
+        ("mmr_3\u{85}", "mmr_3"), ("\u{2003}\tmmr_4", "mmr_4"), ("mmr_é", "mmr_é"),
+        ("\u{7F}mmr\u{7F}", "\u{7F}mmr\u{7F}"),
+        ("\u{00A0}\u{3000}", ""),
+    ])
+    func trimsUnicodeWhitespaceAtEitherEnd(_ value: String, _ trimmed: String) throws {
+        if trimmed.isEmpty {
+            #expect(throws: ReferralError.self) {
+                try ReferralEvent(kind: .qualified, token: value, serverID: "s", serverEventID: "e")
+            }
+        } else {
+            let event = try ReferralEvent(kind: .qualified, token: value, serverID: "s", serverEventID: "e")
+            #expect(event.token == trimmed)
+        }
+    }
+
     @Test(arguments: [
         ("token", "   ", "s", "e"),
         ("server_id", "t", "", "e"),

@@ -6,6 +6,8 @@ import Testing
 /// The referee store's value types with plain values: which progress records are believed when,
 /// and how settled `account-created` prefixes become progress.
 @Suite struct RefereeStateTests {
+    /// An arbitrary start for the progress tracker's monotonic clock.
+    static let start = ContinuousClock.now
     @Test func restoredOnceEveryPartitionReachesItsEndAtStart() {
         var state = RefereeFollowState(positions: [0: 0, 1: 5], target: [0: 3, 1: 5])
         #expect(!state.restored)
@@ -50,7 +52,7 @@ import Testing
         #expect(state.needsBarrier)
         #expect(state.takeConfirmed().isEmpty, "no barrier yet")
         // Accounts acknowledged before the marker was written may sit in partition 1.
-        state.setBarrier([0: 1, 1: 4])
+        state.setBarrier([0: 1, 1: 4], askedAfter: state.progressRead)
         #expect(!state.needsBarrier)
         #expect(state.takeConfirmed().isEmpty)
         state.read(partition: 1, offset: 3)
@@ -63,11 +65,34 @@ import Testing
         let first = RefereeProgress(topic: "a", partition: 0, throughMilliseconds: 1)
         let second = RefereeProgress(topic: "a", partition: 0, throughMilliseconds: 2)
         state.readProgress(first)
-        state.setBarrier([0: 1])
+        state.setBarrier([0: 1], askedAfter: state.progressRead)
         state.readProgress(second)
         state.read(partition: 0, offset: 0)
         #expect(state.takeConfirmed() == [first])
         #expect(state.needsBarrier)
+    }
+
+    @Test func aMarkerReadWhileTheEndOffsetsWereAskedForWaitsForTheNextBarrier() {
+        var state = RefereeFollowState(positions: [0: 0, 1: 0], target: [:])
+        let first = RefereeProgress(topic: "a", partition: 0, throughMilliseconds: 1)
+        let second = RefereeProgress(topic: "a", partition: 1, throughMilliseconds: 2)
+        state.readProgress(first)
+        let asked = state.progressRead
+        // Read before the broker's answer came: its accounts may be past the answer's ends.
+        state.readProgress(second)
+        state.setBarrier([0: 1, 1: 1], askedAfter: asked)
+        state.read(partition: 0, offset: 0)
+        state.read(partition: 1, offset: 0)
+        #expect(state.takeConfirmed() == [first])
+        #expect(state.needsBarrier, "the second waits for end offsets asked for after it was read")
+        // A second flush's answer, asked for before the first barrier was even set, covers
+        // nothing: the records it was asked for are confirmed already.
+        state.setBarrier([0: 1, 1: 1], askedAfter: asked)
+        #expect(state.needsBarrier)
+        state.setBarrier([0: 1, 1: 5], askedAfter: state.progressRead)
+        #expect(state.takeConfirmed().isEmpty)
+        state.read(partition: 1, offset: 4)
+        #expect(state.takeConfirmed() == [second])
     }
 
     @Test func aSettledPrefixIsThroughItsNewestTimeLessTheLateness() {
@@ -79,9 +104,10 @@ import Testing
         tracker.settled(partition: 0, before: 12, caughtUp: false, now: 500_000)
         #expect(tracker.through[0] == 100_000 - lateness)
         #expect(
-            tracker.takeDue(topic: "ac", now: 500_000)
+            tracker.takeDue(topic: "ac", now: Self.start)
                 == [RefereeProgress(topic: "ac", partition: 0, throughMilliseconds: 95_000)])
-        #expect(tracker.takeDue(topic: "ac", now: 500_300).isEmpty, "written once until it moves")
+        #expect(
+            tracker.takeDue(topic: "ac", now: Self.start + .milliseconds(300)).isEmpty, "written once until it moves")
         tracker.settled(partition: 0, before: 13, caughtUp: true, now: 500_000)
         #expect(tracker.through[0] == 500_000 - lateness, "caught up: through the present")
         tracker.remove(partition: 0)
@@ -97,7 +123,8 @@ import Testing
             let now = 1_000_000 + Int64(step) * 50
             tracker.read(partition: 0, offset: Int64(step), milliseconds: now)
             tracker.settled(partition: 0, before: Int64(step + 1), caughtUp: step % 2 == 0, now: now)
-            written += tracker.takeDue(topic: "ac", now: now).map(\.throughMilliseconds)
+            let instant = Self.start + .milliseconds(step * 50)
+            written += tracker.takeDue(topic: "ac", now: instant).map(\.throughMilliseconds)
         }
         #expect(written.count == 8, "2 s at one record per 250 ms: \(written)")
         #expect(written == written.sorted())
@@ -111,18 +138,25 @@ import Testing
         tracker.read(partition: 0, offset: 0, milliseconds: now - 3_600_000)
         tracker.read(partition: 0, offset: 1, milliseconds: now - 3_599_000)
         tracker.settled(partition: 0, before: 1, caughtUp: false, now: now)
-        #expect(tracker.takeDue(topic: "ac", now: now).map(\.throughMilliseconds) == [now - 3_600_000 - lateness])
+        #expect(
+            tracker.takeDue(topic: "ac", now: Self.start).map(\.throughMilliseconds) == [now - 3_600_000 - lateness])
         // 50 ms later the rest settles but the partition is not at its end: it waits its turn.
         tracker.settled(partition: 0, before: 2, caughtUp: false, now: now + 50)
-        #expect(tracker.takeDue(topic: "ac", now: now + 50).isEmpty)
+        #expect(tracker.takeDue(topic: "ac", now: Self.start + .milliseconds(50)).isEmpty)
         // 100 ms later it is read to its end and settled: through the present, written now.
         tracker.settled(partition: 0, before: 2, caughtUp: true, now: now + 100)
-        #expect(tracker.takeDue(topic: "ac", now: now + 100).map(\.throughMilliseconds) == [now + 100 - lateness])
+        #expect(
+            tracker.takeDue(topic: "ac", now: Self.start + .milliseconds(100)).map(\.throughMilliseconds) == [
+                now + 100 - lateness
+            ])
         // Caught up from then on, it moves by the clock only: four times a second again.
         tracker.settled(partition: 0, before: 2, caughtUp: true, now: now + 150)
-        #expect(tracker.takeDue(topic: "ac", now: now + 150).isEmpty)
+        #expect(tracker.takeDue(topic: "ac", now: Self.start + .milliseconds(150)).isEmpty)
         tracker.settled(partition: 0, before: 2, caughtUp: true, now: now + 350)
-        #expect(tracker.takeDue(topic: "ac", now: now + 350).map(\.throughMilliseconds) == [now + 350 - lateness])
+        #expect(
+            tracker.takeDue(topic: "ac", now: Self.start + .milliseconds(350)).map(\.throughMilliseconds) == [
+                now + 350 - lateness
+            ])
     }
 
     @Test func aRegistrationMayQualifyOnlyWhenMMOLoveAcceptedIt() {

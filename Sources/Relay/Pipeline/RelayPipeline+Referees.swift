@@ -306,7 +306,7 @@ extension RelayPipeline {
                         partition: partition.partition, before: settled, caughtUp: end.map { settled >= $0 } ?? false,
                         now: now)
                 }
-                return state.refereeProgress.takeDue(topic: self.topics.accountCreated, now: now)
+                return state.refereeProgress.takeDue(topic: self.topics.accountCreated, now: .now)
             }
             // Sent together (one round trip, not one per partition).
             await withTaskGroup(of: Void.self) { group in

@@ -42,12 +42,17 @@ final class Wakeup: Sendable {
     @discardableResult
     func wait(upTo interval: Duration) async -> Bool {
         let signalled = self.state.withLock { state -> Bool in
-            if case .signalled = state {
+            switch state {
+            case .signalled:
                 state = .idle
                 return true
+            case .idle:
+                state = .registered
+                return false
+            case .registered, .waiting:
+                // A second waiter would take the first one's place and leave it hanging.
+                preconditionFailure("two tasks wait for one Wakeup")
             }
-            state = .registered
-            return false
         }
         if signalled { return true }
         return await withTaskGroup(of: Bool.self) { group in

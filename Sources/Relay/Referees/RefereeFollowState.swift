@@ -6,12 +6,17 @@
 /// accounts' records, but they may sit in other partitions of the referees topic that this
 /// instance has not read as far yet. So a progress record read here is believed only once every
 /// partition has been read up to the end offsets queried after it was read (the barrier): the
-/// accounts acknowledged before it are then applied too.
+/// accounts acknowledged before it are then applied too. A barrier covers only progress records
+/// read before its end offsets were asked for: one read while the query was in flight may
+/// vouch for accounts written after the broker answered it.
 struct RefereeFollowState: Sendable, Equatable {
     /// The next offset to read, per partition of the referees topic.
     private(set) var positions: [Int32: Int64]
     /// Progress records read and not believed yet, waiting for a barrier.
     private(set) var unconfirmed: [RefereeProgress] = []
+    /// Progress records read so far (the first of ``unconfirmed`` is number
+    /// `progressRead - unconfirmed.count`, counting from 0).
+    private(set) var progressRead = 0
     /// The end offsets queried after the records in ``barrierMarkers`` were read.
     private(set) var barrier: [Int32: Int64]?
     /// The progress records the barrier confirms.
@@ -66,17 +71,21 @@ struct RefereeFollowState: Sendable, Equatable {
     /// A progress record was read (after ``read(partition:offset:)`` for its position).
     mutating func readProgress(_ progress: RefereeProgress) {
         unconfirmed.append(progress)
+        progressRead += 1
     }
 
     /// Whether end offsets should be queried now: progress records wait and no barrier is set.
     var needsBarrier: Bool { barrier == nil && !unconfirmed.isEmpty }
 
-    /// Sets the barrier to end offsets queried now, for the progress records read so far.
-    mutating func setBarrier(_ ends: [Int32: Int64]) {
-        guard barrier == nil, !unconfirmed.isEmpty else { return }
+    /// Sets the barrier to `ends`, end offsets asked for when ``progressRead`` was
+    /// `askedAfter`: for the progress records read before then and not covered yet.
+    mutating func setBarrier(_ ends: [Int32: Int64], askedAfter: Int) {
+        let first = progressRead - unconfirmed.count
+        let covered = min(unconfirmed.count, askedAfter - first)
+        guard barrier == nil, covered > 0 else { return }
         barrier = ends
-        barrierMarkers = unconfirmed
-        unconfirmed = []
+        barrierMarkers = Array(unconfirmed.prefix(covered))
+        unconfirmed.removeFirst(covered)
     }
 
     /// The progress records now believed (the barrier is reached), once each.

@@ -24,14 +24,15 @@ struct RefereeProgressTracker: Sendable {
     private(set) var through: [Int32: Int64] = [:]
     /// The time last written as a progress record, per partition.
     private var written: [Int32: Int64] = [:]
-    /// When (Unix milliseconds) each partition's last progress record was taken.
-    private var writtenAt: [Int32: Int64] = [:]
+    /// When each partition's last progress record was taken (a monotonic clock: a wall clock
+    /// stepped back would hold records back).
+    private var writtenAt: [Int32: ContinuousClock.Instant] = [:]
     /// Partitions read to their end with everything settled at the last ``settled(partition:before:caughtUp:now:)``.
     private var caughtUp: Set<Int32> = []
 
     /// The least time, in milliseconds, between two progress records of a partition: four a
     /// second, whatever the traffic.
-    static let interval: Int64 = 250
+    static let interval = Duration.milliseconds(250)
     /// How far, in milliseconds, a partition that caught up must be ahead of its last progress
     /// record to be written before ``interval`` is up: the end of a backlog, where milestones
     /// of players who were not referred wait for exactly that record. Live traffic moves a
@@ -70,16 +71,16 @@ struct RefereeProgressTracker: Sendable {
         caughtUp.remove(partition)
     }
 
-    /// Progress records to write at `now` (Unix milliseconds): partitions whose time moved since
-    /// the last one written, at most one per ``interval``, except a partition that just caught
-    /// up (see ``catchUpJump``).
-    mutating func takeDue(topic: String, now: Int64) -> [RefereeProgress] {
+    /// Progress records to write at `now`: partitions whose time moved since the last one
+    /// written, at most one per ``interval``, except a partition that just caught up (see
+    /// ``catchUpJump``).
+    mutating func takeDue(topic: String, now: ContinuousClock.Instant) -> [RefereeProgress] {
         var due: [RefereeProgress] = []
         for (partition, time) in through.sorted(by: { $0.key < $1.key }) {
             if let last = written[partition] {
                 guard time > last else { continue }
                 let jumped = caughtUp.contains(partition) && time - last >= Self.catchUpJump
-                guard jumped || now - (writtenAt[partition] ?? Int64.min / 2) >= Self.interval else { continue }
+                guard jumped || writtenAt[partition].map({ now - $0 >= Self.interval }) ?? true else { continue }
             }
             written[partition] = time
             writtenAt[partition] = now
