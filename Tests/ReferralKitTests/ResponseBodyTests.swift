@@ -1,0 +1,60 @@
+import Testing
+
+@testable import ReferralKit
+
+/// MMOLove's answers are read without `JSONDecoder`, exactly as `JSONDecoder` reads them; any
+/// other body is left to it.
+@Suite struct ResponseBodyTests {
+    /// Flat objects of strings and literals: read directly, as the decoder reads them.
+    @Test(arguments: [
+        #"{"ok":true,"referral_id":"r_1","state":"registered"}"#,
+        #"{"ok":true,"duplicate":true}"#,
+        #"{"ok":true,"ignored":"first_touch_conflict"}"#,
+        #"{"ok":true,"test":true}"#,
+        #"{"ok":false,"error":"bad_signature"}"#,
+        #"{"ok":false,"error":"unknown_token"}"#,
+        " {\n\t\"ok\" : true ,\r\n \"state\":\"qualified\" } \n",
+        #"{}"#,
+        #"{"ok":null,"state":null,"other":"x"}"#,
+        #"{"ok":"true","state":true,"duplicate":"yes","error":false}"#,
+        #"{"state":"qualifié","referral_id":"€ 🎮"}"#,
+    ])
+    func flatAnswersAreReadAsTheDecoderReadsThem(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        let flat = try #require(ResponseBody.flat(bytes), "read directly")
+        #expect(flat == ResponseBody.decoded(bytes))
+        #expect(flat.isObject)
+        #expect(ResponseBody(bytes) == flat)
+    }
+
+    /// Anything else goes to the decoder, and the classifier gets what it answers.
+    @Test(arguments: [
+        #"{"ok":true,"state":"a\"b"}"#,
+        #"{"ok":true,"count":1}"#,
+        #"{"ok":true,"nested":{"a":"b"}}"#,
+        #"{"ok":true,"list":[]}"#,
+        #"{"ok":true,"ok":false}"#,
+        #"{"ok":true,}"#,
+        #"{"ok":truex}"#,
+        #"{"ok":tru}"#,
+        #"{"ok":true} x"#,
+        #"{"ok":true"#,
+        "{\"state\":\"a\u{1}b\"}",
+        #"[{"ok":true}]"#,
+        #""ok""#,
+        "<html>bad gateway</html>",
+        "",
+    ])
+    func otherBodiesAreLeftToTheDecoder(_ text: String) {
+        let bytes = Array(text.utf8)
+        #expect(ResponseBody.flat(bytes) == nil)
+        #expect(ResponseBody(bytes) == ResponseBody.decoded(bytes))
+    }
+
+    @Test func invalidUTF8IsLeftToTheDecoder() {
+        let bytes = Array(#"{"state":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
+        #expect(ResponseBody.flat(bytes) == nil)
+        #expect(ResponseBody(bytes) == ResponseBody.decoded(bytes))
+        #expect(ResponseBody(bytes).state == nil)
+    }
+}
