@@ -10,6 +10,11 @@ enum FlatJSONObject {
         case null
     }
 
+    /// At most this many members, far more than MMOLove sends (three); more are left to the
+    /// general decoder, so that the check for repeated names stays cheap whatever a proxy
+    /// answers.
+    static let memberLimit = 16
+
     /// The members of `bytes` in order, or `nil` when it is not such an object.
     static func members(_ bytes: [UInt8]) -> [(name: String, value: Value)]? {
         bytes.withUnsafeBufferPointer { buffer in
@@ -30,7 +35,9 @@ enum FlatJSONObject {
             if !take(UInt8(ascii: "}")) {
                 repeat {
                     skipWhitespace()
-                    guard let name = string(), !members.contains(where: { $0.name == name }) else { return nil }
+                    guard members.count < FlatJSONObject.memberLimit, let name = string(),
+                        !members.contains(where: { $0.name == name })
+                    else { return nil }
                     skipWhitespace()
                     guard take(UInt8(ascii: ":")) else { return nil }
                     skipWhitespace()
@@ -44,8 +51,11 @@ enum FlatJSONObject {
             return index == bytes.count ? members : nil
         }
 
+        /// Chosen by the first byte: a string that fails (an escape, invalid UTF-8) is the end,
+        /// never a literal tried on the bytes after it.
         mutating func value() -> Value? {
-            if let text = string() { return .string(text) }
+            guard index < bytes.count else { return nil }
+            if bytes[index] == UInt8(ascii: "\"") { return string().map(Value.string) }
             if literal("true") { return .bool(true) }
             if literal("false") { return .bool(false) }
             if literal("null") { return .null }

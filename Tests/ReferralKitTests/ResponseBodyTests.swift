@@ -23,6 +23,7 @@ import Testing
         let bytes = Array(text.utf8)
         let flat = try #require(ResponseBody.flat(bytes), "read directly")
         #expect(flat == ResponseBody.decoded(bytes))
+        #expect(Self.stringBytes(flat) == Self.stringBytes(ResponseBody.decoded(bytes)), "byte for byte")
         #expect(flat.isObject)
         #expect(ResponseBody(bytes) == flat)
     }
@@ -56,5 +57,32 @@ import Testing
         #expect(ResponseBody.flat(bytes) == nil)
         #expect(ResponseBody(bytes) == ResponseBody.decoded(bytes))
         #expect(ResponseBody(bytes).state == nil)
+    }
+
+    /// A string that cannot be read ends the reading: the bytes after it are not tried as a
+    /// literal (`{"ok":"\xFF"true}` read as `ok: true` before review; the decoder refuses it).
+    @Test(arguments: [
+        Array(#"{"ok":""#.utf8) + [0xFF] + Array(#""true}"#.utf8),
+        Array(#"{"error":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""null}"#.utf8),
+        Array(#"{"ok":"a\"false}"#.utf8),
+    ])
+    func aStringThatCannotBeReadIsNotFollowedByALiteral(_ bytes: [UInt8]) {
+        #expect(ResponseBody.flat(bytes) == nil)
+        #expect(ResponseBody(bytes) == ResponseBody.decoded(bytes))
+        #expect(!ResponseBody(bytes).isObject)
+    }
+
+    @Test func moreMembersThanMMOLoveSendsAreLeftToTheDecoder() {
+        let members = (0...FlatJSONObject.memberLimit).map { #""m\#($0)":true"# }
+        let within = Array(("{" + members.dropLast().joined(separator: ",") + "}").utf8)
+        let beyond = Array(("{" + members.joined(separator: ",") + "}").utf8)
+        #expect(ResponseBody.flat(within) != nil)
+        #expect(ResponseBody.flat(beyond) == nil)
+        #expect(ResponseBody(beyond) == ResponseBody.decoded(beyond))
+    }
+
+    /// The string fields' bytes (`==` on `String` compares canonical equivalence).
+    static func stringBytes(_ body: ResponseBody) -> [[UInt8]?] {
+        [body.referralID, body.state, body.ignored, body.error].map { $0.map { Array($0.utf8) } }
     }
 }
