@@ -117,10 +117,13 @@ public struct OutcomeRecord: Sendable, Hashable {
             topic: topic,
             key: Array(accountID.utf8),
             value: encoded(),
-            headers: [
-                KafkaHeader(key: "content-type", value: Array("application/json".utf8)),
-                KafkaHeader(key: "schema", value: Array(Self.schemaName.utf8)),
-            ]
+            headers: Self.headers
         )
     }
+
+    /// Every outcome record's headers, built once (not two arrays per record).
+    static let headers = [
+        KafkaHeader(key: "content-type", value: Array("application/json".utf8)),
+        KafkaHeader(key: "schema", value: Array(schemaName.utf8)),
+    ]
 }
