@@ -33,9 +33,9 @@ struct ConsumeBench {
             record.timestamp = base + Int64(index < half ? 2 * index : 2 * (index - half) + 1)
             return record
         }
-        // The median of three reads: a reader whose first record came late (librdkafka's start
-        // can wait 0.5-1 s after the assignment while fetches already run) found most of the
-        // others in memory and read them at 700,000-1,000,000 rec/s, about one read in three.
+        // The median of three reads: a reader whose first record came late (an offset lookup
+        // librdkafka retried after 500 ms, see `TopicReader`) found most of the others in
+        // memory and read them at 700,000-1,200,000 rec/s; one read in nine still does.
         var reads: [Double] = []
         for _ in 0..<3 {
             reads.append(try await self.rawRate(broker: broker, count: count, bufferCapacity: Self.ceilingBuffer))

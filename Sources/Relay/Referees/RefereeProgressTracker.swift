@@ -30,8 +30,8 @@ struct RefereeProgressTracker: Sendable {
     /// Partitions read to their end with everything settled at the last ``settled(partition:before:caughtUp:now:)``.
     private var caughtUp: Set<Int32> = []
 
-    /// The least time, in milliseconds, between two progress records of a partition: four a
-    /// second, whatever the traffic.
+    /// The least time between two progress records of a partition: four a second, whatever the
+    /// traffic.
     static let interval = Duration.milliseconds(250)
     /// How far, in milliseconds, a partition that caught up must be ahead of its last progress
     /// record to be written before ``interval`` is up: the end of a backlog, where milestones
