@@ -113,15 +113,48 @@ extension ReferralClient {
     ///
     /// - Throws: ``ReferralError`` `transportFailure` when no HTTP response arrived.
     func exchange(body: [UInt8], headers: HTTPHeaders) async throws(ReferralError) -> SendResult {
+        switch self.transport {
+        case .asyncHTTPClient(let httpClient, _, let template):
+            return try await self.exchange(body: body, headers: headers, httpClient: httpClient, template: template)
+        case .connectionPool(let pool):
+            return try await self.exchange(body: body, headers: headers, pool: pool)
+        }
+    }
+
+    /// ``exchange(body:headers:)`` through a ``ReferralConnectionPool``.
+    private func exchange(
+        body: [UInt8], headers: HTTPHeaders, pool: ReferralConnectionPool
+    ) async throws(ReferralError) -> SendResult {
         do {
-            var request = self.requestTemplate
+            let response = try await pool.post(
+                headers: headers, body: ByteBuffer(bytes: body), deadline: .now() + self.timeAmount)
+            let result = SendResult(
+                status: response.status,
+                body: Array(response.body.readableBytesView),
+                retryAfter: response.headers.first(name: "Retry-After")
+            )
+            self.logger.debug("referral event sent", metadata: [ReferralLogMetadata.status: "\(result.status)"])
+            return result
+        } catch {
+            self.logger.debug("referral event transport failure", metadata: [ReferralLogMetadata.error: "\(error)"])
+            throw ReferralError(
+                .transportFailure, reason: "no response from \(ReferralEndpoint.redacted(self.endpoint)): \(error)")
+        }
+    }
+
+    /// ``exchange(body:headers:)`` through async-http-client.
+    private func exchange(
+        body: [UInt8], headers: HTTPHeaders, httpClient: HTTPClient, template: HTTPClient.Request
+    ) async throws(ReferralError) -> SendResult {
+        do {
+            var request = template
             request.headers = headers
             request.body = .byteBuffer(ByteBuffer(bytes: body))
             // The deadline of this API covers the whole exchange, body included (that of the
             // async `execute(_:timeout:)` stops at the response head, so a peer that sent its
             // head and stalled needed a timer task racing the body per request: profiling the
             // relay showed that timer at a quarter of the cost of a send).
-            let response = try await self.httpClient.execute(
+            let response = try await httpClient.execute(
                 request: request,
                 delegate: ResponseAccumulator(request: request, maxBodySize: 1 << 20),
                 deadline: .now() + self.timeAmount

@@ -23,14 +23,14 @@ extension ReferralClient {
         var headers = headers
         tracer.inject(span.context, into: &headers, using: ReferralHeadersInjector())
         let endpoint = self.endpoint
-        // Parsed once, with the request template.
-        let url = self.requestTemplate.url
+        // Parsed once, when the client was made.
+        let address = self.address
         // One update, one lock taken in the span, rather than one per attribute.
         span.updateAttributes { attributes in
             attributes["http.request.method"] = "POST"
             attributes["url.full"] = ReferralEndpoint.redacted(endpoint)
-            attributes["server.address"] = url.host
-            attributes["server.port"] = url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80)
+            attributes["server.address"] = address.host
+            attributes["server.port"] = address.port
         }
         do {
             let result = try await self.exchange(body: body, headers: headers)

@@ -32,11 +32,10 @@ public final class ReferralClient: Sendable {
     /// The per-request timeout: connect, request, response head and body together.
     public let timeout: Duration
 
-    let httpClient: HTTPClient
-    private let ownsHTTPClient: Bool
-    /// A POST to ``endpoint`` without headers or body, parsed once: each send copies it (parsing
-    /// the URL for every request was 1.4% of the relay's CPU time when profiled).
-    let requestTemplate: HTTPClient.Request
+    /// What carries the requests.
+    let transport: Transport
+    /// The endpoint's host, port and scheme, parsed once (for the client span's attributes).
+    let address: ReferralEndpointAddress
     let clock: ReferralClock
     let logger: Logger
     /// Where each POST's client span goes (see ``post(body:signature:)``); `nil`: no spans, and
@@ -65,18 +64,21 @@ public final class ReferralClient: Sendable {
         tracer: (any Tracer)? = nil
     ) throws(ReferralError) {
         guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", url.host?.isEmpty == false
+            scheme == "http" || scheme == "https", url.host?.isEmpty == false,
+            let address = ReferralEndpointAddress(endpoint)
         else {
             throw ReferralError(
                 .invalidEndpoint, reason: "endpoint is not an http(s) URL: \(ReferralEndpoint.redacted(endpoint))")
         }
+        let requestTemplate: HTTPClient.Request
         do {
-            self.requestTemplate = try HTTPClient.Request(url: endpoint, method: .POST)
+            requestTemplate = try HTTPClient.Request(url: endpoint, method: .POST)
         } catch {
             throw ReferralError(
                 .invalidEndpoint,
                 reason: "endpoint is not a URL async-http-client can send to: \(ReferralEndpoint.redacted(endpoint))")
         }
+        self.address = address
         self.endpoint = endpoint
         self.credentials = credentials
         self.defaultServerID = credentials.serverIDs.count == 1 ? credentials.serverIDs.first : nil
@@ -85,8 +87,7 @@ public final class ReferralClient: Sendable {
         self.logger = logger
         self.tracer = tracer
         if let httpClient {
-            self.httpClient = httpClient
-            self.ownsHTTPClient = false
+            self.transport = .asyncHTTPClient(httpClient, owned: false, template: requestTemplate)
         } else {
             // Never follow redirects with a signed POST: async-http-client turns a 301/302/303 into
             // a body-less GET, whose answer says nothing about the event. The 3xx is returned and
@@ -96,9 +97,39 @@ public final class ReferralClient: Sendable {
             // This client makes its own client span (see `post`); async-http-client's, on the
             // future-based API used here, would have no parent and carry no `traceparent`.
             configuration.tracing.tracer = nil
-            self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            self.ownsHTTPClient = true
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            self.transport = .asyncHTTPClient(client, owned: true, template: requestTemplate)
         }
+    }
+
+    /// Creates a client that sends through a ``ReferralConnectionPool`` (the relay's transport:
+    /// one system call per request, a third of async-http-client's CPU time), to the pool's
+    /// endpoint.
+    ///
+    /// - Parameters:
+    ///   - credentials: The secret per `server_id`.
+    ///   - connectionPool: The pooled connections to share (their owner shuts them down).
+    ///   - timeout: The per-request deadline (connect, TLS, request, response head and body).
+    ///   - clock: The source of the signing time `t`.
+    ///   - logger: Where per-request debug logs go.
+    ///   - tracer: Where each POST's client span goes; `nil`: no tracing.
+    public init(
+        credentials: ReferralCredentials,
+        connectionPool: ReferralConnectionPool,
+        timeout: Duration = .seconds(10),
+        clock: ReferralClock = .system,
+        logger: Logger = Logger(label: "referral-kit", factory: { _ in SwiftLogNoOpLogHandler() }),
+        tracer: (any Tracer)? = nil
+    ) {
+        self.endpoint = connectionPool.endpoint
+        self.address = connectionPool.address
+        self.credentials = credentials
+        self.defaultServerID = credentials.serverIDs.count == 1 ? credentials.serverIDs.first : nil
+        self.timeout = timeout
+        self.clock = clock
+        self.logger = logger
+        self.tracer = tracer
+        self.transport = .connectionPool(connectionPool)
     }
 
     /// Creates a client for a single server.
@@ -131,12 +162,13 @@ public final class ReferralClient: Sendable {
         )
     }
 
-    /// Shuts down the `HTTPClient` if this client created it; a no-op for an injected one.
+    /// Shuts down the `HTTPClient` if this client created it; a no-op for an injected one or a
+    /// connection pool.
     ///
     /// - Throws: What `HTTPClient.shutdown()` throws.
     public func shutdown() async throws {
-        if self.ownsHTTPClient {
-            try await self.httpClient.shutdown()
+        if case .asyncHTTPClient(let httpClient, owned: true, _) = self.transport {
+            try await httpClient.shutdown()
         }
     }
 
@@ -175,5 +207,17 @@ public final class ReferralClient: Sendable {
                 .unknownServer, reason: "no server_id given and the client has no single default server")
         }
         return defaultServerID
+    }
+}
+
+extension ReferralClient {
+    /// What carries a client's requests.
+    enum Transport: Sendable {
+        /// async-http-client, with a POST to the endpoint parsed once: each send copies it
+        /// (parsing the URL for every request was 1.4% of the relay's CPU time when profiled).
+        /// `owned`: created by this client, which shuts it down.
+        case asyncHTTPClient(HTTPClient, owned: Bool, template: HTTPClient.Request)
+        /// The SDK's own keep-alive connections.
+        case connectionPool(ReferralConnectionPool)
     }
 }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Kafka
 import Logging
@@ -42,55 +41,50 @@ public func buildRelay(
     let metrics = RelayMetrics(
         factory: telemetry.factory, serverIDs: configuration.mmolove.credentials.serverIDs)
     let health = RelayHealth()
-    let httpClient = HTTPClient(
-        eventLoopGroupProvider: .singleton, configuration: relayHTTPConfiguration(configuration))
-    do {
-        let deliverer = try Deliverer(
-            mmolove: configuration.mmolove,
-            delivery: configuration.delivery,
-            httpClient: httpClient,
-            metrics: metrics,
-            health: health,
-            logger: logger,
-            tracer: tracer
-        )
-        var consumerConfiguration = configuration.consumerConfiguration(clientID: relayClientID)
-        consumerConfiguration.statisticsInterval = RelayConfiguration.consumerStatisticsInterval
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
-        let producer = try KafkaProducer(
-            configuration: configuration.producerConfiguration(clientID: relayClientID), logger: logger)
-        let referees = try makeRefereeStore(configuration, producer: producer, logger: logger)
-        let pipeline = RelayPipeline(
-            configuration: configuration,
-            consumer: consumer,
-            producer: producer,
-            deliverer: deliverer,
-            metrics: metrics,
-            health: health,
-            referees: referees,
-            tracer: tracer,
-            logger: logger
-        )
-        let ops = OpsServer(
-            host: configuration.opsHost,
-            port: configuration.opsPort,
-            health: health,
-            telemetry: telemetry,
-            logger: logger,
-            onListening: onOpsListening
-        )
-        logger.info("relay starting", metadata: ["configuration": "\(configuration.redactedSummary)"])
-        warnAboutUnscrubbableSecrets(configuration, logger: logger)
-        if let tracing {
-            logger.info("exporting traces over OTLP/HTTP", metadata: ["otlp.endpoint": "\(tracing.endpoint)"])
-        }
-        let watcher = secretFileWatcher(configuration, deliverer: deliverer, redactor: redactor, logger: logger)
-        return [ops] + (tracing.map { [$0.service] } ?? []) + (watcher.map { [$0] } ?? [])
-            + [HTTPClientService(client: httpClient), pipeline]
-    } catch {
-        try? httpClient.syncShutdown()
-        throw error
+    // Opens nothing until the first request: nothing to close if a later part fails.
+    let connectionPool = try relayConnectionPool(configuration)
+    let deliverer = Deliverer(
+        mmolove: configuration.mmolove,
+        delivery: configuration.delivery,
+        connectionPool: connectionPool,
+        metrics: metrics,
+        health: health,
+        logger: logger,
+        tracer: tracer
+    )
+    var consumerConfiguration = configuration.consumerConfiguration(clientID: relayClientID)
+    consumerConfiguration.statisticsInterval = RelayConfiguration.consumerStatisticsInterval
+    let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+    let producer = try KafkaProducer(
+        configuration: configuration.producerConfiguration(clientID: relayClientID), logger: logger)
+    let referees = try makeRefereeStore(configuration, producer: producer, logger: logger)
+    let pipeline = RelayPipeline(
+        configuration: configuration,
+        consumer: consumer,
+        producer: producer,
+        deliverer: deliverer,
+        metrics: metrics,
+        health: health,
+        referees: referees,
+        tracer: tracer,
+        logger: logger
+    )
+    let ops = OpsServer(
+        host: configuration.opsHost,
+        port: configuration.opsPort,
+        health: health,
+        telemetry: telemetry,
+        logger: logger,
+        onListening: onOpsListening
+    )
+    logger.info("relay starting", metadata: ["configuration": "\(configuration.redactedSummary)"])
+    warnAboutUnscrubbableSecrets(configuration, logger: logger)
+    if let tracing {
+        logger.info("exporting traces over OTLP/HTTP", metadata: ["otlp.endpoint": "\(tracing.endpoint)"])
     }
+    let watcher = secretFileWatcher(configuration, deliverer: deliverer, redactor: redactor, logger: logger)
+    return [ops] + (tracing.map { [$0.service] } ?? []) + (watcher.map { [$0] } ?? [])
+        + [ConnectionPoolService(pool: connectionPool), pipeline]
 }
 
 /// The watcher of the secret files, or `nil` when no secret came from a file: a rotated secret
@@ -138,27 +132,27 @@ var relayClientID: String {
     ProcessInfo.processInfo.environment["HOSTNAME"].map { "referral-relay-\($0)" } ?? "referral-relay"
 }
 
-/// Pooled, redirect-refusing, sized for the in-flight window.
-func relayHTTPConfiguration(_ configuration: RelayConfiguration) -> HTTPClient.Configuration {
-    var http = HTTPClient.Configuration()
-    http.redirectConfiguration = .disallow
-    // The MMOLove clients make the client spans (`ReferralClient`); async-http-client's own, on
-    // the future-based API they use, would be parentless and carry no `traceparent`.
-    http.tracing.tracer = nil
-    http.timeout.connect = .nanoseconds(Int64(configuration.mmolove.connectTimeout.components.seconds * 1_000_000_000))
-    http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.delivery.maxInFlight)
-    return http
+/// The keep-alive connections to MMOLove, as many kept idle as events may be in flight.
+///
+/// - Throws: ``ReferralError`` `invalidEndpoint` when the endpoint is not an http(s) URL, or
+///   the system's TLS trust roots cannot be loaded.
+func relayConnectionPool(_ configuration: RelayConfiguration) throws(ReferralError) -> ReferralConnectionPool {
+    try ReferralConnectionPool(
+        endpoint: configuration.mmolove.endpoint,
+        maxIdleConnections: max(8, configuration.delivery.maxInFlight),
+        connectTimeout: configuration.mmolove.connectTimeout
+    )
 }
 
-/// The pooled HTTP client as a service: it stays open until graceful shutdown reaches it (after
+/// The connection pool as a service: it stays open until graceful shutdown reaches it (after
 /// the pipeline, which sends through it, has stopped), then closes its connections.
-struct HTTPClientService: Service {
-    let client: HTTPClient
+struct ConnectionPoolService: Service {
+    let pool: ReferralConnectionPool
 
     func run() async throws {
         // Until graceful shutdown or cancellation, whichever comes first.
         try? await gracefulShutdown()
-        try await self.client.shutdown()
+        await self.pool.shutdown()
     }
 }
 

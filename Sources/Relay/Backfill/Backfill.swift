@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Kafka
 import Logging
 import ServiceLifecycle
@@ -63,11 +62,10 @@ public struct Backfill: Sendable {
             await consumer.close()
             throw error
         }
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: relayHTTPConfiguration(configuration))
+        let connectionPool = try relayConnectionPool(configuration)
         do {
-            let deliverer = try Deliverer(
-                mmolove: configuration.mmolove, delivery: configuration.delivery, httpClient: httpClient,
+            let deliverer = Deliverer(
+                mmolove: configuration.mmolove, delivery: configuration.delivery, connectionPool: connectionPool,
                 metrics: metrics, health: health, logger: logger)
             let producer = try KafkaProducer(
                 configuration: configuration.producerConfiguration(clientID: relayClientID + "-backfill"),
@@ -94,14 +92,13 @@ public struct Backfill: Sendable {
             let watcher = secretFileWatcher(configuration, deliverer: deliverer, redactor: redactor, logger: logger)
             return Backfill(
                 services: (watcher.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
-                    .init(service: HTTPClientService(client: httpClient)),
+                    .init(service: ConnectionPoolService(pool: connectionPool)),
                     .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 pipeline: pipeline, plan: plan,
                 groupID: groupID)
         } catch {
             await consumer.close()
-            try? await httpClient.shutdown()
             throw error
         }
     }

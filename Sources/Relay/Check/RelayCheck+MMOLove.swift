@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import ReferralKit
 
 extension RelayCheck {
@@ -7,17 +6,20 @@ extension RelayCheck {
     func mmoloveChecks() async -> [Result] {
         let mmolove = self.configuration.mmolove
         let endpoint = ReferralEndpoint.redacted(mmolove.endpoint)
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: relayHTTPConfiguration(self.configuration))
+        let connectionPool: ReferralConnectionPool
+        do {
+            connectionPool = try relayConnectionPool(self.configuration)
+        } catch {
+            return [Result("mmolove", .failed, error.reason)]
+        }
         var results: [Result] = []
         for serverID in mmolove.credentials.serverIDs {
             let name = "mmolove \(serverID)"
             guard let secret = mmolove.credentials[serverID] else { continue }
             do {
-                let client = try ReferralClient(
+                let client = ReferralClient(
                     credentials: ReferralCredentials(serverID: serverID, secret: secret),
-                    endpoint: mmolove.endpoint,
-                    httpClient: httpClient,
+                    connectionPool: connectionPool,
                     timeout: mmolove.requestTimeout,
                     logger: self.logger
                 )
@@ -27,7 +29,7 @@ extension RelayCheck {
                 results.append(Result(name, .failed, "no HTTP response from \(endpoint): \(error.reason)"))
             }
         }
-        try? await httpClient.shutdown()
+        await connectionPool.shutdown()
         return results
     }
 

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Logging
 
 /// `referral-relay check`: whether a configuration that loads would also work, before a deploy

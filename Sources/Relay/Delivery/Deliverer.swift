@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import ReferralKit
@@ -32,8 +31,7 @@ public final class Deliverer: Sendable {
     /// One client per configured server id, replaced when the server's secret rotates.
     private let clients: Mutex<[String: ReferralClient]>
     /// What a replacement client is built from.
-    private let endpoint: String
-    private let httpClient: HTTPClient
+    private let connectionPool: ReferralConnectionPool
     private let requestTimeout: Duration
     private let signingClock: ReferralClock
     /// Where each HTTP attempt's client span goes; `nil`: no tracing.
@@ -58,48 +56,40 @@ public final class Deliverer: Sendable {
     /// - Parameters:
     ///   - mmolove: Endpoint, credentials, timeouts.
     ///   - delivery: Retry and ordering settings.
-    ///   - httpClient: The shared pooled client (its owner shuts it down).
+    ///   - connectionPool: The shared keep-alive connections (their owner shuts them down).
     ///   - metrics: Where retries and HTTP latencies are counted.
     ///   - health: Where systemic failures are reported (readiness).
     ///   - logger: Where per-event logs go.
     ///   - signingClock: The source of each attempt's signing time `t` (the wall clock).
     ///   - random: The jitter source (seeded in tests).
     ///   - tracer: Where each attempt's HTTP client span goes (see ``RelayTracer``).
-    /// - Throws: ``ReferralError`` `invalidEndpoint` when the endpoint is not an http(s) URL.
     public init(
         mmolove: RelayConfiguration.MMOLove,
         delivery: RelayConfiguration.Delivery,
-        httpClient: HTTPClient,
+        connectionPool: ReferralConnectionPool,
         metrics: RelayMetrics,
         health: RelayHealth,
         logger: Logger,
         signingClock: ReferralClock = .system,
         random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         tracer: RelayTracer = .disabled
-    ) throws(ReferralError) {
+    ) {
         // One client per server, each knowing only its own secret, all sharing the pooled
-        // HTTPClient (injected, so never shut down by them).
+        // connections (injected, so never shut down by them).
         var clients: [String: ReferralClient] = [:]
         for serverID in mmolove.credentials.serverIDs {
             guard let secret = mmolove.credentials[serverID] else { continue }
-            clients[serverID] = try ReferralClient(
+            clients[serverID] = ReferralClient(
                 credentials: ReferralCredentials(serverID: serverID, secret: secret),
-                endpoint: mmolove.endpoint,
-                httpClient: httpClient,
+                connectionPool: connectionPool,
                 timeout: mmolove.requestTimeout,
                 clock: signingClock,
                 logger: logger,
                 tracer: tracer.tracer
             )
         }
-        if clients.isEmpty {
-            // Still validate the endpoint, so a configuration without servers fails the same way.
-            _ = try ReferralClient(
-                credentials: ReferralCredentials(), endpoint: mmolove.endpoint, httpClient: httpClient)
-        }
         self.clients = Mutex(clients)
-        self.endpoint = mmolove.endpoint
-        self.httpClient = httpClient
+        self.connectionPool = connectionPool
         self.requestTimeout = mmolove.requestTimeout
         self.signingClock = signingClock
         self.tracer = tracer
@@ -128,18 +118,14 @@ public final class Deliverer: Sendable {
     ///   - secret: The server's new secret.
     ///   - serverID: A configured server; an unknown one is ignored.
     public func useSecret(_ secret: ReferralSecret, for serverID: String) {
-        // The endpoint was validated when the first client was built, so this cannot throw.
-        guard
-            let client = try? ReferralClient(
-                credentials: ReferralCredentials(serverID: serverID, secret: secret),
-                endpoint: self.endpoint,
-                httpClient: self.httpClient,
-                timeout: self.requestTimeout,
-                clock: self.signingClock,
-                logger: self.logger,
-                tracer: self.tracer.tracer
-            )
-        else { return }
+        let client = ReferralClient(
+            credentials: ReferralCredentials(serverID: serverID, secret: secret),
+            connectionPool: self.connectionPool,
+            timeout: self.requestTimeout,
+            clock: self.signingClock,
+            logger: self.logger,
+            tracer: self.tracer.tracer
+        )
         self.clients.withLock { clients in
             if clients[serverID] != nil { clients[serverID] = client }
         }
