@@ -149,7 +149,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ReferralKitTests",
-            dependencies: ["ReferralKit"],
+            dependencies: [
+                "ReferralKit",
+                // The connection pool's loopback server (plain and TLS).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             // The signing vectors are read by path (relative to #filePath), not as a resource.
             exclude: ["Fixtures"],
             swiftSettings: strict

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Kafka
 import Logging
@@ -53,7 +52,7 @@ struct RelayLedgerBoundTests {
             await producer.close()
 
             let telemetry = RelayTelemetry()
-            let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+            let connectionPool = try ReferralConnectionPool(endpoint: configuration.mmolove.endpoint)
             let health = RelayHealth()
             let metrics = RelayMetrics(
                 factory: telemetry.factory, serverIDs: configuration.mmolove.credentials.serverIDs)
@@ -65,8 +64,8 @@ struct RelayLedgerBoundTests {
                 producer: try KafkaProducer(
                     configuration: configuration.producerConfiguration(clientID: "ledger-test"),
                     logger: RelayGroupHarness.logger),
-                deliverer: try Deliverer(
-                    mmolove: configuration.mmolove, delivery: configuration.delivery, httpClient: httpClient,
+                deliverer: Deliverer(
+                    mmolove: configuration.mmolove, delivery: configuration.delivery, connectionPool: connectionPool,
                     metrics: metrics, health: health, logger: RelayGroupHarness.logger),
                 metrics: metrics,
                 health: health,
@@ -86,7 +85,7 @@ struct RelayLedgerBoundTests {
             }
             running.cancel()
             _ = try? await running.value
-            try await httpClient.shutdown()
+            await connectionPool.shutdown()
             return consumed
         }
     }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import Prometheus
@@ -74,7 +73,8 @@ struct DeliveryHarness {
             server, address in
             let registry = PrometheusCollectorRegistry()
             let health = RelayHealth()
-            let deliverer = try Deliverer(
+            let connectionPool = try ReferralConnectionPool(endpoint: address.eventsURL)
+            let deliverer = Deliverer(
                 mmolove: RelayConfiguration.MMOLove(
                     endpoint: address.eventsURL,
                     defaultServerID: defaultServerID,
@@ -82,7 +82,7 @@ struct DeliveryHarness {
                     requestTimeout: .seconds(5)
                 ),
                 delivery: delivery,
-                httpClient: .shared,
+                connectionPool: connectionPool,
                 metrics: RelayMetrics(
                     factory: PrometheusMetricsFactory(registry: registry), serverIDs: credentials.serverIDs),
                 health: health,
@@ -92,7 +92,15 @@ struct DeliveryHarness {
             )
             let harness = DeliveryHarness(
                 address: address, server: server, deliverer: deliverer, health: health, registry: registry)
-            return try await body(harness)
+            // Closed before the sandbox stops, whatever the body did.
+            do {
+                let result = try await body(harness)
+                await connectionPool.shutdown()
+                return result
+            } catch {
+                await connectionPool.shutdown()
+                throw error
+            }
         }
     }
 

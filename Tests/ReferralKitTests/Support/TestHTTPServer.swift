@@ -1,0 +1,176 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// A loopback HTTP/1.1 server for the connection pool's tests, answering each request as the
+/// test's `reply` says: real sockets, real parsing on this side (NIO's request decoder), and
+/// answers written as raw bytes, so a test can send what a well-behaved server would not.
+final class TestHTTPServer: Sendable {
+    /// What the server does with one request.
+    enum Reply: Sendable {
+        /// These bytes, then the connection stays open (or closes when `close`).
+        case raw(String, close: Bool = false)
+        /// Close the connection without answering.
+        case closeWithoutAnswer
+        /// Never answer.
+        case stall
+    }
+
+    /// One request as the server read it.
+    struct Request: Sendable {
+        /// The connection it came on, counted from 0.
+        let connection: Int
+        let head: HTTPRequestHead
+        let body: [UInt8]
+    }
+
+    /// A self-signed certificate for `localhost` and 127.0.0.1 (valid until 2126), and its key.
+    static let certificatePEM = """
+-----BEGIN CERTIFICATE-----
+MIIBmjCCAUGgAwIBAgIUHW46lXlJztBiK0b/9/cBq/l7ZlMwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEzMDA1MjkwMVoYDzIxMjYxMTA2
+MDUyOTAxWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAQaeNt798/PWHkhdRjJkGeBBGFvHR/1o/2vJjS25WuZ+6MddWCPkP1b
+LXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11o28wbTAdBgNVHQ4EFgQUvmRxoAIfbpvB
+RVFbno/XPx7FglwwHwYDVR0jBBgwFoAUvmRxoAIfbpvBRVFbno/XPx7FglwwDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI
+zj0EAwIDRwAwRAIhALr1kWk7vBirulta/ZKe/oWOd33OJmek53Trtl8C8jdPAh85
+zF28ECj+rl5luG5PtWwM3lmfrKwLzr36ZZuRB6TM
+-----END CERTIFICATE-----
+"""
+    static let privateKeyPEM = """
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgOHLMgmwfQEFERF69
+Qu0tRkOnUTBRkBmnnns3jPjzFwahRANCAAQaeNt798/PWHkhdRjJkGeBBGFvHR/1
+o/2vJjS25WuZ+6MddWCPkP1bLXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11
+-----END PRIVATE KEY-----
+"""
+
+    /// What the server saw, shared by its connections.
+    final class Record: Sendable {
+        let state = Mutex<(connections: Int, requests: [Request])>((0, []))
+    }
+
+    /// The bound port.
+    let port: Int
+    private let channel: any Channel
+    private let record: Record
+
+    /// The connections accepted so far.
+    var connections: Int { self.record.state.withLock { $0.connections } }
+    /// The requests read so far.
+    var requests: [Request] { self.record.state.withLock { $0.requests } }
+
+    /// Starts a server on a loopback address and a free port.
+    ///
+    /// - Parameters:
+    ///   - tls: `true` to speak TLS with ``certificatePEM``.
+    ///   - host: The loopback address to listen on.
+    ///   - reply: What to answer to each request (its index on its connection, from 0).
+    static func start(
+        tls: Bool = false,
+        host: String = "127.0.0.1",
+        reply: @escaping @Sendable (_ request: Request, _ indexOnConnection: Int) -> Reply
+    ) async throws -> TestHTTPServer {
+        let record = Record()
+        let sslContext: NIOSSLContext? =
+            tls
+            ? try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(Self.certificatePEM.utf8), format: .pem))],
+                    privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(Self.privateKeyPEM.utf8), format: .pem))
+                ))
+            : nil
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let connection = record.state.withLock { record in
+                        defer { record.connections += 1 }
+                        return record.connections
+                    }
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(
+                        Handler(connection: connection, record: record, reply: reply))
+                }
+            }
+            .bind(host: host, port: 0).get()
+        return TestHTTPServer(channel: channel, record: record)
+    }
+
+    private init(channel: any Channel, record: Record) {
+        self.channel = channel
+        self.port = channel.localAddress!.port!
+        self.record = record
+    }
+
+    /// The URL of `path` on this server.
+    func url(_ path: String = "/api/referral/events", scheme: String = "http", host: String = "127.0.0.1") -> String {
+        "\(scheme)://\(host):\(self.port)\(path)"
+    }
+
+    /// Stops accepting connections (open ones are left to their clients).
+    func stop() async {
+        try? await self.channel.close()
+    }
+
+    /// Reads requests on one connection and answers each.
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+
+        let connection: Int
+        let record: Record
+        let reply: @Sendable (Request, Int) -> Reply
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+        var index = 0
+
+        init(
+            connection: Int, record: Record,
+            reply: @escaping @Sendable (Request, Int) -> Reply
+        ) {
+            self.connection = connection
+            self.record = record
+            self.reply = reply
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch self.unwrapInboundIn(data) {
+            case .head(let head):
+                self.head = head
+                self.body = []
+            case .body(let part):
+                self.body += part.readableBytesView
+            case .end:
+                let request = Request(connection: self.connection, head: self.head!, body: self.body)
+                self.record.state.withLock { $0.requests.append(request) }
+                defer { self.index += 1 }
+                switch self.reply(request, self.index) {
+                case .raw(let text, let close):
+                    let written = context.writeAndFlush(NIOAny(ByteBuffer(string: text)))
+                    if close {
+                        written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                    }
+                case .closeWithoutAnswer:
+                    context.close(promise: nil)
+                case .stall:
+                    break
+                }
+            }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            context.close(promise: nil)
+        }
+    }
+}
+
+extension TestHTTPServer {
+    /// A 200 with MMOLove's answer to a new event, kept alive.
+    static let ok = Reply.raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}")
+}
