@@ -63,7 +63,9 @@ import Testing
         _ = state.sendRequest()
         _ = state.receivedHead(Self.head())
         #expect(state.receivedBody(ByteBuffer(string: "1234")) == .none)
-        #expect(state.receivedBody(ByteBuffer(string: "5")) == .fail(HTTP1TransportError(.bodyTooLarge, detail: "over 4 bytes")))
+        #expect(
+            state.receivedBody(ByteBuffer(string: "5"))
+                == .fail(HTTP1TransportError(.bodyTooLarge, detail: "over 4 bytes")))
         // What arrives after is ignored.
         #expect(state.receivedEnd() == .none)
         #expect(state.channelInactive() == .none)
@@ -72,7 +74,10 @@ import Testing
     @Test func aCloseBeforeAnyResponseMayBeRetriedOneDuringTheBodyMayNot() {
         var state = HTTP1ExchangeState(maxBodyBytes: 16)
         _ = state.sendRequest()
-        #expect(state.channelInactive() == .fail(HTTP1TransportError(.connectionLost, beforeResponse: true, detail: "closed before the response")))
+        #expect(
+            state.channelInactive()
+                == .fail(
+                    HTTP1TransportError(.connectionLost, beforeResponse: true, detail: "closed before the response")))
 
         var midBody = HTTP1ExchangeState(maxBodyBytes: 16)
         _ = midBody.sendRequest()
@@ -87,11 +92,20 @@ import Testing
     @Test func anErrorBeforeTheResponseIsALostConnectionAndAnIdleErrorOnlyCloses() {
         var state = HTTP1ExchangeState(maxBodyBytes: 16)
         _ = state.sendRequest()
-        #expect(state.channelError("reset") == .fail(HTTP1TransportError(.connectionLost, beforeResponse: true, detail: "reset")))
+        #expect(
+            state.channelError("reset", isConnectionLoss: true)
+                == .fail(HTTP1TransportError(.connectionLost, beforeResponse: true, detail: "reset")))
         #expect(state.channelInactive() == .none)
 
+        // A response that does not parse is the server's answer: not retried.
+        var garbled = HTTP1ExchangeState(maxBodyBytes: 16)
+        _ = garbled.sendRequest()
+        #expect(
+            garbled.channelError("invalid status", isConnectionLoss: false)
+                == .fail(HTTP1TransportError(.connectionLost, detail: "invalid status")))
+
         var idle = HTTP1ExchangeState(maxBodyBytes: 16)
-        #expect(idle.channelError("unsolicited response") == .close)
+        #expect(idle.channelError("unsolicited response", isConnectionLoss: false) == .close)
         guard case .refuse = idle.sendRequest() else {
             Issue.record("a failed connection took a request")
             return

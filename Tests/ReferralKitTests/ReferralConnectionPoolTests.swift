@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 import Testing
 
 @testable import ReferralKit
@@ -88,6 +89,78 @@ import Testing
         await server.stop()
     }
 
+    @Test func theRetryOfAStaleConnectionGoesToANewOneNotAnotherIdleOne() async throws {
+        // Two connections, each answering its first request late (so both are opened) and
+        // closing on the next without a word.
+        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"
+        let server = try await TestHTTPServer.start { _, index in
+            index == 0 ? .delayed(.milliseconds(200), answer) : .closeWithoutAnswer
+        }
+        let pool = try ReferralConnectionPool(endpoint: server.url())
+        async let first = Self.post(pool)
+        async let second = Self.post(pool)
+        #expect(try await [first.status, second.status] == [200, 200])
+        #expect(server.connections == 2)
+        // Both idle connections are now stale: the retry must not take the other one.
+        #expect(try await Self.post(pool).status == 200)
+        #expect(server.connections == 3)
+        await pool.shutdown()
+        await server.stop()
+    }
+
+    @Test func aServerClosingEveryConnectionAtOnceNeverLeavesARequestHanging() async throws {
+        // The connection closes between its connect and the request's write: the write never
+        // reaches the exchange handler, and the request must fail anyway, not wait forever.
+        let server = try await TestHTTPServer.start(closeOnAccept: true) { _, _ in TestHTTPServer.ok }
+        let pool = try ReferralConnectionPool(endpoint: server.url())
+        let failed = Mutex(0)
+        // Not a child task: a hung request must fail this test, not hang it.
+        let requests = Task {
+            for _ in 0..<300 {
+                // An hour: only the pool's own handling may end a request here.
+                if await Self.transportError({ try await Self.post(pool, within: .hours(1)) }) != nil {
+                    failed.withLock { $0 += 1 }
+                }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while failed.withLock({ $0 }) < 300, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(failed.withLock { $0 } == 300, "a request hung")
+        if failed.withLock({ $0 }) == 300 { await requests.value }
+        await pool.shutdown()
+        await server.stop()
+    }
+
+    @Test func aConnectionIdleTooLongIsClosedNotReused() async throws {
+        let server = try await TestHTTPServer.start { _, _ in TestHTTPServer.ok }
+        let pool = try ReferralConnectionPool(endpoint: server.url(), idleTimeout: .milliseconds(100))
+        _ = try await Self.post(pool)
+        _ = try await Self.post(pool)
+        #expect(server.connections == 1)
+        try await Task.sleep(for: .milliseconds(250))
+        _ = try await Self.post(pool)
+        #expect(server.connections == 2)
+        await pool.shutdown()
+        await server.stop()
+    }
+
+    @Test func thePoolFramesTheRequestWhateverHeadersTheCallerSet() async throws {
+        let server = try await TestHTTPServer.start { _, _ in TestHTTPServer.ok }
+        let pool = try ReferralConnectionPool(endpoint: server.url())
+        var headers = Self.headers
+        headers.add(name: "Host", value: "elsewhere.example")
+        headers.add(name: "Content-Length", value: "1")
+        _ = try await Self.post(pool, headers: headers)
+        let request = try #require(server.requests.first)
+        #expect(request.head.headers["Host"] == ["127.0.0.1:\(server.port)"])
+        #expect(request.head.headers["Content-Length"] == ["\(Self.body.readableBytes)"])
+        #expect(request.body == Array(Self.body.readableBytesView))
+        await pool.shutdown()
+        await server.stop()
+    }
+
     @Test func aNewConnectionClosedBeforeItsAnswerFailsWithoutARetry() async throws {
         let server = try await TestHTTPServer.start { _, _ in .closeWithoutAnswer }
         let pool = try ReferralConnectionPool(endpoint: server.url())
@@ -156,12 +229,15 @@ import Testing
         await server.stop()
     }
 
-    @Test(arguments: ["a\r\nX-Injected: 1", "a\nb", "a\u{0}b"])
-    func aHeaderValueThatWouldSplitTheRequestIsRefused(_ value: String) async throws {
+    @Test(arguments: [
+        ("tracestate", "a\r\nX-Injected: 1"), ("tracestate", "a\nb"), ("tracestate", "a\u{0}b"),
+        ("Bad Name", "v"), ("", "v"), ("x:y", "v"),
+    ])
+    func aHeaderThatWouldSplitTheRequestIsRefused(_ name: String, _ value: String) async throws {
         let server = try await TestHTTPServer.start { _, _ in TestHTTPServer.ok }
         let pool = try ReferralConnectionPool(endpoint: server.url())
         var headers = Self.headers
-        headers.add(name: "tracestate", value: value)
+        headers.add(name: name, value: value)
         let error = await Self.transportError { try await Self.post(pool, headers: headers) }
         #expect(error?.kind == .invalidHeader)
         #expect(server.requests.isEmpty)

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// A request for ``HTTP1ExchangeHandler``: what to write, when to give up, whom to answer.
 struct HTTP1Exchange: Sendable {
@@ -21,12 +22,17 @@ struct HTTP1Exchange: Sendable {
 /// which on loopback cost about 12 µs each, and a request bag, a pool state machine and a task
 /// around each one (a third of the relay's CPU time when profiled). This handler is all a
 /// signed POST needs.
-final class HTTP1ExchangeHandler: ChannelDuplexHandler {
+///
+/// Requests come in through ``start(_:)`` on the event loop, not as writes through the
+/// pipeline: a write sent to a channel that has just closed is dropped with its promise by NIO,
+/// while ``start(_:)`` always answers, with the error that closed the connection when it did
+/// (a TLS verification failure, say).
+final class HTTP1ExchangeHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTP1Exchange
     typealias OutboundOut = HTTPClientRequestPart
 
     private var state: HTTP1ExchangeState
+    private var context: ChannelHandlerContext?
     private var promise: EventLoopPromise<HTTP1Response>?
     private var deadline: Scheduled<Void>?
 
@@ -37,23 +43,40 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler {
         self.state = HTTP1ExchangeState(maxBodyBytes: maxBodyBytes)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let exchange = self.unwrapOutboundIn(data)
+    /// Writes `exchange`'s request, or fails it at once when the connection is busy or closed.
+    /// On the channel's event loop.
+    func start(_ exchange: HTTP1Exchange) {
         switch self.state.sendRequest() {
         case .write:
+            guard let context = self.context else {
+                // Removed from a pipeline that is not closing: cannot happen; answer anyway.
+                _ = self.state.channelInactive()
+                exchange.promise.fail(HTTP1TransportError(.connectionLost, beforeResponse: true, detail: "no handler"))
+                return
+            }
             self.promise = exchange.promise
             self.deadline = context.eventLoop.assumeIsolated().scheduleTask(deadline: exchange.deadline) {
-                self.apply(self.state.deadlinePassed(), context: context)
+                self.apply(self.state.deadlinePassed())
             }
             context.write(self.wrapOutboundOut(.head(exchange.head)), promise: nil)
             context.write(self.wrapOutboundOut(.body(.byteBuffer(exchange.body))), promise: nil)
-            context.write(self.wrapOutboundOut(.end(nil)), promise: promise)
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
         case .refuse(let error):
             exchange.promise.fail(error)
-            promise?.fail(error)
         default:
             preconditionFailure("sendRequest answers write or refuse")
         }
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // The channel is torn down with a request in flight: it must not wait for its deadline
+        // on a handler that is gone.
+        self.apply(self.state.channelInactive())
+        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -63,34 +86,42 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler {
         case .body(let part): action = self.state.receivedBody(part)
         case .end: action = self.state.receivedEnd()
         }
-        self.apply(action, context: context)
+        self.apply(action)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.apply(self.state.channelError("\(error)"), context: context)
+        self.apply(self.state.channelError("\(error)", isConnectionLoss: Self.isConnectionLoss(error)))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.apply(self.state.channelInactive(), context: context)
+        self.apply(self.state.channelInactive())
         context.fireChannelInactive()
     }
 
-    private func apply(_ action: HTTP1ExchangeState.Action, context: ChannelHandlerContext) {
+    /// `true` for the connection failing under the exchange (what a server closing an idle
+    /// connection looks like), `false` for a response that does not parse or a TLS alert.
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        if error is IOError || error is ChannelError { return true }
+        if let tls = error as? NIOSSLError, case .uncleanShutdown = tls { return true }
+        return false
+    }
+
+    private func apply(_ action: HTTP1ExchangeState.Action) {
         switch action {
         case .none, .write, .refuse:
             return
         case .succeed(let response):
             let promise = self.finish()
             if !response.keepAlive {
-                context.close(promise: nil)
+                self.context?.close(promise: nil)
             }
             promise?.succeed(response)
         case .fail(let error):
             let promise = self.finish()
-            context.close(promise: nil)
+            self.context?.close(promise: nil)
             promise?.fail(error)
         case .close:
-            context.close(promise: nil)
+            self.context?.close(promise: nil)
         }
     }
 
@@ -103,6 +134,6 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler {
     }
 }
 
-// Lives on its channel's event loop only.
+// Lives on its channel's event loop only; the pool reaches it through a `NIOLoopBound`.
 @available(*, unavailable)
 extension HTTP1ExchangeHandler: Sendable {}

@@ -4,7 +4,7 @@ import NIOHTTP1
 /// One connection's HTTP/1.1 exchanges, as values: at most one request in flight, its response
 /// gathered until its end. Each event on the channel returns what the handler must do, so the
 /// rules (one request at a time, the body limit, which losses may be retried on a new
-/// connection) are tested without a channel.
+/// connection, what a request on a closed connection is told) are tested without a channel.
 struct HTTP1ExchangeState {
     /// Where the connection is.
     enum State {
@@ -15,7 +15,9 @@ struct HTTP1ExchangeState {
         /// The response's head arrived; its body is being gathered.
         case receivingBody(HTTPResponseHead, ByteBuffer)
         /// The connection is closed or failed, or is being closed: it takes no more requests.
-        case closed
+        /// `reason`: what closed it, when that was an error (a TLS verification failure, say),
+        /// told to a request that arrives after.
+        case closed(reason: String?)
     }
 
     /// What the handler does after an event.
@@ -53,8 +55,10 @@ struct HTTP1ExchangeState {
             return .write
         case .awaitingHead, .receivingBody:
             return .refuse(HTTP1TransportError(.connectionLost, detail: "connection busy"))
-        case .closed:
-            return .refuse(HTTP1TransportError(.connectionLost, beforeResponse: true, detail: "connection closed"))
+        case .closed(let reason):
+            // Never written: the server cannot have seen it, so a reused connection may retry.
+            return .refuse(
+                HTTP1TransportError(.connectionLost, beforeResponse: true, detail: reason ?? "connection closed"))
         }
     }
 
@@ -69,11 +73,10 @@ struct HTTP1ExchangeState {
     mutating func receivedBody(_ part: ByteBuffer) -> Action {
         guard case .receivingBody(let head, var body) = self.state else { return self.unexpected() }
         guard body.readableBytes + part.readableBytes <= self.maxBodyBytes else {
-            self.state = .closed
-            return .fail(HTTP1TransportError(.bodyTooLarge, detail: "over \(self.maxBodyBytes) bytes"))
+            return self.failed(HTTP1TransportError(.bodyTooLarge, detail: "over \(self.maxBodyBytes) bytes"))
         }
         // Not held in `state` while appending, so the buffer is not copied on write.
-        self.state = .closed
+        self.state = .closed(reason: nil)
         if body.readableBytes == 0 {
             body = part
         } else {
@@ -89,14 +92,20 @@ struct HTTP1ExchangeState {
         guard case .receivingBody(let head, let body) = self.state else { return self.unexpected() }
         let response = HTTP1Response(
             status: Int(head.status.code), headers: head.headers, body: body, keepAlive: head.isKeepAlive)
-        self.state = response.keepAlive ? .idle : .closed
+        self.state = response.keepAlive ? .idle : .closed(reason: nil)
         return .succeed(response)
     }
 
-    /// An error on the channel: a reset, a TLS failure, a response that does not parse. Before
-    /// any byte of a response it may be a connection the server closed while idle.
-    mutating func channelError(_ detail: String) -> Action {
-        let beforeResponse = if case .awaitingHead = self.state { true } else { false }
+    /// An error on the channel: a reset, a TLS failure, a response that does not parse.
+    ///
+    /// - Parameters:
+    ///   - detail: The error's text.
+    ///   - isConnectionLoss: `true` for the connection itself failing (a reset, a broken pipe, a
+    ///     TLS connection closed without its alert): before any byte of a response that may be a
+    ///     connection the server closed while idle, which a new connection may retry. A response
+    ///     that does not parse, or a TLS alert, is the server's answer and is never retried.
+    mutating func channelError(_ detail: String, isConnectionLoss: Bool) -> Action {
+        let beforeResponse = if case .awaitingHead = self.state { isConnectionLoss } else { false }
         return self.failed(HTTP1TransportError(.connectionLost, beforeResponse: beforeResponse, detail: detail))
     }
 
@@ -105,32 +114,36 @@ struct HTTP1ExchangeState {
         self.failed(HTTP1TransportError(.timeout))
     }
 
-    /// The request in flight fails with `error` and the connection closes.
-    private mutating func failed(_ error: HTTP1TransportError) -> Action {
+    /// The connection closed (or its handler left the pipeline as it was torn down).
+    mutating func channelInactive() -> Action {
         switch self.state {
         case .idle:
-            self.state = .closed
-            return .close
-        case .awaitingHead, .receivingBody:
-            self.state = .closed
-            return .fail(error)
+            self.state = .closed(reason: nil)
+            return .none
         case .closed:
             return .none
+        case .awaitingHead:
+            self.state = .closed(reason: nil)
+            return .fail(
+                HTTP1TransportError(.connectionLost, beforeResponse: true, detail: "closed before the response"))
+        case .receivingBody:
+            self.state = .closed(reason: nil)
+            return .fail(HTTP1TransportError(.connectionLost, detail: "closed before the response's end"))
         }
     }
 
-    /// The connection closed.
-    mutating func channelInactive() -> Action {
+    /// The request in flight fails with `error` and the connection closes; the error is kept
+    /// as the reason told to later requests.
+    private mutating func failed(_ error: HTTP1TransportError) -> Action {
         switch self.state {
-        case .idle, .closed:
-            self.state = .closed
+        case .idle:
+            self.state = .closed(reason: error.description)
+            return .close
+        case .awaitingHead, .receivingBody:
+            self.state = .closed(reason: error.description)
+            return .fail(error)
+        case .closed:
             return .none
-        case .awaitingHead:
-            self.state = .closed
-            return .fail(HTTP1TransportError(.connectionLost, beforeResponse: true, detail: "closed before the response"))
-        case .receivingBody:
-            self.state = .closed
-            return .fail(HTTP1TransportError(.connectionLost, detail: "closed before the response's end"))
         }
     }
 
@@ -138,12 +151,5 @@ struct HTTP1ExchangeState {
     /// is a safeguard): whatever was in flight fails and the connection closes.
     private mutating func unexpected() -> Action {
         self.failed(HTTP1TransportError(.connectionLost, detail: "response part out of turn"))
-    }
-}
-
-extension HTTP1Response: Equatable {
-    static func == (lhs: HTTP1Response, rhs: HTTP1Response) -> Bool {
-        lhs.status == rhs.status && lhs.headers == rhs.headers && lhs.body == rhs.body
-            && lhs.keepAlive == rhs.keepAlive
     }
 }

@@ -2,14 +2,14 @@ import NIOCore
 import NIOHTTP1
 
 /// A complete HTTP/1.1 response read by ``ReferralConnectionPool``.
-struct HTTP1Response: Sendable {
+public struct HTTP1Response: Sendable, Equatable {
     /// The status code.
-    let status: Int
+    public let status: Int
     /// The response headers.
-    let headers: HTTPHeaders
+    public let headers: HTTPHeaders
     /// The whole body (empty when there was none).
-    let body: ByteBuffer
+    public let body: ByteBuffer
     /// `false` when the server closes the connection after this response (`Connection: close`,
     /// or HTTP/1.0 without keep-alive): it is not put back in the pool.
-    let keepAlive: Bool
+    public let keepAlive: Bool
 }

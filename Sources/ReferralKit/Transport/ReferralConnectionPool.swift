@@ -28,6 +28,8 @@ public final class ReferralConnectionPool: Sendable {
     let connectTimeout: Duration
     let maxIdleConnections: Int
     let maxBodyBytes: Int
+    /// How long a connection may sit idle and still be reused.
+    let maxIdleTime: TimeAmount
     private let idle: Mutex<IdleConnections>
 
     /// Creates a pool; no connection is opened until the first request.
@@ -39,6 +41,8 @@ public final class ReferralConnectionPool: Sendable {
     ///   - connectTimeout: The longest a connect may take (the request's deadline may cut it shorter).
     ///   - tlsConfiguration: For `https`: the TLS settings; `nil` is NIOSSL's client default
     ///     (system trust roots, full verification).
+    ///   - idleTimeout: How long a connection may sit idle and still be reused (async-http-client
+    ///     closes its idle connections after 60 s; servers and load balancers often at 60 s too).
     ///   - maxBodyBytes: The largest response body accepted (1 MiB, as the client's before).
     ///   - eventLoopGroup: Where the connections live.
     /// - Throws: ``ReferralError`` `invalidEndpoint` when the endpoint is not an http(s) URL with
@@ -48,6 +52,7 @@ public final class ReferralConnectionPool: Sendable {
         maxIdleConnections: Int = 64,
         connectTimeout: Duration = .seconds(10),
         tlsConfiguration: TLSConfiguration? = nil,
+        idleTimeout: Duration = .seconds(50),
         maxBodyBytes: Int = 1 << 20,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(ReferralError) {
@@ -71,106 +76,173 @@ public final class ReferralConnectionPool: Sendable {
         self.connectTimeout = connectTimeout
         self.maxIdleConnections = max(1, maxIdleConnections)
         self.maxBodyBytes = maxBodyBytes
+        self.maxIdleTime = TimeAmount(idleTimeout)
         self.idle = Mutex(IdleConnections())
     }
 
     /// Closes the idle connections; requests still in flight finish, and later ones fail.
     public func shutdown() async {
         let channels = self.idle.withLock { $0.shutDown() }
+        // All at once: a TLS close may wait seconds for the peer's close_notify.
         for channel in channels {
-            try? await channel.close()
+            channel.close(promise: nil)
+        }
+        for channel in channels {
+            try? await channel.closeFuture.get()
         }
     }
 
-    /// POSTs `body` with `headers` (plus `Host` and `Content-Length`) and reads the whole answer.
+    /// POSTs `body` with `headers` (plus `Host` and `Content-Length`) and reads the whole answer:
+    /// no signature, no classification (``ReferralClient`` adds both). For tools, and for the
+    /// benchmark's ceiling of this transport.
     ///
     /// - Parameters:
     ///   - headers: The request's own headers.
     ///   - body: The body bytes.
     ///   - deadline: When the exchange (connect, TLS, request, whole response) must have ended.
     /// - Returns: The response.
-    /// - Throws: ``HTTP1TransportError``.
-    func post(headers: HTTPHeaders, body: ByteBuffer, deadline: NIODeadline) async throws -> HTTP1Response {
+    /// - Throws: An error naming why no complete response arrived (never the endpoint, a header
+    ///   or the body).
+    public func post(headers: HTTPHeaders, body: ByteBuffer, deadline: NIODeadline) async throws -> HTTP1Response {
         var headers = headers
         guard Self.areValid(headers) else { throw HTTP1TransportError(.invalidHeader) }
-        headers.add(name: "Host", value: self.address.hostHeader)
-        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        // The pool frames the request: a caller's own Host or Content-Length would be a second one.
+        headers.replaceOrAdd(name: "Host", value: self.address.hostHeader)
+        headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: self.address.requestTarget, headers: headers)
         var retried = false
         while true {
-            let (channel, reused) = try await self.acquire(deadline: deadline)
-            let promise = channel.eventLoop.makePromise(of: HTTP1Response.self)
-            channel.writeAndFlush(HTTP1Exchange(head: head, body: body, deadline: deadline, promise: promise), promise: nil)
+            let (connection, reused) = try await self.acquire(fresh: retried, deadline: deadline)
+            let promise = connection.channel.eventLoop.makePromise(of: HTTP1Response.self)
+            connection.start(HTTP1Exchange(head: head, body: body, deadline: deadline, promise: promise))
             do {
                 let response = try await promise.futureResult.get()
-                self.release(channel, reusable: response.keepAlive)
+                self.release(connection, reusable: response.keepAlive)
                 return response
             } catch let error as HTTP1TransportError
                 where error.beforeResponse && reused && !retried && deadline > .now()
             {
-                // The server closed this idle connection as the request went out.
+                // The server closed this idle connection as the request went out: once more,
+                // on a new connection (another idle one may be just as stale).
                 retried = true
             }
         }
     }
 
-    /// An idle connection still open, or a new one.
-    private func acquire(deadline: NIODeadline) async throws -> (Channel, reused: Bool) {
-        while let channel = try self.idle.withLock({ idle throws(HTTP1TransportError) in try idle.take() }) {
-            if channel.isActive { return (channel, true) }
+    /// An idle connection still open, or a new one (always, when `fresh`).
+    private func acquire(fresh: Bool, deadline: NIODeadline) async throws -> (PooledConnection, reused: Bool) {
+        if !fresh {
+            while true {
+                let now = NIODeadline.now()
+                let (connection, expired) = try self.idle.withLock { idle throws(HTTP1TransportError) in
+                    try idle.take(now: now, maxIdleTime: self.maxIdleTime)
+                }
+                for connection in expired {
+                    connection.channel.close(promise: nil)
+                }
+                guard let connection else { break }
+                if connection.channel.isActive { return (connection, true) }
+            }
+        } else if self.idle.withLock({ $0.isShutDown }) {
+            throw HTTP1TransportError(.shutDown)
         }
         return (try await self.connect(deadline: deadline), false)
     }
 
     /// Puts `channel` back for the next request, or closes it.
-    private func release(_ channel: Channel, reusable: Bool) {
-        let kept = reusable && channel.isActive
-            && self.idle.withLock { $0.put(channel, limit: self.maxIdleConnections) }
+    private func release(_ connection: PooledConnection, reusable: Bool) {
+        let now = NIODeadline.now()
+        let kept =
+            reusable && connection.channel.isActive
+            && self.idle.withLock { $0.put(connection, now: now, limit: self.maxIdleConnections) }
         if !kept {
-            channel.close(promise: nil)
+            connection.channel.close(promise: nil)
         }
     }
 
-    /// `false` when a header name or value holds CR, LF or NUL, which would split the request
-    /// (trace context comes from Kafka record headers, which anyone producing may set).
+    /// `false` when a header name is not an HTTP token, or a value holds CR, LF or NUL, which
+    /// would split the request (trace context comes from Kafka record headers, which anyone
+    /// producing may set).
     static func areValid(_ headers: HTTPHeaders) -> Bool {
         headers.allSatisfy { name, value in
-            !name.utf8.contains(where: Self.isForbidden) && !value.utf8.contains(where: Self.isForbidden)
+            !name.isEmpty && name.utf8.allSatisfy(Self.isTokenByte) && !value.utf8.contains(where: Self.isForbidden)
         }
     }
 
     private static func isForbidden(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") || byte == 0
     }
+
+    /// RFC 9110's `tchar`.
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
 }
 
 /// The pool's idle connections, most recently used last (reused first, so the others may be
 /// closed by the server's idle timeout instead of being kept warm for nothing).
 struct IdleConnections {
-    private var channels: [any Channel] = []
-    private var isShutDown = false
+    private var entries: [(connection: PooledConnection, since: NIODeadline)] = []
+    private(set) var isShutDown = false
 
-    /// The most recently used idle connection, if any.
+    /// The most recently used idle connection, if it has been idle less than `maxIdleTime`;
+    /// otherwise none, and every idle connection to close (the most recent one expired, so the
+    /// older ones did too). A connection idle longer may have been dropped by a NAT or a load
+    /// balancer without a word, and a request on it would wait for its whole deadline.
     ///
     /// - Throws: ``HTTP1TransportError`` `shutDown` after ``shutDown()``.
-    mutating func take() throws(HTTP1TransportError) -> (any Channel)? {
+    mutating func take(
+        now: NIODeadline, maxIdleTime: TimeAmount
+    ) throws(HTTP1TransportError) -> (connection: PooledConnection?, expired: [PooledConnection]) {
         guard !self.isShutDown else { throw HTTP1TransportError(.shutDown) }
-        return self.channels.popLast()
+        guard let last = self.entries.popLast() else { return (nil, []) }
+        if now - last.since < maxIdleTime { return (last.connection, []) }
+        let expired = self.entries.map(\.connection) + [last.connection]
+        self.entries.removeAll()
+        return (nil, expired)
     }
 
-    /// Keeps `channel` unless `limit` are kept or the pool is shut down.
+    /// Keeps `channel`, idle from `now`, unless `limit` are kept or the pool is shut down.
     ///
     /// - Returns: `true` when kept.
-    mutating func put(_ channel: any Channel, limit: Int) -> Bool {
-        guard !self.isShutDown, self.channels.count < limit else { return false }
-        self.channels.append(channel)
+    mutating func put(_ connection: PooledConnection, now: NIODeadline, limit: Int) -> Bool {
+        guard !self.isShutDown, self.entries.count < limit else { return false }
+        self.entries.append((connection, now))
         return true
     }
 
     /// Refuses every later request and hands over the idle connections to close.
     mutating func shutDown() -> [any Channel] {
         self.isShutDown = true
-        defer { self.channels = [] }
-        return self.channels
+        defer { self.entries = [] }
+        return self.entries.map(\.connection.channel)
+    }
+}
+
+/// One pooled connection: its channel, and its exchange handler, reached on the channel's loop.
+struct PooledConnection: Sendable {
+    /// The connection.
+    let channel: any Channel
+    /// The last handler of its pipeline (set by the channel's initializer, so never `nil` once
+    /// connected).
+    let handler: NIOLoopBoundBox<HTTP1ExchangeHandler?>
+
+    /// Hands `exchange` to the handler on the channel's loop, which answers it whatever state
+    /// the connection is in by then.
+    func start(_ exchange: HTTP1Exchange) {
+        let handler = self.handler
+        self.channel.eventLoop.execute {
+            guard let handler = handler.value else {
+                exchange.promise.fail(HTTP1TransportError(.connectionLost, detail: "connection not set up"))
+                return
+            }
+            handler.start(exchange)
+        }
     }
 }

@@ -62,8 +62,8 @@ public struct Backfill: Sendable {
             await consumer.close()
             throw error
         }
-        let connectionPool = try relayConnectionPool(configuration)
         do {
+            let connectionPool = try relayConnectionPool(configuration)
             let deliverer = Deliverer(
                 mmolove: configuration.mmolove, delivery: configuration.delivery, connectionPool: connectionPool,
                 metrics: metrics, health: health, logger: logger)

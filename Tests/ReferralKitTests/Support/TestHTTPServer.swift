@@ -14,6 +14,8 @@ final class TestHTTPServer: Sendable {
         case raw(String, close: Bool = false)
         /// Close the connection without answering.
         case closeWithoutAnswer
+        /// These bytes after `delay`, the connection kept open.
+        case delayed(TimeAmount, String)
         /// Never answer.
         case stall
     }
@@ -28,25 +30,25 @@ final class TestHTTPServer: Sendable {
 
     /// A self-signed certificate for `localhost` and 127.0.0.1 (valid until 2126), and its key.
     static let certificatePEM = """
------BEGIN CERTIFICATE-----
-MIIBmjCCAUGgAwIBAgIUHW46lXlJztBiK0b/9/cBq/l7ZlMwCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEzMDA1MjkwMVoYDzIxMjYxMTA2
-MDUyOTAxWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAAQaeNt798/PWHkhdRjJkGeBBGFvHR/1o/2vJjS25WuZ+6MddWCPkP1b
-LXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11o28wbTAdBgNVHQ4EFgQUvmRxoAIfbpvB
-RVFbno/XPx7FglwwHwYDVR0jBBgwFoAUvmRxoAIfbpvBRVFbno/XPx7FglwwDwYD
-VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI
-zj0EAwIDRwAwRAIhALr1kWk7vBirulta/ZKe/oWOd33OJmek53Trtl8C8jdPAh85
-zF28ECj+rl5luG5PtWwM3lmfrKwLzr36ZZuRB6TM
------END CERTIFICATE-----
-"""
+        -----BEGIN CERTIFICATE-----
+        MIIBmjCCAUGgAwIBAgIUHW46lXlJztBiK0b/9/cBq/l7ZlMwCgYIKoZIzj0EAwIw
+        FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEzMDA1MjkwMVoYDzIxMjYxMTA2
+        MDUyOTAxWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+        PQMBBwNCAAQaeNt798/PWHkhdRjJkGeBBGFvHR/1o/2vJjS25WuZ+6MddWCPkP1b
+        LXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11o28wbTAdBgNVHQ4EFgQUvmRxoAIfbpvB
+        RVFbno/XPx7FglwwHwYDVR0jBBgwFoAUvmRxoAIfbpvBRVFbno/XPx7FglwwDwYD
+        VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI
+        zj0EAwIDRwAwRAIhALr1kWk7vBirulta/ZKe/oWOd33OJmek53Trtl8C8jdPAh85
+        zF28ECj+rl5luG5PtWwM3lmfrKwLzr36ZZuRB6TM
+        -----END CERTIFICATE-----
+        """
     static let privateKeyPEM = """
------BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgOHLMgmwfQEFERF69
-Qu0tRkOnUTBRkBmnnns3jPjzFwahRANCAAQaeNt798/PWHkhdRjJkGeBBGFvHR/1
-o/2vJjS25WuZ+6MddWCPkP1bLXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11
------END PRIVATE KEY-----
-"""
+        -----BEGIN PRIVATE KEY-----
+        MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgOHLMgmwfQEFERF69
+        Qu0tRkOnUTBRkBmnnns3jPjzFwahRANCAAQaeNt798/PWHkhdRjJkGeBBGFvHR/1
+        o/2vJjS25WuZ+6MddWCPkP1bLXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11
+        -----END PRIVATE KEY-----
+        """
 
     /// What the server saw, shared by its connections.
     final class Record: Sendable {
@@ -68,10 +70,12 @@ o/2vJjS25WuZ+6MddWCPkP1bLXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11
     /// - Parameters:
     ///   - tls: `true` to speak TLS with ``certificatePEM``.
     ///   - host: The loopback address to listen on.
+    ///   - closeOnAccept: `true` to close every connection as soon as it is accepted.
     ///   - reply: What to answer to each request (its index on its connection, from 0).
     static func start(
         tls: Bool = false,
         host: String = "127.0.0.1",
+        closeOnAccept: Bool = false,
         reply: @escaping @Sendable (_ request: Request, _ indexOnConnection: Int) -> Reply
     ) async throws -> TestHTTPServer {
         let record = Record()
@@ -79,7 +83,9 @@ o/2vJjS25WuZ+6MddWCPkP1bLXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11
             tls
             ? try NIOSSLContext(
                 configuration: .makeServerConfiguration(
-                    certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(Self.certificatePEM.utf8), format: .pem))],
+                    certificateChain: [
+                        .certificate(try NIOSSLCertificate(bytes: Array(Self.certificatePEM.utf8), format: .pem))
+                    ],
                     privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(Self.privateKeyPEM.utf8), format: .pem))
                 ))
             : nil
@@ -90,6 +96,10 @@ o/2vJjS25WuZ+6MddWCPkP1bLXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11
                     let connection = record.state.withLock { record in
                         defer { record.connections += 1 }
                         return record.connections
+                    }
+                    if closeOnAccept {
+                        channel.close(promise: nil)
+                        return
                     }
                     if let sslContext {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
@@ -156,6 +166,10 @@ o/2vJjS25WuZ+6MddWCPkP1bLXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11
                     if close {
                         written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
                     }
+                case .delayed(let delay, let text):
+                    context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+                        context.writeAndFlush(NIOAny(ByteBuffer(string: text)), promise: nil)
+                    }
                 case .closeWithoutAnswer:
                     context.close(promise: nil)
                 case .stall:
@@ -172,5 +186,6 @@ o/2vJjS25WuZ+6MddWCPkP1bLXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11
 
 extension TestHTTPServer {
     /// A 200 with MMOLove's answer to a new event, kept alive.
-    static let ok = Reply.raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}")
+    static let ok = Reply.raw(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}")
 }
