@@ -1,10 +1,10 @@
-import AsyncHTTPClient
 import Kafka
 import NIOCore
 import ReferralKit
 
 /// The latency floor: the least a relay could do per record on this broker and sink. A raw
-/// consumer (`fetch.wait.max.ms=1`), one unsigned POST to the sink per record, and a
+/// consumer (`fetch.wait.max.ms=1`), one unsigned POST to the sink per record (through a
+/// `ReferralConnectionPool`, the relay's transport), and a
 /// publish through an idempotent producer (as the relay's) carrying the input's timestamp.
 struct FloorLoop: Sendable {
     /// Input topic.
@@ -16,8 +16,8 @@ struct FloorLoop: Sendable {
     let broker: BenchBroker
     /// The sink's events URL.
     let endpoint: String
-    /// Client for the POSTs.
-    let httpClient: HTTPClient
+    /// Connections for the POSTs (the relay's transport).
+    let pool: ReferralConnectionPool
 
     /// Handles `count` records, each in its own task, then returns.
     ///
@@ -70,13 +70,10 @@ struct FloorLoop: Sendable {
                 kind: .registered, token: InputRecords.token(account: account), serverID: InputRecords.serverID,
                 refereeIdentity: account, serverEventID: "reg-\(account)")
         ).body
-        var request = HTTPClientRequest(url: self.endpoint)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await self.httpClient.execute(request, timeout: .seconds(10))
-        _ = try await response.body.collect(upTo: 64 * 1024)
-        guard response.status == .ok else { throw BenchError("floor POST answered \(response.status.code)") }
+        let response = try await self.pool.post(
+            headers: ["Content-Type": "application/json"], body: ByteBuffer(bytes: body),
+            deadline: .now() + .seconds(10))
+        guard response.status == 200 else { throw BenchError("floor POST answered \(response.status)") }
         let value = Array(#"{"server_event_id":"reg-\#(account)","status":"advanced"}"#.utf8)
         _ = try await producer.send(
             KafkaProducerRecord(

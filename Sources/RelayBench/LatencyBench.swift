@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Kafka
+import ReferralKit
 
 /// Row 6: end-to-end latency at a fixed offered load, the relay next to the floor loop on the
 /// same broker and sink, one after the other.
@@ -13,7 +14,6 @@ struct LatencyBench {
         let sizes = self.context.sizes
         let load = OfferedLoad(rate: sizes.latencyRate, seconds: sizes.latencySeconds)
         let logger = self.context.logger
-        let httpClient = self.context.httpClient
         let (relay, floor) = try await InstantSink.withRunning { _, endpoint in
             var topics = [
                 BenchBroker.Topic.accountCreated: 12, BenchBroker.Topic.milestoneReached: 12,
@@ -23,7 +23,7 @@ struct LatencyBench {
             topics[FloorLoop.output] = 12
             let broker = try await BenchBroker(topics: topics, logger: logger)
             let relay = try await self.relay(broker: broker, endpoint: endpoint, load: load)
-            let floor = try await self.floor(broker: broker, endpoint: endpoint, load: load, httpClient: httpClient)
+            let floor = try await self.floor(broker: broker, endpoint: endpoint, load: load)
             return (relay, floor)
         }
         var numbers: [String: Double] = [
@@ -88,12 +88,23 @@ struct LatencyBench {
         return LatencyStats(microseconds: tally.latenciesMicroseconds)
     }
 
-    private func floor(broker: BenchBroker, endpoint: String, load: OfferedLoad, httpClient: HTTPClient)
-        async throws -> LatencyStats
-    {
+    private func floor(broker: BenchBroker, endpoint: String, load: OfferedLoad) async throws -> LatencyStats {
+        // The relay's transport, so the floor is no slower than the relay could be.
+        let pool = try ReferralConnectionPool(endpoint: endpoint)
+        do {
+            let stats = try await self.floor(
+                broker: broker, load: load, loop: FloorLoop(broker: broker, endpoint: endpoint, pool: pool))
+            await pool.shutdown()
+            return stats
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+    }
+
+    private func floor(broker: BenchBroker, load: OfferedLoad, loop: FloorLoop) async throws -> LatencyStats {
         let collector = try await OutcomeCollector(
             broker: broker, topic: FloorLoop.output, expected: load.total, fetchWaitMilliseconds: 1)
-        let loop = FloorLoop(broker: broker, endpoint: endpoint, httpClient: httpClient)
         async let collected = collector.collect(timeout: .seconds(load.seconds + 120))
         async let looped: Void = loop.run(count: load.total, timeout: .seconds(load.seconds + 120))
         try await load.run(broker: broker) { index in
