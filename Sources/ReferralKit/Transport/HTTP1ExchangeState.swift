@@ -90,8 +90,13 @@ struct HTTP1ExchangeState {
     /// The response ended.
     mutating func receivedEnd() -> Action {
         guard case .receivingBody(let head, let body) = self.state else { return self.unexpected() }
+        // A body without a length (neither Content-Length nor chunked) ends when the server
+        // closes: that connection is not kept, whatever the head said.
+        let framed =
+            head.headers.contains(name: "Content-Length") || head.headers.contains(name: "Transfer-Encoding")
+            || head.status.code == 204 || head.status.code == 304
         let response = HTTP1Response(
-            status: Int(head.status.code), headers: head.headers, body: body, keepAlive: head.isKeepAlive)
+            status: Int(head.status.code), headers: head.headers, body: body, keepAlive: head.isKeepAlive && framed)
         self.state = response.keepAlive ? .idle : .closed(reason: nil)
         return .succeed(response)
     }

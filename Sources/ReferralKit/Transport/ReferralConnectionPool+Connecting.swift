@@ -14,31 +14,30 @@ extension ReferralConnectionPool {
         let sslContext = self.sslContext
         let serverHostname = self.address.serverHostname
         let maxBodyBytes = self.maxBodyBytes
-        // The loop chosen here, so the handler's box can be made before the channel exists: the
-        // handler is then known even when the connection closes before `connect` returns.
-        let eventLoop = self.group.next()
-        let handlerBox = NIOLoopBoundBox.makeEmptyBox(valueType: HTTP1ExchangeHandler.self, eventLoop: eventLoop)
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(min(limit, remaining))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let sslContext {
-                        try pipeline.addHandler(
-                            NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
-                    }
-                    try pipeline.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
-                    let handler = HTTP1ExchangeHandler(maxBodyBytes: maxBodyBytes)
-                    try pipeline.addHandler(handler)
-                    handlerBox.value = handler
-                }
-            }
-        let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: self.address.host, port: self.address.port).get()
+            // The connection's own initializer returns its handler: with several addresses NIO
+            // tries them in parallel (Happy Eyeballs), one channel each, and only the winner's
+            // output comes back here.
+            return try await ClientBootstrap(group: self.group)
+                .connectTimeout(min(limit, remaining))
+                .connect(host: self.address.host, port: self.address.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let pipeline = channel.pipeline.syncOperations
+                        if let sslContext {
+                            try pipeline.addHandler(
+                                NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                        }
+                        // The pool checks its headers itself, with NIO's own rule (see `areValid`).
+                        try pipeline.addHTTPClientHandlers(
+                            leftOverBytesStrategy: .fireError, enableOutboundHeaderValidation: false)
+                        let handler = HTTP1ExchangeHandler(maxBodyBytes: maxBodyBytes)
+                        try pipeline.addHandler(handler)
+                        return PooledConnection(
+                            channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                    }
+                }
         } catch {
             throw HTTP1TransportError(.connect, detail: "\(error)")
         }
-        return PooledConnection(channel: channel, handler: handlerBox)
     }
 }

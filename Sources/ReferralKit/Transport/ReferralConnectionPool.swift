@@ -61,9 +61,11 @@ public final class ReferralConnectionPool: Sendable {
                 .invalidEndpoint, reason: "endpoint is not an http(s) URL: \(ReferralEndpoint.redacted(endpoint))")
         }
         if address.usesTLS {
+            var configuration = tlsConfiguration ?? TLSConfiguration.makeClientConfiguration()
+            // This client speaks HTTP/1.1 only: a configuration offering h2 must not get it.
+            configuration.applicationProtocols = ["http/1.1"]
             do {
-                self.sslContext = try NIOSSLContext(
-                    configuration: tlsConfiguration ?? TLSConfiguration.makeClientConfiguration())
+                self.sslContext = try NIOSSLContext(configuration: configuration)
             } catch {
                 throw ReferralError(.invalidEndpoint, reason: "the TLS settings cannot be loaded: \(error)")
             }
@@ -124,7 +126,13 @@ public final class ReferralConnectionPool: Sendable {
             {
                 // The server closed this idle connection as the request went out: once more,
                 // on a new connection (another idle one may be just as stale).
+                connection.channel.close(promise: nil)
                 retried = true
+            } catch {
+                // Whatever failed, the connection is not reused (the handler closes it on the
+                // failures it sees; a refused request leaves that to here).
+                connection.channel.close(promise: nil)
+                throw error
             }
         }
     }
@@ -160,17 +168,18 @@ public final class ReferralConnectionPool: Sendable {
         }
     }
 
-    /// `false` when a header name is not an HTTP token, or a value holds CR, LF or NUL, which
-    /// would split the request (trace context comes from Kafka record headers, which anyone
-    /// producing may set).
+    /// `false` when a header name is not an HTTP token, or a value holds a control character
+    /// other than a tab (CR and LF would split the request; trace context comes from Kafka record
+    /// headers, which anyone producing may set). NIO's outbound rule, checked here once instead
+    /// of by NIO's validator, which would fail the connection rather than the request.
     static func areValid(_ headers: HTTPHeaders) -> Bool {
         headers.allSatisfy { name, value in
-            !name.isEmpty && name.utf8.allSatisfy(Self.isTokenByte) && !value.utf8.contains(where: Self.isForbidden)
+            !name.isEmpty && name.utf8.allSatisfy(Self.isTokenByte) && value.utf8.allSatisfy(Self.isValueByte)
         }
     }
 
-    private static func isForbidden(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") || byte == 0
+    private static func isValueByte(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\t") || (byte > 0x1F && byte != 0x7F)
     }
 
     /// RFC 9110's `tchar`.
@@ -229,20 +238,13 @@ struct IdleConnections {
 struct PooledConnection: Sendable {
     /// The connection.
     let channel: any Channel
-    /// The last handler of its pipeline (set by the channel's initializer, so never `nil` once
-    /// connected).
-    let handler: NIOLoopBoundBox<HTTP1ExchangeHandler?>
+    /// The last handler of its pipeline.
+    let handler: NIOLoopBound<HTTP1ExchangeHandler>
 
     /// Hands `exchange` to the handler on the channel's loop, which answers it whatever state
     /// the connection is in by then.
     func start(_ exchange: HTTP1Exchange) {
         let handler = self.handler
-        self.channel.eventLoop.execute {
-            guard let handler = handler.value else {
-                exchange.promise.fail(HTTP1TransportError(.connectionLost, detail: "connection not set up"))
-                return
-            }
-            handler.start(exchange)
-        }
+        self.channel.eventLoop.execute { handler.value.start(exchange) }
     }
 }

@@ -28,28 +28,6 @@ final class TestHTTPServer: Sendable {
         let body: [UInt8]
     }
 
-    /// A self-signed certificate for `localhost` and 127.0.0.1 (valid until 2126), and its key.
-    static let certificatePEM = """
-        -----BEGIN CERTIFICATE-----
-        MIIBmjCCAUGgAwIBAgIUHW46lXlJztBiK0b/9/cBq/l7ZlMwCgYIKoZIzj0EAwIw
-        FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEzMDA1MjkwMVoYDzIxMjYxMTA2
-        MDUyOTAxWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
-        PQMBBwNCAAQaeNt798/PWHkhdRjJkGeBBGFvHR/1o/2vJjS25WuZ+6MddWCPkP1b
-        LXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11o28wbTAdBgNVHQ4EFgQUvmRxoAIfbpvB
-        RVFbno/XPx7FglwwHwYDVR0jBBgwFoAUvmRxoAIfbpvBRVFbno/XPx7FglwwDwYD
-        VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI
-        zj0EAwIDRwAwRAIhALr1kWk7vBirulta/ZKe/oWOd33OJmek53Trtl8C8jdPAh85
-        zF28ECj+rl5luG5PtWwM3lmfrKwLzr36ZZuRB6TM
-        -----END CERTIFICATE-----
-        """
-    static let privateKeyPEM = """
-        -----BEGIN PRIVATE KEY-----
-        MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgOHLMgmwfQEFERF69
-        Qu0tRkOnUTBRkBmnnns3jPjzFwahRANCAAQaeNt798/PWHkhdRjJkGeBBGFvHR/1
-        o/2vJjS25WuZ+6MddWCPkP1bLXyHDNIRNAia1Qzf71Tuqo8wVFYNNs11
-        -----END PRIVATE KEY-----
-        """
-
     /// What the server saw, shared by its connections.
     final class Record: Sendable {
         let state = Mutex<(connections: Int, requests: [Request])>((0, []))
@@ -68,27 +46,18 @@ final class TestHTTPServer: Sendable {
     /// Starts a server on a loopback address and a free port.
     ///
     /// - Parameters:
-    ///   - tls: `true` to speak TLS with ``certificatePEM``.
+    ///   - tls: The certificate to speak TLS with; `nil`: plain HTTP.
     ///   - host: The loopback address to listen on.
     ///   - closeOnAccept: `true` to close every connection as soon as it is accepted.
     ///   - reply: What to answer to each request (its index on its connection, from 0).
     static func start(
-        tls: Bool = false,
+        tls: TestCertificate? = nil,
         host: String = "127.0.0.1",
         closeOnAccept: Bool = false,
         reply: @escaping @Sendable (_ request: Request, _ indexOnConnection: Int) -> Reply
     ) async throws -> TestHTTPServer {
         let record = Record()
-        let sslContext: NIOSSLContext? =
-            tls
-            ? try NIOSSLContext(
-                configuration: .makeServerConfiguration(
-                    certificateChain: [
-                        .certificate(try NIOSSLCertificate(bytes: Array(Self.certificatePEM.utf8), format: .pem))
-                    ],
-                    privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(Self.privateKeyPEM.utf8), format: .pem))
-                ))
-            : nil
+        let sslContext = try tls.map { try NIOSSLContext(configuration: try $0.server) }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
