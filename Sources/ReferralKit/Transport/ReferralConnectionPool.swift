@@ -67,7 +67,11 @@ public final class ReferralConnectionPool: Sendable {
             do {
                 self.sslContext = try NIOSSLContext(configuration: configuration)
             } catch {
-                throw ReferralError(.invalidEndpoint, reason: "the TLS settings cannot be loaded: \(error)")
+                // Most often a machine without a CA bundle (Debian: the ca-certificates package).
+                throw ReferralError(
+                    .invalidEndpoint,
+                    reason: "the TLS settings for an https endpoint cannot be loaded (no system trust roots?): \(error)"
+                )
             }
         } else {
             self.sslContext = nil
