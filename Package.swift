@@ -151,6 +151,7 @@ let package = Package(
             name: "ReferralKitTests",
             dependencies: [
                 "ReferralKit",
+                "TestSupport",
                 // The connection pool's loopback server (plain and TLS).
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -128,17 +128,14 @@ extension ReferralClient {
         do {
             let response = try await pool.post(
                 headers: headers, body: ByteBuffer(bytes: body), deadline: .now() + self.timeAmount)
-            let result = SendResult(
-                status: response.status,
-                body: Array(response.body.readableBytesView),
-                retryAfter: response.headers.first(name: "Retry-After")
-            )
-            self.logger.debug("referral event sent", metadata: [ReferralLogMetadata.status: "\(result.status)"])
-            return result
+            return self.sent(
+                SendResult(
+                    status: response.status,
+                    body: Array(response.body.readableBytesView),
+                    retryAfter: response.headers.first(name: "Retry-After")
+                ))
         } catch {
-            self.logger.debug("referral event transport failure", metadata: [ReferralLogMetadata.error: "\(error)"])
-            throw ReferralError(
-                .transportFailure, reason: "no response from \(ReferralEndpoint.redacted(self.endpoint)): \(error)")
+            throw self.transportFailure(error)
         }
     }
 
@@ -173,13 +170,23 @@ extension ReferralClient {
                     retryAfter: response.headers.first(name: "Retry-After")
                 )
             }
-            self.logger.debug("referral event sent", metadata: [ReferralLogMetadata.status: "\(result.status)"])
-            return result
+            return self.sent(result)
         } catch {
-            self.logger.debug("referral event transport failure", metadata: [ReferralLogMetadata.error: "\(error)"])
-            throw ReferralError(
-                .transportFailure, reason: "no response from \(ReferralEndpoint.redacted(self.endpoint)): \(error)")
+            throw self.transportFailure(error)
         }
+    }
+
+    /// `result`, logged at debug.
+    private func sent(_ result: SendResult) -> SendResult {
+        self.logger.debug("referral event sent", metadata: [ReferralLogMetadata.status: "\(result.status)"])
+        return result
+    }
+
+    /// The ``ReferralError`` `transportFailure` for `error` (no HTTP response), logged at debug.
+    private func transportFailure(_ error: any Error) -> ReferralError {
+        self.logger.debug("referral event transport failure", metadata: [ReferralLogMetadata.error: "\(error)"])
+        return ReferralError(
+            .transportFailure, reason: "no response from \(ReferralEndpoint.redacted(self.endpoint)): \(error)")
     }
 
     /// The status of the first redirect an injected `HTTPClient` followed when a later hop was no

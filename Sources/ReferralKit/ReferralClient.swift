@@ -58,7 +58,7 @@ public final class ReferralClient: Sendable {
     ///   - tracer: Where each POST's client span goes, a child of the caller's current
     ///     `ServiceContext`, its W3C `traceparent` sent with the request; `nil`: no tracing.
     /// - Throws: ``ReferralError`` `invalidEndpoint` when the endpoint is not an http(s) URL with a host.
-    public init(
+    public convenience init(
         credentials: ReferralCredentials,
         endpoint: String = ReferralClient.defaultEndpoint,
         httpClient: HTTPClient? = nil,
@@ -82,16 +82,9 @@ public final class ReferralClient: Sendable {
                 .invalidEndpoint,
                 reason: "endpoint is not a URL async-http-client can send to: \(ReferralEndpoint.redacted(endpoint))")
         }
-        self.address = address
-        self.endpoint = endpoint
-        self.credentials = credentials
-        self.defaultServerID = credentials.serverIDs.count == 1 ? credentials.serverIDs.first : nil
-        self.timeout = timeout
-        self.clock = clock
-        self.logger = logger
-        self.tracer = tracer
+        let transport: Transport
         if let httpClient {
-            self.transport = .asyncHTTPClient(httpClient, owned: false, template: requestTemplate)
+            transport = .asyncHTTPClient(httpClient, owned: false, template: requestTemplate)
         } else {
             // Never follow redirects with a signed POST: async-http-client turns a 301/302/303 into
             // a body-less GET, whose answer says nothing about the event. The 3xx is returned and
@@ -102,8 +95,11 @@ public final class ReferralClient: Sendable {
             // future-based API used here, would have no parent and carry no `traceparent`.
             configuration.tracing.tracer = nil
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            self.transport = .asyncHTTPClient(client, owned: true, template: requestTemplate)
+            transport = .asyncHTTPClient(client, owned: true, template: requestTemplate)
         }
+        self.init(
+            endpoint: endpoint, address: address, transport: transport, credentials: credentials, timeout: timeout,
+            clock: clock, logger: logger, tracer: tracer)
     }
 
     /// Creates a client that sends through a ``ReferralConnectionPool`` (the relay's transport:
@@ -117,7 +113,7 @@ public final class ReferralClient: Sendable {
     ///   - clock: The source of the signing time `t`.
     ///   - logger: Where per-request debug logs go.
     ///   - tracer: Where each POST's client span goes; `nil`: no tracing.
-    public init(
+    public convenience init(
         credentials: ReferralCredentials,
         connectionPool: ReferralConnectionPool,
         timeout: Duration = .seconds(10),
@@ -125,15 +121,32 @@ public final class ReferralClient: Sendable {
         logger: Logger = Logger(label: "referral-kit", factory: { _ in SwiftLogNoOpLogHandler() }),
         tracer: (any Tracer)? = nil
     ) {
-        self.endpoint = connectionPool.endpoint
-        self.address = connectionPool.address
+        self.init(
+            endpoint: connectionPool.endpoint, address: connectionPool.address,
+            transport: .connectionPool(connectionPool), credentials: credentials, timeout: timeout, clock: clock,
+            logger: logger, tracer: tracer)
+    }
+
+    /// What both public initialisers end in.
+    private init(
+        endpoint: String,
+        address: ReferralEndpointAddress,
+        transport: Transport,
+        credentials: ReferralCredentials,
+        timeout: Duration,
+        clock: ReferralClock,
+        logger: Logger,
+        tracer: (any Tracer)?
+    ) {
+        self.endpoint = endpoint
+        self.address = address
+        self.transport = transport
         self.credentials = credentials
         self.defaultServerID = credentials.serverIDs.count == 1 ? credentials.serverIDs.first : nil
         self.timeout = timeout
         self.clock = clock
         self.logger = logger
         self.tracer = tracer
-        self.transport = .connectionPool(connectionPool)
     }
 
     /// Creates a client for a single server.

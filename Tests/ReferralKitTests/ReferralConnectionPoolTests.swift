@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import ReferralKit
@@ -251,7 +252,7 @@ import Testing
 
     @Test func aRefusedConnectIsAConnectFailure() async throws {
         // A port bound and not listening: refused, and no other test's server can take it.
-        let port = try BoundPort()
+        let port = try ClosedPort.held()
         let pool = try ReferralConnectionPool(endpoint: "http://127.0.0.1:\(port.number)/events")
         let error = await Self.transportError { try await Self.post(pool) }
         #expect(error?.kind == .connect)
