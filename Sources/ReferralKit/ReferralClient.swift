@@ -67,13 +67,7 @@ public final class ReferralClient: Sendable {
         logger: Logger = Logger(label: "referral-kit", factory: { _ in SwiftLogNoOpLogHandler() }),
         tracer: (any Tracer)? = nil
     ) throws(ReferralError) {
-        guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", url.host?.isEmpty == false,
-            let address = ReferralEndpointAddress(endpoint)
-        else {
-            throw ReferralError(
-                .invalidEndpoint, reason: "endpoint is not an http(s) URL: \(ReferralEndpoint.redacted(endpoint))")
-        }
+        let address = try ReferralEndpointAddress.parsing(endpoint)
         let requestTemplate: HTTPClient.Request
         do {
             requestTemplate = try HTTPClient.Request(url: endpoint, method: .POST)

@@ -56,10 +56,7 @@ public final class ReferralConnectionPool: Sendable {
         maxBodyBytes: Int = 1 << 20,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(ReferralError) {
-        guard let address = ReferralEndpointAddress(endpoint) else {
-            throw ReferralError(
-                .invalidEndpoint, reason: "endpoint is not an http(s) URL: \(ReferralEndpoint.redacted(endpoint))")
-        }
+        let address = try ReferralEndpointAddress.parsing(endpoint)
         if address.usesTLS {
             var configuration = tlsConfiguration ?? TLSConfiguration.makeClientConfiguration()
             // This client speaks HTTP/1.1 only: a configuration offering h2 must not get it.

@@ -50,6 +50,17 @@ struct ReferralEndpointAddress: Sendable, Hashable {
         self.hostHeader = port == defaultPort ? hostText : "\(hostText):\(port)"
     }
 
+    /// Parses `endpoint`, or refuses it with the error both transports give.
+    ///
+    /// - Throws: ``ReferralError`` `invalidEndpoint` when it is not an http(s) URL with a host.
+    static func parsing(_ endpoint: String) throws(ReferralError) -> ReferralEndpointAddress {
+        guard let address = ReferralEndpointAddress(endpoint) else {
+            throw ReferralError(
+                .invalidEndpoint, reason: "endpoint is not an http(s) URL: \(ReferralEndpoint.redacted(endpoint))")
+        }
+        return address
+    }
+
     /// `true` when `text` is an IPv4 or IPv6 address literal.
     static func isIPAddress(_ text: String) -> Bool {
         var v4 = in_addr()
