@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// A value one task sets once and others await: a delivery's result, handed to the referee
@@ -14,9 +16,15 @@ final class OneShot<Value: Sendable>: Sendable {
     }
 
     private let state = Mutex(State.waiting(next: 0, waiters: [:]))
+    /// Where timed waits run out.
+    private let timers: any EventLoop
 
     /// Creates an unresolved value.
-    init() {}
+    ///
+    /// - Parameter timers: The event loop whose timers end timed waits.
+    init(timers: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) {
+        self.timers = timers
+    }
 
     /// Sets the value (`nil`: there will be none) and wakes the waiters; later calls are ignored.
     func resolve(_ value: Value?) {
@@ -54,12 +62,11 @@ final class OneShot<Value: Sendable>: Sendable {
             case .value(let value): continuation.resume(returning: .some(value))
             case .waiter(let id):
                 guard let limit else { return }
-                // A timer of its own: the waiter cannot be cancelled from outside, and a value
-                // set first has removed it by the time this fires (which then does nothing).
-                Task {
-                    try? await Task.sleep(for: limit)
-                    self.expire(id)
-                }
+                // On an event loop's timer: the waiter cannot be cancelled from outside, and a
+                // value set first has removed it by the time this fires (which then does
+                // nothing). A task sleeping per wait cost a task, a dispatch timer and a thread
+                // wake-up for every `registered` the relay sent.
+                self.timers.scheduleTask(in: TimeAmount(limit)) { self.expire(id) }
             }
         }
     }

@@ -39,6 +39,8 @@ public final class RefereeStore: Sendable {
     private let closing = Mutex(false)
     /// Records read and not applied yet.
     private let pending = Mutex<[RefereeDatabase.Row]>([])
+    /// Records this instance wrote and applied: its reading skips them (see ``RefereeOwnWrites``).
+    private let ownWrites = Mutex(RefereeOwnWrites())
     /// The positions last saved by a flush (a flush with nothing new writes nothing).
     private let savedPositions = Mutex<[Int32: Int64]>([:])
     /// Told the accounts of every batch applied to the local copy (``onApplied(_:)``).
@@ -141,6 +143,7 @@ public final class RefereeStore: Sendable {
             KafkaProducerRecord(topic: topic, key: Array(record.accountID.utf8), value: record.encoded()))
         let row = RefereeDatabase.Row(record: record, partition: report.partition, offset: report.offset)
         try await batcher.write(row)
+        self.ownWrites.withLock { $0.applied(partition: report.partition, offset: report.offset) }
         applied([row])
     }
 
@@ -250,6 +253,10 @@ public final class RefereeStore: Sendable {
                             }
                             if needsFlush { flushSoon.signal() }
                         }
+                    } else if ownWrites.withLock({
+                        $0.takeApplied(partition: message.partition, offset: message.offset)
+                    }) {
+                        // Written and applied by this instance already: the same row again.
                     } else if let record = try? decoder.decode(RefereeRecord.self, from: Data(message.value)) {
                         pending.append(
                             RefereeDatabase.Row(record: record, partition: message.partition, offset: message.offset))
