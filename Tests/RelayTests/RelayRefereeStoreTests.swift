@@ -223,4 +223,47 @@ struct RelayRefereeStoreTests {
             #expect(Self.qualifiedTokens(sandbox).count == 30)
         }
     }
+
+    /// The store's barrier query (the end offsets of its topic) answered with an error: the
+    /// progress records wait and the query is asked again a second later; the relay keeps
+    /// running. librdkafka 2.0.2 does not retry a ListOffsets answered NOT_LEADER_OR_FOLLOWER,
+    /// and such an answer (a leader moving, a broker restarting) used to stop the relay.
+    @Test func aBarrierQueryAnsweredWithAnErrorIsAskedAgainAndTheRelayKeepsRunning() async throws {
+        let cluster = try await H.cluster(partitions: 1)
+        let secret = ReferralSecret("referees-\(UUID().uuidString)")
+        let group = "referees-\(UUID().uuidString)"
+        try await Self.produce(cluster, [Self.created("first", token: "mmref_first")])
+        try await H.withSandbox(secret: secret) { _, address, _ in
+            let configuration = H.configuration(cluster: cluster, group: group, sandbox: address, secret: secret)
+            try await Self.withRelay(configuration) {
+                _ = try await H.outcomes(cluster, timeout: .seconds(60)) { $0.count >= 1 }
+                // The relay runs and its store is restored: the next ListOffsets requests are
+                // the barrier's (nothing else of the relay asks for end offsets meanwhile).
+                try await cluster.pushRequestErrors(
+                    apiKey: 2, errors: Array(repeating: KafkaError.Code(rawValue: 6), count: 3))
+                // A stranger's milestone (no token, never referred) settles only behind a
+                // barrier: the store must be through its time to say it is not referred.
+                try await Self.produce(
+                    cluster,
+                    [
+                        Self.created("stranger", token: nil), Self.milestone("stranger"),
+                        Self.created("second", token: "mmref_second"), Self.milestone("second"),
+                    ])
+                let outcomes = try await H.outcomes(cluster, timeout: .seconds(60)) { $0.count >= 3 }
+                #expect(Set(outcomes.map(\.serverEventID)) == ["reg-first", "reg-second", "qual-second"])
+                // The stranger's milestone settles once a barrier is set (after the failed
+                // queries, each asked again a second later).
+                let deadline = ContinuousClock.now + .seconds(30)
+                var settled = false
+                while !settled, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(500))
+                    // The end offsets of the check itself may meet an error left over.
+                    guard let positions = try? await H.commitPositions(cluster, group: group, partitions: 1)
+                    else { continue }
+                    settled = positions.values.allSatisfy { $0.committed == $0.high }
+                }
+                #expect(settled, "the stranger's milestone settled behind a barrier")
+            }
+        }
+    }
 }
