@@ -211,6 +211,24 @@ import Testing
         await server.stop()
     }
 
+    /// The connection's timer is set once and set again when it fires early: a request on a
+    /// reused connection, whose timer was set for the earlier request's deadline, still fails at
+    /// its own deadline, neither at the earlier one nor never.
+    @Test(.timeLimit(.minutes(1))) func aStalledRequestOnAReusedConnectionFailsAtItsOwnDeadline() async throws {
+        let server = try await TestHTTPServer.start { _, index in index == 0 ? TestHTTPServer.ok : .stall }
+        let pool = try ReferralConnectionPool(endpoint: server.url())
+        #expect(try await Self.post(pool, within: .milliseconds(200)).status == 200)
+        let started = ContinuousClock.now
+        let error = await Self.transportError { try await Self.post(pool, within: .milliseconds(700)) }
+        let waited = ContinuousClock.now - started
+        #expect(error?.kind == .timeout)
+        #expect(server.connections == 1, "the second request went on the first one's connection")
+        #expect(waited >= .milliseconds(600), "failed at \(waited), before its own deadline")
+        #expect(waited < .seconds(5))
+        await pool.shutdown()
+        await server.stop()
+    }
+
     @Test func aBodyOverTheLimitFails() async throws {
         let big = String(repeating: "x", count: 2048)
         let server = try await TestHTTPServer.start { _, _ in

@@ -34,7 +34,15 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
     private var state: HTTP1ExchangeState
     private var context: ChannelHandlerContext?
     private var promise: EventLoopPromise<HTTP1Response>?
-    private var deadline: Scheduled<Void>?
+    /// When the exchange in flight must have ended; `nil` between exchanges.
+    private var deadline: NIODeadline?
+    /// The connection's one deadline timer, and when it fires. It is not cancelled when an
+    /// exchange ends: NIO cancels a scheduled task by searching its loop's whole timer queue,
+    /// which with a task per request (every connection's in-flight deadline on the queue) cost
+    /// microseconds per request at full speed. Firing before the current exchange's deadline (it
+    /// was set for an earlier exchange), it sets itself again for that deadline: at most one
+    /// firing per request timeout per connection, instead of a schedule and a cancel per request.
+    private var timer: (scheduled: Scheduled<Void>, at: NIODeadline)?
 
     /// Creates the handler of a new connection.
     ///
@@ -55,8 +63,13 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
                 return
             }
             self.promise = exchange.promise
-            self.deadline = context.eventLoop.assumeIsolated().scheduleTask(deadline: exchange.deadline) {
-                self.apply(self.state.deadlinePassed())
+            self.deadline = exchange.deadline
+            if let timer = self.timer, timer.at <= exchange.deadline {
+                // Fires first and sets itself again for this deadline.
+            } else {
+                // None yet, or set for later than this (a shorter deadline than the last one).
+                self.timer?.scheduled.cancel()
+                self.armTimer(at: exchange.deadline, on: context.eventLoop)
             }
             context.write(self.wrapOutboundOut(.head(exchange.head)), promise: nil)
             context.write(self.wrapOutboundOut(.body(.byteBuffer(exchange.body))), promise: nil)
@@ -76,7 +89,29 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
         // The channel is torn down with a request in flight: it must not wait for its deadline
         // on a handler that is gone.
         self.apply(self.state.channelInactive())
+        self.timer?.scheduled.cancel()
+        self.timer = nil
         self.context = nil
+    }
+
+    /// Sets the connection's timer for `time`.
+    private func armTimer(at time: NIODeadline, on eventLoop: any EventLoop) {
+        let scheduled = eventLoop.assumeIsolated().scheduleTask(deadline: time) {
+            self.timerFired()
+        }
+        self.timer = (scheduled, time)
+    }
+
+    /// Fails the exchange in flight if its deadline has passed; otherwise sets the timer again
+    /// for it (the timer was set for an earlier exchange). Idle, the timer stays off.
+    private func timerFired() {
+        self.timer = nil
+        guard let deadline = self.deadline, let context = self.context else { return }
+        if NIODeadline.now() >= deadline {
+            self.apply(self.state.deadlinePassed())
+        } else {
+            self.armTimer(at: deadline, on: context.eventLoop)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -125,9 +160,9 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
         }
     }
 
-    /// Ends the exchange in flight: its deadline is cancelled and its promise handed back.
+    /// Ends the exchange in flight: its deadline no longer applies, and its promise is handed
+    /// back.
     private func finish() -> EventLoopPromise<HTTP1Response>? {
-        self.deadline?.cancel()
         self.deadline = nil
         defer { self.promise = nil }
         return self.promise
