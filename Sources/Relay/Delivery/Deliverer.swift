@@ -106,6 +106,11 @@ public final class Deliverer: Sendable {
         self.random = Mutex(random)
     }
 
+    /// A uniformly random value in `0...1` for a retry's jitter.
+    private func jitterFraction() -> Double {
+        self.random.withLock { generator in Double.random(in: 0...1, using: &generator) }
+    }
+
     /// The client that signs for `serverID` now, if the server is configured.
     func client(for serverID: String) -> ReferralClient? {
         self.clients.withLock { $0[serverID] }
@@ -184,11 +189,10 @@ public final class Deliverer: Sendable {
                 continue
             }
             self.breakers.observe(answer, server: server, account: request.accountID)
-            let fraction = self.random.withLock { generator in Double.random(in: 0...1, using: &generator) }
             // Asked only on a 422: whether the awaited `registered` may still be read.
             let pending = answer.isInvalidTransition && slot.registeredMayStillArrive()
             switch attempts.decide(
-                answer, now: .now, date: Date(), fraction: fraction, registeredMayStillArrive: pending)
+                answer, now: .now, date: Date(), fraction: self.jitterFraction(), registeredMayStillArrive: pending)
             {
             case .settle(let result):
                 logger.debug(

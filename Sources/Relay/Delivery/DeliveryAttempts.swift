@@ -89,7 +89,8 @@ struct DeliveryAttempts: Sendable {
     ///   - answer: What the attempt produced.
     ///   - now: The monotonic time of the answer (measures the 422 wait).
     ///   - date: The wall time of the answer (the result's `completedAt`).
-    ///   - fraction: A uniformly random value in `0...1` (the jitter).
+    ///   - fraction: A uniformly random value in `0...1` (the jitter), asked only for a retry:
+    ///     drawn from the system generator it is a system call, for nothing on a settled answer.
     ///   - registeredMayStillArrive: On a 422, whether input not read yet may still bring the
     ///     awaited `registered`: the wait then does not run out.
     /// - Returns: Settle or repeat.
@@ -97,7 +98,7 @@ struct DeliveryAttempts: Sendable {
         _ answer: DeliveryAnswer,
         now: ContinuousClock.Instant,
         date: Date,
-        fraction: Double,
+        fraction: @autoclosure () -> Double,
         registeredMayStillArrive: Bool = false
     ) -> Decision {
         switch answer.classification {
@@ -115,18 +116,18 @@ struct DeliveryAttempts: Sendable {
             return .settle(self.result(.rejected, answer, date, error: error ?? "HTTP \(status)"))
         case .invalidTransition(let error):
             return self.invalidTransition(
-                answer, error: error, now: now, date: date, fraction: fraction, pending: registeredMayStillArrive)
+                answer, error: error, now: now, date: date, fraction: fraction(), pending: registeredMayStillArrive)
         case .systemic:
             // Held without limit: counting these toward maxAttempts would turn a wrong secret
             // into a stream of `failed` outcomes, which is what the hold exists to prevent.
-            return .retry(reason: .systemic, delay: self.nextDelay(fraction), releasingLane: false)
+            return .retry(reason: .systemic, delay: self.nextDelay(fraction()), releasingLane: false)
         case .retryable(let status, let retryAfter):
             self.retryableAttempts += 1
             if let maxAttempts = self.maxAttempts, self.retryableAttempts >= maxAttempts {
                 let error = "gave up after \(self.attempts) attempts; last: \(Self.describe(answer))"
                 return .settle(self.result(.failed, answer, date, error: error))
             }
-            var delay = self.nextDelay(fraction)
+            var delay = self.nextDelay(fraction())
             if let retryAfter {
                 // Honour the endpoint's wish as a lower bound; the jitter still spreads retries.
                 let unixNow = Int64(date.timeIntervalSince1970.rounded(.down))
