@@ -116,7 +116,7 @@ struct DeliveryAttempts: Sendable {
             return .settle(self.result(.rejected, answer, date, error: error ?? "HTTP \(status)"))
         case .invalidTransition(let error):
             return self.invalidTransition(
-                answer, error: error, now: now, date: date, fraction: fraction(), pending: registeredMayStillArrive)
+                answer, error: error, now: now, date: date, fraction: fraction, pending: registeredMayStillArrive)
         case .systemic:
             // Held without limit: counting these toward maxAttempts would turn a wrong secret
             // into a stream of `failed` outcomes, which is what the hold exists to prevent.
@@ -142,7 +142,7 @@ struct DeliveryAttempts: Sendable {
         error: String?,
         now: ContinuousClock.Instant,
         date: Date,
-        fraction: Double,
+        fraction: () -> Double,
         pending: Bool
     ) -> Decision {
         let mmoloveError = error ?? "HTTP 422"
@@ -161,7 +161,7 @@ struct DeliveryAttempts: Sendable {
             return .settle(self.result(.rejected, answer, date, error: error))
         }
         // Never sleep past the end of the wait: the last try happens when the wait is over.
-        let delay = min(self.nextDelay(fraction), remaining)
+        let delay = min(self.nextDelay(fraction()), remaining)
         return .retry(reason: .invalidTransition, delay: delay, releasingLane: true)
     }
 

@@ -78,25 +78,24 @@ extension RelayPipeline {
     }
 
     /// Answers, at intake and without a task, what the referee store can answer from memory
-    /// about a milestone whose account it certainly does not hold (``AccountFilter``):
-    /// - the store is through the milestone's time: without `mmref` it is not referred
-    ///   (`decision` becomes a skip, settled at once, as without a store); with `mmref` it is
-    ///   an account from before the store, consulted in the record's task as usual;
-    /// - the store is not through its time yet: it goes straight to the referee gate (returns
-    ///   the Unix milliseconds now, for ``RelayScheduler/receive(_:_:at:waitForStore:)``), as
-    ///   its task would have sent it after a lookup that finds nothing. On a cold backlog most
-    ///   milestones are read before their account is written (14,191 of 20,000 in the
-    ///   in-repo comparison with Python): each then cost a task and a SQLite lookup to be told
-    ///   to wait.
+    /// about a milestone without `mmref`: when the store certainly does not hold its account
+    /// (``AccountFilter``) and is through its time, it is not referred (`decision` becomes a
+    /// skip, settled at once, as without a store); when the store certainly does not hold it but
+    /// is not through its time yet, it goes straight to the referee gate (returns the Unix
+    /// milliseconds now, for ``RelayScheduler/receive(_:_:at:waitForStore:)``). Anything else
+    /// (the store may know the account) is consulted in the record's task as usual.
     ///
-    /// Anything else (the store may know the account) is consulted in the record's task.
+    /// A milestone with `mmref` is not sent to the gate here, though its task will send it
+    /// there on a cold backlog: gated at intake, milestones bypass the window, which is what
+    /// paces their reading, and bench row 11 (an outage with 300,000 events behind it) then
+    /// deadlocked (docs/DESIGN.md, "The referee store's share, again").
     func screenWithReferees(_ message: KafkaConsumerMessage, _ decision: inout RelayDecision) -> Int64? {
-        guard let store = self.referees, case .deliver(let request) = decision, request.kind == .qualified,
+        guard let store = self.referees, case .deliver(let request) = decision, request.tokenFromStore,
             !store.mayKnow(request.accountID)
         else { return nil }
         let now = Self.nowMilliseconds()
         if self.refereesAreThrough(min(message.timestamp?.milliseconds ?? now, now), store) {
-            if request.tokenFromStore { decision = .skip(.notReferred) }
+            decision = .skip(.notReferred)
             return nil
         }
         return now
@@ -173,9 +172,7 @@ extension RelayPipeline {
     ///   referred, or sent before a registration that then fails.
     func recordInStore(_ request: DeliveryRequest, _ delivered: OneShot<DeliveryResult>) async throws {
         guard let store = self.referees, request.kind == .registered else { return }
-        // Most registrations are of accounts the store has never seen: the filter says so
-        // without a SQLite read.
-        let known = store.mayKnow(request.accountID) ? await store.lookup(request.accountID) : nil
+        let known = await store.lookup(request.accountID)
         let result: DeliveryResult?
         if known == nil, case .some(let early) = await delivered.value(within: Self.pendingAfter) {
             result = early

@@ -14,7 +14,8 @@ import Synchronization
 /// positions).
 ///
 /// Writes go to the topic first; once the broker acknowledged one, it is applied to the local
-/// copy at once (read your writes) and again, harmlessly, when it is read back.
+/// copy at once (read your writes). Read back, it is not applied again when this instance had
+/// applied it before its reader got there (``RefereeOwnWrites``).
 public final class RefereeStore: Sendable {
     /// The referees topic.
     let topic: String
@@ -41,6 +42,11 @@ public final class RefereeStore: Sendable {
     private let pending = Mutex<[RefereeDatabase.Row]>([])
     /// Records this instance wrote and applied: its reading skips them (see ``RefereeOwnWrites``).
     private let ownWrites = Mutex(RefereeOwnWrites())
+    /// The accounts of records skipped that way since the last flush, told to the listener
+    /// again by the flush, as when the reader applied them: a milestone that joined the
+    /// referee gate just after the writer's own notice (its filter check came first) is
+    /// released then, not a progress round later.
+    private let echoes = Mutex<[String]>([])
     /// The positions last saved by a flush (a flush with nothing new writes nothing).
     private let savedPositions = Mutex<[Int32: Int64]>([:])
     /// Told the accounts of every batch applied to the local copy (``onApplied(_:)``).
@@ -128,9 +134,9 @@ public final class RefereeStore: Sendable {
         appliedListener.withLock { $0 = box }
     }
 
-    private func applied(_ rows: [RefereeDatabase.Row]) {
-        guard !rows.isEmpty, let listener = appliedListener.withLock({ $0 }) else { return }
-        listener.call(rows.map(\.record.accountID))
+    private func applied(_ accounts: [String]) {
+        guard !accounts.isEmpty, let listener = appliedListener.withLock({ $0 }) else { return }
+        listener.call(accounts)
     }
 
     // MARK: Writing
@@ -143,8 +149,16 @@ public final class RefereeStore: Sendable {
             KafkaProducerRecord(topic: topic, key: Array(record.accountID.utf8), value: record.encoded()))
         let row = RefereeDatabase.Row(record: record, partition: report.partition, offset: report.offset)
         try await batcher.write(row)
-        self.ownWrites.withLock { $0.applied(partition: report.partition, offset: report.offset) }
-        applied([row])
+        self.ownWrites.withLock { writes in
+            // Only while the reader has not reached it: read meanwhile, it was applied by the
+            // reader, and its entry would never be taken. (The reader moves its position before
+            // it looks here, so one of the two always sees the other.)
+            let next = self.state.withLock { $0?.positions[report.partition] }
+            if let next, next <= report.offset {
+                writes.applied(partition: report.partition, offset: report.offset)
+            }
+        }
+        applied([record.accountID])
     }
 
     /// Writes how far an `account-created` partition is in the store.
@@ -257,6 +271,8 @@ public final class RefereeStore: Sendable {
                         $0.takeApplied(partition: message.partition, offset: message.offset)
                     }) {
                         // Written and applied by this instance already: the same row again.
+                        // Its key is its account id.
+                        echoes.withLock { $0.append(String(decoding: message.key ?? [], as: UTF8.self)) }
                     } else if let record = try? decoder.decode(RefereeRecord.self, from: Data(message.value)) {
                         pending.append(
                             RefereeDatabase.Row(record: record, partition: message.partition, offset: message.offset))
@@ -350,9 +366,15 @@ public final class RefereeStore: Sendable {
             defer { saved = positions }
             return saved != positions
         }
+        let echoed = echoes.withLock { echoes in
+            defer { echoes = [] }
+            return echoes
+        }
         if !rows.isEmpty || !confirmed.isEmpty || moved {
             try await database.apply(rows: rows, progress: confirmed, positions: positions)
-            applied(rows)
+            applied(rows.map(\.record.accountID) + echoed)
+        } else {
+            applied(echoed)
         }
         if !confirmed.isEmpty {
             progress.withLock { progress in
