@@ -109,6 +109,46 @@ import Testing
         #expect(scheduler.heldPartitions.isEmpty, "started or queued for a slot: no longer held")
     }
 
+    /// After an outage, the `account-created` partition that fed the breaker-blocked
+    /// `registered` is no longer a source of parked work once they went on: `qualified` that
+    /// later pass the parked limit (waiting for `registered` still unread there) hold only
+    /// their own partition. Remembered as a source until nothing at all was parked, it stayed
+    /// held, and those `qualified` waited for records that could not be read: bench row 11
+    /// stopped for good that way.
+    @Test func aPartitionWhoseParkedWorkWentOnIsNotHeldForOthersParkedLater() throws {
+        var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 2, parkedLimit: 4)
+        let milestones = RelaySchedulerTests.milestones
+        // A qualified waits for its registered all along: something is parked throughout.
+        let (first, firstDecision) = RelaySchedulerTests.record(milestones, 0, .qualified, account: "q0")
+        let waiting = try #require(scheduler.receive(first, firstDecision).1.start.first)
+        _ = scheduler.park(waiting.ticket)
+        // The outage: one registered probes, three wait for the breaker.
+        let prober = try #require(Self.receive(&scheduler, 0..<1).first)
+        _ = scheduler.breaker("s", open: true)
+        _ = scheduler.park(prober.ticket)
+        _ = Self.receive(&scheduler, 1..<4)
+        #expect(scheduler.heldPartitions == [Self.created, milestones], "5 waiting reach the limit of 4")
+        // It ends: every registered goes on and settles.
+        var started = scheduler.breaker("s", open: false).start
+        started += scheduler.unpark(prober.ticket, waiter: 1).start
+        var settled = 0
+        while let item = started.popLast() {
+            started += scheduler.finish(item.ticket, settled: true).start
+            settled += 1
+        }
+        _ = scheduler.finish(prober.ticket, settled: true)
+        #expect(settled == 3)
+        #expect(scheduler.blocked.count == 0)
+        // Later, qualified waiting for registered not read yet pass the limit again.
+        for offset in 1..<5 {
+            let (message, decision) = RelaySchedulerTests.record(
+                milestones, Int64(offset), .qualified, account: "q\(offset)")
+            for item in scheduler.receive(message, decision).1.start { _ = scheduler.park(item.ticket) }
+        }
+        #expect(scheduler.parked >= 4)
+        #expect(scheduler.heldPartitions == [milestones], "account-created holds what they wait for")
+    }
+
     @Test func aRevocationOrADrainDropsTheWaitingRecords() throws {
         var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 4)
         _ = try #require(Self.receive(&scheduler, 0..<1).first)

@@ -24,6 +24,9 @@ struct BlockedServers: Sendable {
     private var queues: [String: Deque<RelayWorkItem>] = [:]
     /// Waiting records, all servers.
     private(set) var count = 0
+    /// Waiting records per partition: the partitions feeding them (see
+    /// ``RelayScheduler/parkedSources``).
+    private(set) var perPartition: [KafkaTopicPartition: Int] = [:]
     /// Started `registered` deliveries per server.
     private var startedPerServer: [String: Int] = [:]
     /// The server of each started `registered`.
@@ -49,6 +52,15 @@ struct BlockedServers: Sendable {
         guard let server = Self.server(of: item) else { return }
         self.queues[server, default: []].append(item)
         self.count += 1
+        self.perPartition[item.ticket.partition, default: 0] += 1
+    }
+
+    /// Counts `items` out of ``perPartition``.
+    private mutating func left(_ items: some Sequence<RelayWorkItem>) {
+        for item in items {
+            let left = self.perPartition[item.ticket.partition, default: 1] - 1
+            self.perPartition[item.ticket.partition] = left > 0 ? left : nil
+        }
     }
 
     /// `item` started: counts it for its server when it is a `registered`.
@@ -89,6 +101,7 @@ struct BlockedServers: Sendable {
         self.open.remove(server)
         let released = Array(self.queues.removeValue(forKey: server) ?? [])
         self.count -= released.count
+        self.left(released)
         return released
     }
 
@@ -102,6 +115,7 @@ struct BlockedServers: Sendable {
             self.queues[server] = queue.isEmpty ? nil : queue
         }
         self.count -= removed.count
+        self.left(removed)
         return removed
     }
 
@@ -110,6 +124,7 @@ struct BlockedServers: Sendable {
         let removed = self.queues.values.flatMap { Array($0) }
         self.queues.removeAll()
         self.count = 0
+        self.perPartition = [:]
         return removed
     }
 
@@ -120,6 +135,7 @@ struct BlockedServers: Sendable {
         let prober = queue.remove(at: index)
         self.queues[server] = queue.isEmpty ? nil : queue
         self.count -= 1
+        self.left([prober])
         return prober
     }
 }

@@ -28,7 +28,6 @@ extension RelayScheduler {
         self.gate.remove(partitions)
         self.assigned.subtract(partitions)
         self.overlong.subtract(partitions)
-        self.parkedSources.subtract(partitions)
         for partition in partitions { self.lastReadTimestamp[partition] = nil }
         var actions = Actions()
         actions.holdsChanged = true

@@ -59,10 +59,13 @@ extension RelayScheduler {
         guard let place = self.started.removeValue(forKey: ticket) else { return false }
         switch place {
         case .window: self.inWindow -= 1
-        case .parked: self.parked -= 1
+        case .parked:
+            self.parked -= 1
+            self.parkedLeft(ticket.partition)
         case .resuming(let waiter):
             // Abandoned while queued for a slot.
             self.resuming.removeAll { $0.waiter == waiter }
+            self.parkedLeft(ticket.partition)
         }
         self.startedPerPartition[ticket.partition, default: 1] -= 1
         if self.startedPerPartition[ticket.partition] == 0 { self.startedPerPartition[ticket.partition] = nil }
@@ -79,19 +82,15 @@ extension RelayScheduler {
         self.started[ticket] = .parked
         self.inWindow -= 1
         self.parked += 1
-        self.noteParkedSource(ticket.partition, &actions)
+        self.parkedPerPartition[ticket.partition, default: 0] += 1
         self.dispatch(&actions)
         return actions
     }
 
-    /// `partition` fed a parked delivery or a record waiting for a breaker.
-    mutating func noteParkedSource(_ partition: KafkaTopicPartition, _ actions: inout Actions) {
-        // A new source while its sources are held must be held too: the holds are re-applied
-        // only when they change, and a partition that was not among the sources when the limit
-        // was reached kept feeding parked deliveries without bound.
-        if self.parkedSources.insert(partition).inserted, self.holdingParkedSources {
-            actions.holdsChanged = true
-        }
+    /// A parked (or woken) delivery of `partition` is back in the window or gone.
+    mutating func parkedLeft(_ partition: KafkaTopicPartition) {
+        let left = self.parkedPerPartition[partition, default: 1] - 1
+        self.parkedPerPartition[partition] = left > 0 ? left : nil
     }
 
     /// An MMOLove server's circuit breaker opened or closed. Closed: its waiting records queue
@@ -126,11 +125,11 @@ extension RelayScheduler {
             if serveResuming {
                 let (ticket, waiter) = self.resuming.removeFirst()
                 self.started[ticket] = .window
+                self.parkedLeft(ticket.partition)
                 actions.resume.append(waiter)
             } else if let item = self.ready.popFirst() {
                 if self.blocked.mustWait(item) {
                     self.blocked.add(item)
-                    self.noteParkedSource(item.ticket.partition, &actions)
                     continue
                 }
                 self.blocked.started(item)
@@ -156,10 +155,17 @@ extension RelayScheduler {
         // deliveries and 8 GiB behind a failing endpoint with 1,000,000 records backlogged.
         let waiting = self.parked + self.resuming.count + self.blocked.count
         let parked = Self.hold(self.holdingParkedSources, waiting, self.limits.parkedLimit)
-        if parked == false, waiting == 0 { self.parkedSources.removeAll() }
-        if all != self.holdingAll || parked != self.holdingParkedSources { actions.holdsChanged = true }
+        // While held, the sources change as their records park or go on: the holds are applied
+        // again whenever they do. A partition that starts feeding parked deliveries after the
+        // limit was reached is held too (it kept feeding them without bound when it was not),
+        // and one whose last parked record went on is let go.
+        let sources = parked ? self.parkedSources : []
+        if all != self.holdingAll || parked != self.holdingParkedSources || sources != self.heldParkedSources {
+            actions.holdsChanged = true
+        }
         self.holdingAll = all
         self.holdingParkedSources = parked
+        self.heldParkedSources = sources
     }
 
     /// Hysteresis: hold from `limit` until down to half of it.

@@ -114,8 +114,20 @@ struct RelayScheduler: Sendable {
     var holdingAll = false
     /// Held because ``Limits/parkedLimit`` deliveries are parked.
     var holdingParkedSources = false
-    /// Partitions that fed parked deliveries (or records waiting for a breaker).
-    var parkedSources: Set<KafkaTopicPartition> = []
+    /// Partitions feeding parked deliveries or records waiting for a breaker now (see
+    /// ``parkedPerPartition``).
+    var parkedSources: Set<KafkaTopicPartition> {
+        Set(self.parkedPerPartition.keys).union(self.blocked.perPartition.keys)
+    }
+    /// Parked or woken deliveries per partition (started, waiting outside the window). Counted,
+    /// not remembered: a partition whose last such record went on is no longer held for the
+    /// parked limit. Remembered until nothing at all was parked, the `account-created`
+    /// partitions that fed breaker-blocked `registered` in an outage stayed held after it while
+    /// `qualified` parked waiting for the very `registered` still unread there: a deadlock
+    /// (bench row 11, once milestones were read faster; docs/DESIGN.md, tenth session).
+    var parkedPerPartition: [KafkaTopicPartition: Int] = [:]
+    /// The sources held for the parked limit when the holds were last worked out.
+    var heldParkedSources: Set<KafkaTopicPartition> = []
     /// Records waiting for an MMOLove server's breaker to close; they count as parked.
     var blocked = BlockedServers()
     /// Milestones waiting for the referee store.
