@@ -149,6 +149,32 @@ import Testing
         #expect(scheduler.heldPartitions == [milestones], "account-created holds what they wait for")
     }
 
+    /// While the parked limit still holds, a source whose last waiting record goes on is let
+    /// go at once (the holds are applied again), not when the hold ends.
+    @Test func aSourceIsLetGoWhileTheHoldGoesOnOnceItsLastWaitingRecordGoesOn() throws {
+        var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 2, parkedLimit: 4)
+        let milestones = RelaySchedulerTests.milestones
+        for offset in 0..<3 {
+            let (message, decision) = RelaySchedulerTests.record(
+                milestones, Int64(offset), .qualified, account: "q\(offset)")
+            for item in scheduler.receive(message, decision).1.start { _ = scheduler.park(item.ticket) }
+        }
+        let prober = try #require(Self.receive(&scheduler, 0..<1).first)
+        _ = scheduler.breaker("s", open: true)
+        _ = scheduler.park(prober.ticket)
+        _ = Self.receive(&scheduler, 1..<2)
+        #expect(scheduler.heldPartitions == [Self.created, milestones])
+        // The breaker closes: the waiting registered starts; the prober is still parked.
+        _ = scheduler.breaker("s", open: false)
+        #expect(scheduler.heldPartitions == [Self.created, milestones], "3 qualified + the prober: held")
+        // The prober wakes and gets a slot: account-created feeds nothing parked any more.
+        let actions = scheduler.unpark(prober.ticket, waiter: 1)
+        #expect(actions.resume == [1])
+        #expect(actions.holdsChanged, "the holds must be applied again")
+        #expect(scheduler.holdingParkedSources, "3 parked > 4 / 2: the hold goes on")
+        #expect(scheduler.heldPartitions == [milestones])
+    }
+
     @Test func aRevocationOrADrainDropsTheWaitingRecords() throws {
         var scheduler = RelaySchedulerTests.scheduler(maxInFlight: 4)
         _ = try #require(Self.receive(&scheduler, 0..<1).first)

@@ -58,6 +58,7 @@ struct BlockedServers: Sendable {
     /// Counts `items` out of ``perPartition``.
     private mutating func left(_ items: some Sequence<RelayWorkItem>) {
         for item in items {
+            assert(self.perPartition[item.ticket.partition] != nil, "a waiting record left twice")
             let left = self.perPartition[item.ticket.partition, default: 1] - 1
             self.perPartition[item.ticket.partition] = left > 0 ? left : nil
         }

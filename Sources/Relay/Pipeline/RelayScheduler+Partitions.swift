@@ -54,6 +54,8 @@ extension RelayScheduler {
         for item in blocked { self.dependencyWork.remove(item.ticket) }
         self.ready.removeAll()
         var actions = Actions()
+        // The waiting records dropped were sources: the holds follow.
+        self.updateHolds(&actions)
         self.checkIdle(&actions)
         return (dropped, actions)
     }

@@ -89,6 +89,7 @@ extension RelayScheduler {
 
     /// A parked (or woken) delivery of `partition` is back in the window or gone.
     mutating func parkedLeft(_ partition: KafkaTopicPartition) {
+        assert(self.parkedPerPartition[partition] != nil, "a parked delivery left twice")
         let left = self.parkedPerPartition[partition, default: 1] - 1
         self.parkedPerPartition[partition] = left > 0 ? left : nil
     }
@@ -159,7 +160,7 @@ extension RelayScheduler {
         // again whenever they do. A partition that starts feeding parked deliveries after the
         // limit was reached is held too (it kept feeding them without bound when it was not),
         // and one whose last parked record went on is let go.
-        let sources = parked ? self.parkedSources : []
+        let sources = parked ? self.assigned.intersection(self.parkedSources) : []
         if all != self.holdingAll || parked != self.holdingParkedSources || sources != self.heldParkedSources {
             actions.holdsChanged = true
         }
