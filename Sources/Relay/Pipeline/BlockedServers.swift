@@ -57,11 +57,7 @@ struct BlockedServers: Sendable {
 
     /// Counts `items` out of ``perPartition``.
     private mutating func left(_ items: some Sequence<RelayWorkItem>) {
-        for item in items {
-            assert(self.perPartition[item.ticket.partition] != nil, "a waiting record left twice")
-            let left = self.perPartition[item.ticket.partition, default: 1] - 1
-            self.perPartition[item.ticket.partition] = left > 0 ? left : nil
-        }
+        for item in items { self.perPartition.countDown(item.ticket.partition) }
     }
 
     /// `item` started: counts it for its server when it is a `registered`.
@@ -79,9 +75,7 @@ struct BlockedServers: Sendable {
     ///   `registered` left but still waits for its breaker: without one, nobody would probe it.
     mutating func ended(_ ticket: OffsetTicket) -> RelayWorkItem? {
         guard let server = self.serverOf.removeValue(forKey: ticket) else { return nil }
-        let left = self.startedPerServer[server, default: 1] - 1
-        self.startedPerServer[server] = left > 0 ? left : nil
-        guard left == 0 else { return nil }
+        guard self.startedPerServer.countDown(server) == 0 else { return nil }
         return self.popProber(server)
     }
 

@@ -61,14 +61,13 @@ extension RelayScheduler {
         case .window: self.inWindow -= 1
         case .parked:
             self.parked -= 1
-            self.parkedLeft(ticket.partition)
+            self.parkedPerPartition.countDown(ticket.partition)
         case .resuming(let waiter):
             // Abandoned while queued for a slot.
             self.resuming.removeAll { $0.waiter == waiter }
-            self.parkedLeft(ticket.partition)
+            self.parkedPerPartition.countDown(ticket.partition)
         }
-        self.startedPerPartition[ticket.partition, default: 1] -= 1
-        if self.startedPerPartition[ticket.partition] == 0 { self.startedPerPartition[ticket.partition] = nil }
+        self.startedPerPartition.countDown(ticket.partition)
         // The last started delivery of a server whose breaker is open: one of its waiting
         // records starts next, to probe it.
         if let prober = self.blocked.ended(ticket) { self.ready.prepend(prober) }
@@ -85,13 +84,6 @@ extension RelayScheduler {
         self.parkedPerPartition[ticket.partition, default: 0] += 1
         self.dispatch(&actions)
         return actions
-    }
-
-    /// A parked (or woken) delivery of `partition` is back in the window or gone.
-    mutating func parkedLeft(_ partition: KafkaTopicPartition) {
-        assert(self.parkedPerPartition[partition] != nil, "a parked delivery left twice")
-        let left = self.parkedPerPartition[partition, default: 1] - 1
-        self.parkedPerPartition[partition] = left > 0 ? left : nil
     }
 
     /// An MMOLove server's circuit breaker opened or closed. Closed: its waiting records queue
@@ -126,7 +118,7 @@ extension RelayScheduler {
             if serveResuming {
                 let (ticket, waiter) = self.resuming.removeFirst()
                 self.started[ticket] = .window
-                self.parkedLeft(ticket.partition)
+                self.parkedPerPartition.countDown(ticket.partition)
                 actions.resume.append(waiter)
             } else if let item = self.ready.popFirst() {
                 if self.blocked.mustWait(item) {

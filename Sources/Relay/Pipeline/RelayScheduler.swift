@@ -126,7 +126,8 @@ struct RelayScheduler: Sendable {
     /// `qualified` parked waiting for the very `registered` still unread there: a deadlock
     /// (bench row 11, once milestones were read faster; docs/DESIGN.md, tenth session).
     var parkedPerPartition: [KafkaTopicPartition: Int] = [:]
-    /// The sources held for the parked limit when the holds were last worked out.
+    /// The sources held for the parked limit (assigned ones, while ``holdingParkedSources``),
+    /// as the holds were last worked out.
     var heldParkedSources: Set<KafkaTopicPartition> = []
     /// Records waiting for an MMOLove server's breaker to close; they count as parked.
     var blocked = BlockedServers()
@@ -163,7 +164,7 @@ struct RelayScheduler: Sendable {
     var heldPartitions: Set<KafkaTopicPartition> {
         if self.holdingAll { return self.assigned }
         var held = self.assigned.intersection(self.overlong)
-        if self.holdingParkedSources { held.formUnion(self.assigned.intersection(self.parkedSources)) }
+        held.formUnion(self.heldParkedSources)
         if self.holdingGatedSources { held.formUnion(self.assigned.intersection(self.gatedSources)) }
         return held
     }
@@ -174,7 +175,7 @@ struct RelayScheduler: Sendable {
     /// A hold of all partitions for a full window is not among them: it ends as the window drains.
     var heldUntilSettled: Set<KafkaTopicPartition> {
         var held = self.assigned.intersection(self.overlong)
-        if self.holdingParkedSources { held.formUnion(self.assigned.intersection(self.parkedSources)) }
+        held.formUnion(self.heldParkedSources)
         if self.holdingGatedSources { held.formUnion(self.assigned.intersection(self.gatedSources)) }
         return held
     }
