@@ -125,9 +125,38 @@ extension RelayPipeline {
     /// The store's writes must precede only its settling: `pending` where needed while MMOLove
     /// answers and the outcome is published, then how it ended (after pending: same key, in
     /// order). Awaited before the outcome, the pending write's Kafka round trip and SQLite batch
-    /// added 4 ms to bench row 6's p50 and 33 ms to its p99. Every other event goes without the
-    /// second task (a task per event the store has nothing to do for).
+    /// added 4 ms to bench row 6's p50 and 33 ms to its p99.
+    ///
+    /// An account the store does not know (nearly every `registered`) goes without a second
+    /// task: its delivery is watched (``RegistrationsInFlight``), a slow one gets its `pending`
+    /// from ``slowRegistrationLoop()``, and the ending is written after the outcome. An account
+    /// the store may know runs ``recordInStore(_:_:)`` beside the delivery, since its `pending`
+    /// may be due at once.
     private func deliverRecordingInStore(_ request: DeliveryRequest, _ item: RelayWorkItem) async throws {
+        guard let store = self.referees, !store.mayKnow(request.accountID) else {
+            return try await self.deliverBesideStoreWrites(request, item)
+        }
+        let watch = self.registrationsInFlight.withLock { $0.start(request, at: .now) }
+        let result: DeliveryResult
+        do {
+            result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
+        } catch {
+            _ = self.registrationsInFlight.withLock { $0.end(watch) }
+            throw error
+        }
+        let pending = self.registrationsInFlight.withLock { $0.end(watch) }
+        try await self.publisher.publish(request: request, result: result, source: item.message)
+        if let pending {
+            // Its `pending` is being written: the ending goes after it (same key, in order).
+            try Task.checkCancellation()
+            _ = await pending.value
+        }
+        try await self.recordRegistration(request, result)
+    }
+
+    /// ``deliverRecordingInStore(_:_:)`` for an account the store may know: the store's writes
+    /// run in a second task beside the delivery.
+    private func deliverBesideStoreWrites(_ request: DeliveryRequest, _ item: RelayWorkItem) async throws {
         let delivered = OneShot<DeliveryResult>()
         async let stored: Void = self.recordInStore(request, delivered)
         let result: DeliveryResult

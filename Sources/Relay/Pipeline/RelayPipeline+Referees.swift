@@ -170,6 +170,10 @@ extension RelayPipeline {
     ///   its `account-created`, or one released by `RELAY_REFEREE_WAIT_SECONDS` before any
     ///   progress exists, would find no account for the whole delivery: skipped as not
     ///   referred, or sent before a registration that then fails.
+    ///
+    /// This task runs only for an account the store may know (``AccountFilter``); one it
+    /// certainly does not know follows the last two rules without it: its delivery is watched
+    /// by ``RegistrationsInFlight`` and ``slowRegistrationLoop()`` writes the `pending`.
     func recordInStore(_ request: DeliveryRequest, _ delivered: OneShot<DeliveryResult>) async throws {
         guard let store = self.referees, request.kind == .registered else { return }
         let known = await store.lookup(request.accountID)
@@ -182,6 +186,27 @@ extension RelayPipeline {
         }
         guard let result else { return }
         try await self.recordRegistration(request, result)
+    }
+
+    /// Every 50 ms, writes `pending` for each `registered` of an account the store did not
+    /// know whose delivery has run for ``pendingAfter`` (``RegistrationsInFlight``), each in a
+    /// task of its own (one retrying through a Kafka outage holds no other back); that
+    /// delivery's ending waits for it. A task per slow delivery, not per delivery.
+    func slowRegistrationLoop() async {
+        guard let store = self.referees else { return }
+        await withDiscardingTaskGroup { group in
+            while (try? await Task.sleep(for: .milliseconds(50))) != nil {
+                let due = self.registrationsInFlight.withLock {
+                    $0.claim(olderThan: Self.pendingAfter, now: .now) { OneShot<Void>() }
+                }
+                for (request, written) in due {
+                    group.addTask {
+                        defer { written.resolve(()) }
+                        await self.recordPending(request, known: nil, store)
+                    }
+                }
+            }
+        }
     }
 
     /// Writes a `registered`'s account as `pending`, unless the store knows how a registration

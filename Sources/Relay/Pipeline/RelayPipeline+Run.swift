@@ -46,6 +46,7 @@ extension RelayPipeline {
                 // The live relay writes the store's progress; a backfill uses its own.
                 if self.replay == nil { group.addTask { await self.refereeProgressTicker() } }
                 group.addTask { await self.refereeGateLoop() }
+                group.addTask { await self.slowRegistrationLoop() }
             }
             if self.replay != nil {
                 group.addTask { await self.replayTicker() }
