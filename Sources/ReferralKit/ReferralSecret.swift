@@ -4,11 +4,15 @@
 /// `Encodable` all show `<redacted>` (the key id, which is not secret, is shown).
 ///
 /// - Important: The only way to reach the bytes is ``withUnsafeValue(_:)``; keep its use to the
-///   MAC computation.
+///   MAC computation. The HMAC key schedule derived from them (``HMACKeySchedule``, internal)
+///   is hidden the same way.
 public struct ReferralSecret: Sendable, Hashable {
     private let bytes: [UInt8]
     /// The key id sent as `kid=` in the signature header, if the secret has one.
     public let keyID: String?
+    /// The HMAC key schedule of `bytes`, prepared once (not part of equality: it follows
+    /// from the bytes).
+    let keySchedule: HMACKeySchedule
 
     /// Creates a secret from its text value.
     ///
@@ -18,6 +22,16 @@ public struct ReferralSecret: Sendable, Hashable {
     public init(_ value: String, keyID: String? = nil) {
         self.bytes = Array(value.utf8)
         self.keyID = keyID
+        self.keySchedule = HMACKeySchedule(key: self.bytes)
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.bytes == rhs.bytes && lhs.keyID == rhs.keyID
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.bytes)
+        hasher.combine(self.keyID)
     }
 
     /// Whether the secret is empty (an unusable configuration).

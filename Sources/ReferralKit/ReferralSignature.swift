@@ -40,11 +40,16 @@ public struct ReferralSignature: Sendable, Hashable {
 
     /// `HMAC_SHA256(secret, "<t>.<body>")`.
     static func computeMAC(body: some Collection<UInt8>, secret: ReferralSecret, timestamp: Int64) -> [UInt8] {
-        secret.withUnsafeValue { key in
-            var hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
-            hmac.update(data: Array("\(timestamp).".utf8))
-            hmac.update(data: Array(body))
-            return Array(hmac.finalize())
+        // A short string: its UTF-8 is stored inline, no allocation.
+        var prefix = "\(timestamp)."
+        return prefix.withUTF8 { prefix in
+            let mac = body.withContiguousStorageIfAvailable { body in
+                secret.keySchedule.mac(prefix: UnsafeRawBufferPointer(prefix), body: UnsafeRawBufferPointer(body))
+            }
+            if let mac { return mac }
+            return Array(body).withUnsafeBytes {
+                secret.keySchedule.mac(prefix: UnsafeRawBufferPointer(prefix), body: $0)
+            }
         }
     }
 

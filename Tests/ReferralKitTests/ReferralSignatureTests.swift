@@ -28,6 +28,26 @@ struct ReferralSignatureTests {
         #expect(parsed.verify(body: Array(vector.body.utf8), secret: secret, now: vector.t - 300) == .valid)
     }
 
+    /// Signing uses a key schedule prepared once per secret; verification uses swift-crypto's
+    /// `HMAC<SHA256>`. They agree for keys around the 64-byte block (shorter, equal, longer: the
+    /// long key is hashed first), for an empty body and for a body without contiguous storage.
+    @Test(arguments: [0, 1, 63, 64, 65, 129])
+    func signingAgreesWithSwiftCryptosHMACForEveryKeyLength(_ keyLength: Int) throws {
+        let secret = ReferralSecret(String(repeating: "k", count: keyLength), keyID: nil)
+        let bodies: [[UInt8]] = [[], Array(#"{"event":"registered"}"#.utf8), Array(repeating: 0x61, count: 1_000)]
+        for body in bodies {
+            let contiguous = ReferralSignature.sign(body: body, secret: secret, timestamp: 1_700_000_000)
+            let lazy = ReferralSignature.sign(body: body.lazy.map { $0 }, secret: secret, timestamp: 1_700_000_000)
+            #expect(contiguous == lazy)
+            let parsed = try ReferralSignature(parsing: contiguous.headerValue)
+            #expect(parsed.verify(body: body, secret: secret, now: 1_700_000_000) == .valid, "key \(keyLength)")
+            let other = ReferralSecret(String(repeating: "j", count: keyLength), keyID: nil)
+            if keyLength > 0 {
+                #expect(parsed.verify(body: body, secret: other, now: 1_700_000_000) != .valid)
+            }
+        }
+    }
+
     @Test func parserToleratesFieldOrderAndSpaces() throws {
         let mac = String(repeating: "ab", count: 32)
         let parsed = try ReferralSignature(parsing: "kid=k2, v1=sha256=\(mac) ,t=42")
