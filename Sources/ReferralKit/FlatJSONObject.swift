@@ -66,13 +66,19 @@ enum FlatJSONObject {
         mutating func string() -> String? {
             guard take(UInt8(ascii: "\"")) else { return nil }
             let start = index
+            var ascii = true
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    let text = String(validating: bytes[start..<index], as: UTF8.self)
+                    let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                    // ASCII needs no validation: `String(decoding:)` of a contiguous buffer is
+                    // specialised where `String(validating:)` is a generic call with the
+                    // runtime's metadata lookups (2 in 1,000 of the relay's samples).
+                    let text = ascii ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
                     index += 1
                     return text
                 }
+                ascii = ascii && byte < 0x80
                 // An escape (left to the general decoder) or a control character (invalid).
                 if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
                 index += 1
