@@ -12,6 +12,17 @@ public struct KafkaTopicPartition: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(topic)[\(partition)]" }
+
+    /// Hashes the partition number and the topic's length and last byte, not its whole name:
+    /// the relay looks partitions up in dictionaries and sets several times per record (window,
+    /// ledger, holds, lanes), and SipHash over the name each time showed in its profiles. A
+    /// process reads a handful of topics, which these tell apart; equality still compares the
+    /// whole name, so a collision costs a comparison, never a wrong answer.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.partition)
+        hasher.combine(self.topic.utf8.count)
+        hasher.combine(self.topic.utf8.last)
+    }
 }
 
 /// Special offsets understood by librdkafka where an offset is expected.
