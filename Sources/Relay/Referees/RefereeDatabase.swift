@@ -28,12 +28,15 @@ final class RefereeDatabase: Sendable {
     private let lookups: DatabaseQueue
     /// Every account id written to the copy (``AccountFilter``); sized by ``loadFilter(capacity:)``.
     private let filter = Mutex(AccountFilter(capacity: 0))
+    /// The rows applied last, answered without SQLite (about 3 MB at the default limit).
+    private let recent: Mutex<RecentReferees>
 
     /// Opens (creating when needed) the database in `directory` for `topic`. A copy made for
     /// another topic is discarded: its positions mean nothing here.
     ///
     /// - Throws: When the directory cannot be created or SQLite refuses the file.
-    init(directory: String, topic: String) throws {
+    init(directory: String, topic: String, recentLimit: Int = 16_384) throws {
+        self.recent = Mutex(RecentReferees(limit: recentLimit))
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.label = "referees"
@@ -80,6 +83,7 @@ final class RefereeDatabase: Sendable {
     func reset() async throws {
         try await self.pool.write { db in
             try db.execute(sql: "DELETE FROM referees; DELETE FROM positions; DELETE FROM progress;")
+            self.recent.withLock { $0.removeAll() }
         }
     }
 
@@ -90,6 +94,17 @@ final class RefereeDatabase: Sendable {
     ) async throws {
         // Into the filter first: a lookup between the two must not be told "certainly not".
         if !rows.isEmpty { self.filter.withLock { filter in for row in rows { filter.insert(row.record.accountID) } } }
+        do {
+            try await self.write(rows: rows, progress: progress, positions: positions)
+        } catch {
+            // The transaction did not commit: what it added to the recent rows is not in the copy.
+            self.recent.withLock { $0.forget(rows.map(\.record.accountID)) }
+            throw error
+        }
+    }
+
+    /// ``apply(rows:progress:positions:)``'s transaction.
+    private func write(rows: [Row], progress: [RefereeProgress], positions: [Int32: Int64]) async throws {
         try await self.pool.write { db in
             let upsert = try db.cachedStatement(
                 sql: """
@@ -101,12 +116,17 @@ final class RefereeDatabase: Sendable {
                         partition = excluded.partition, offset = excluded.offset
                     WHERE excluded.partition != referees.partition OR excluded.offset > referees.offset
                     """)
+            var changed: [Row] = []
             for row in rows {
                 try upsert.execute(arguments: [
                     row.record.accountID, row.record.mmref, row.record.serverID, row.record.registration.rawValue,
                     row.record.updatedAtMilliseconds, row.partition, row.offset,
                 ])
+                // 0 when the upsert kept a row from a later offset: the copy's row stands.
+                if db.changesCount > 0 { changed.append(row) }
             }
+            // In the writer's order, as the upserts (the copy has one writer).
+            self.recent.withLock { recent in for row in changed { recent.applied(row) } }
             let advance = try db.cachedStatement(
                 sql: """
                     INSERT INTO progress (topic, partition, through_ms) VALUES (?, ?, ?)
@@ -134,6 +154,13 @@ final class RefereeDatabase: Sendable {
     /// than the rest of a milestone's work together.
     func lookup(_ accountID: String) throws -> RefereeRecord? {
         guard self.mayContain(accountID) else { return nil }
+        if let record = self.recent.withLock({ $0.record(accountID) }) { return record }
+        return try self.storedRecord(accountID)
+    }
+
+    /// The record of `accountID` as SQLite holds it (``lookup(_:)`` without the filter and the
+    /// recent rows).
+    func storedRecord(_ accountID: String) throws -> RefereeRecord? {
         // One SELECT is atomic on its own (SQLite wraps it in an implicit read transaction), so
         // no explicit transaction; and the statement is prepared once per connection. Both showed
         // in profiles of a backlog of milestones: compiling the SQL (GRDB's authorizer) and
