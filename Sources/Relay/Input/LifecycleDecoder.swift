@@ -71,11 +71,18 @@ enum LifecycleDecoder {
         let scalars = value.unicodeScalars
         var start = scalars.startIndex
         var end = scalars.endIndex
-        while start < end, scalars[start].properties.isWhitespace { start = scalars.index(after: start) }
-        while start < end, scalars[scalars.index(before: end)].properties.isWhitespace {
+        while start < end, Self.isWhitespace(scalars[start]) { start = scalars.index(after: start) }
+        while start < end, Self.isWhitespace(scalars[scalars.index(before: end)]) {
             end = scalars.index(before: end)
         }
         return Substring(scalars[start..<end])
+    }
+
+    /// Unicode's `White_Space`, answered for ASCII without the property tables (their lookup
+    /// was 6% of the relay's intake samples): U+0009-U+000D and U+0020 are its ASCII members.
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.isASCII else { return scalar.properties.isWhitespace }
+        return scalar == " " || (0x09...0x0D).contains(scalar.value)
     }
 }
 
