@@ -17,7 +17,9 @@ public struct KafkaTopicPartition: Hashable, Sendable, CustomStringConvertible {
     /// the relay looks partitions up in dictionaries and sets several times per record (window,
     /// ledger, holds, lanes), and SipHash over the name each time showed in its profiles. A
     /// process reads a handful of topics, which these tell apart; equality still compares the
-    /// whole name, so a collision costs a comparison, never a wrong answer.
+    /// whole name, so a collision costs a comparison, never a wrong answer. (`String` equality
+    /// is canonical equivalence, under which the byte count can differ for equal strings; a
+    /// Kafka topic name is ASCII letters, digits, `.`, `_` and `-`, where it cannot.)
     public func hash(into hasher: inout Hasher) {
         hasher.combine(self.partition)
         hasher.combine(self.topic.utf8.count)

@@ -28,17 +28,35 @@ import Testing
         #expect(recent.count == 2)
     }
 
-    @Test func forgottenAndClearedAccountsAreNotAnswered() {
+    @Test func anotherWriterIsSeenByTheDataVersionAndClearedAccountsAreNotAnswered() {
         var recent = RecentReferees(limit: 10)
+        #expect(recent.noteDataVersion(1) == false, "the first transaction has nothing to compare")
         recent.applied(Self.row("a", .pending, offset: 1))
-        recent.applied(Self.row("b", .pending, offset: 2))
-        recent.forget(["a"])
-        #expect(recent.record("a") == nil)
-        #expect(recent.record("b") != nil)
+        #expect(recent.noteDataVersion(1) == false, "this connection's own commits leave it as it was")
+        #expect(recent.noteDataVersion(2) == true)
         recent.removeAll()
         #expect(recent.count == 0)
         recent.applied(Self.row("a", .advanced, offset: 3))
         #expect(recent.record("a")?.registration == .advanced)
+    }
+
+    /// Another process writing the same file (a tool given the relay's directory): its newer
+    /// row is answered once this copy's next transaction has seen the file change.
+    @Test func anotherWriterOfTheFileIsNotHiddenByTheRecentRows() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "recent-referees-\(UUID().uuidString)"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let relay = try RefereeDatabase(directory: directory, topic: "referees")
+        let tool = try RefereeDatabase(directory: directory, topic: "referees")
+        _ = try await relay.loadFilter(capacity: 100)
+        try await relay.apply(rows: [Self.row("a", .pending, offset: 8)])
+        #expect(try relay.lookup("a")?.registration == .pending)
+        try await tool.apply(rows: [Self.row("a", .advanced, offset: 10)])
+        // The relay reads the same record later from the topic: the copy refuses it (same offset).
+        try await relay.apply(rows: [Self.row("a", .advanced, offset: 10), Self.row("b", .pending, offset: 11)])
+        #expect(try relay.lookup("a")?.registration == .advanced)
+        #expect(try relay.lookup("a") == relay.storedRecord("a"))
     }
 
     /// Through the local copy: whatever order rows arrive in (earlier offsets read again,

@@ -39,3 +39,26 @@ struct RegistrationsInFlightTests {
         #expect(watch.end(id + 1) == nil)
     }
 }
+
+/// The `pending` write a slow delivery's ending waits for.
+struct PendingWriteTests {
+    @Test func theEndingWaitsUntilTheWriteEnds() async throws {
+        let pending = PendingWrite()
+        async let waited: Void = pending.waitUntilWritten()
+        try await Task.sleep(for: .milliseconds(250))
+        pending.written.resolve(())
+        try await waited
+        #expect(pending.isAbandoned == false)
+    }
+
+    @Test func aCancelledWaitAbandonsTheWriteAndEndsAtOnce() async throws {
+        let pending = PendingWrite()
+        let waiter = Task { try await pending.waitUntilWritten() }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        let started = ContinuousClock.now
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(ContinuousClock.now - started < .seconds(1), "not held until the write ends")
+        #expect(pending.isAbandoned, "its retries stop")
+    }
+}

@@ -141,15 +141,18 @@ extension RelayPipeline {
         do {
             result = try await self.deliverer.deliver(request, slot: self.slot(for: item))
         } catch {
-            _ = self.registrationsInFlight.withLock { $0.end(watch) }
+            // No ending will follow: a `pending` under way stops retrying.
+            self.registrationsInFlight.withLock { $0.end(watch) }?.abandon()
             throw error
         }
         let pending = self.registrationsInFlight.withLock { $0.end(watch) }
-        try await self.publisher.publish(request: request, result: result, source: item.message)
-        if let pending {
+        do {
+            try await self.publisher.publish(request: request, result: result, source: item.message)
             // Its `pending` is being written: the ending goes after it (same key, in order).
-            try Task.checkCancellation()
-            _ = await pending.value
+            try await pending?.waitUntilWritten()
+        } catch {
+            pending?.abandon()
+            throw error
         }
         try await self.recordRegistration(request, result)
     }

@@ -197,12 +197,12 @@ extension RelayPipeline {
         await withDiscardingTaskGroup { group in
             while (try? await Task.sleep(for: .milliseconds(50))) != nil {
                 let due = self.registrationsInFlight.withLock {
-                    $0.claim(olderThan: Self.pendingAfter, now: .now) { OneShot<Void>() }
+                    $0.claim(olderThan: Self.pendingAfter, now: .now) { PendingWrite() }
                 }
-                for (request, written) in due {
+                for (request, pending) in due {
                     group.addTask {
-                        defer { written.resolve(()) }
-                        await self.recordPending(request, known: nil, store)
+                        defer { pending.written.resolve(()) }
+                        await self.recordPending(request, known: nil, store) { pending.isAbandoned }
                     }
                 }
             }
@@ -213,7 +213,12 @@ extension RelayPipeline {
     /// with this token ended (`known`): MMOLove's verdict on this token is final. `failed`
     /// (retries used up, an outage) is not: this `registered` is being sent again, and its
     /// `qualified` must wait for how it ends this time.
-    private func recordPending(_ request: DeliveryRequest, known: RefereeRecord?, _ store: RefereeStore) async {
+    ///
+    /// - Parameter abandoned: Whether the delivery ended without an ending: retries stop.
+    private func recordPending(
+        _ request: DeliveryRequest, known: RefereeRecord?, _ store: RefereeStore,
+        abandoned: @Sendable () -> Bool = { false }
+    ) async {
         if let known, known.mmref == request.mmref, known.registration != .pending, known.registration != .failed {
             return
         }
@@ -221,7 +226,7 @@ extension RelayPipeline {
             RefereeRecord(
                 accountID: request.accountID, mmref: request.mmref, serverID: request.serverID,
                 registration: .pending, updatedAtMilliseconds: Self.nowMilliseconds()),
-            store)
+            store, abandoned: abandoned)
     }
 
     /// Writes a referee record, retrying a transient failure for as long as the relay runs: a
@@ -235,7 +240,13 @@ extension RelayPipeline {
     /// given up, the record settled, was committed and claimed by progress records while the
     /// store never learnt the registration. Cancelled (shutdown), the record stays unsettled
     /// and is read again.
-    private func writeReferee(_ record: RefereeRecord, _ store: RefereeStore) async throws {
+    ///
+    /// A `pending` written for a delivery by ``slowRegistrationLoop()`` stops retrying once
+    /// that delivery ended without an ending (`abandoned`), as it stopped when it was the
+    /// delivery's own child task and was cancelled with it.
+    private func writeReferee(
+        _ record: RefereeRecord, _ store: RefereeStore, abandoned: @Sendable () -> Bool = { false }
+    ) async throws {
         var delay = Duration.milliseconds(100)
         while true {
             do {
@@ -243,12 +254,14 @@ extension RelayPipeline {
                 return
             } catch let error as KafkaError where error.recordFailure == .permanent {
                 try Task.checkCancellation()
+                if abandoned() { throw CancellationError() }
                 self.logger.error(
                     "referee store write refused; the store will not know this account",
                     metadata: ["account_id": "\(record.accountID)", "error": "\(error)"])
                 return
             } catch {
                 try Task.checkCancellation()
+                if abandoned() { throw CancellationError() }
                 self.logger.warning(
                     "referee store write failed; retrying",
                     metadata: ["account_id": "\(record.accountID)", "error": "\(error)"])

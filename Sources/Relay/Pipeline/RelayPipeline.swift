@@ -105,7 +105,7 @@ public final class RelayPipeline: Sendable {
     /// Wakes those waits when the store applies a record of their account.
     let registrationWakeups = AccountWakeups()
     /// The `registered` of accounts the store does not know, while MMOLove answers them.
-    let registrationsInFlight = Mutex(RegistrationsInFlight<DeliveryRequest, OneShot<Void>>())
+    let registrationsInFlight = Mutex(RegistrationsInFlight<DeliveryRequest, PendingWrite>())
     /// Whether the consumer reads `read_committed` (its lag then ends at the last stable offset).
     let readCommitted: Bool
     /// How often the live relay logs its `relay progress` summary.

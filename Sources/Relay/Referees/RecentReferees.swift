@@ -9,15 +9,17 @@ import DequeModule
 /// relay's CPU. Live, a milestone comes long after its account and finds nothing here; the
 /// lookup then reads SQLite as before.
 ///
-/// Kept in the copy's own order: a row is added inside the transaction that writes it (the
-/// copy has one writer) only when its upsert changed the copy, so an account held here has the
-/// copy's row; all of a transaction's accounts are forgotten when it fails. A row the upsert
-/// refused (an earlier offset read again) is not added: for an account that had left this set,
-/// it would have been held in place of the copy's newer row. The oldest account added leaves
-/// first once `limit` are held; an account updated keeps its place.
+/// Kept in the copy's own order: a row is added when the transaction that wrote it commits
+/// (the copy has one writer), and only when its upsert changed the copy, so an account held
+/// here has the copy's row. A row the upsert refused (an earlier offset read again) is not
+/// added: for an account that had left this set, it would have been held in place of the
+/// copy's newer row. Everything is dropped when another connection wrote the file (SQLite's
+/// `data_version`, seen by the next transaction). The oldest account added leaves first once
+/// `limit` are held; an account updated keeps its place.
 struct RecentReferees: Sendable {
     private var rows: [String: RefereeDatabase.Row] = [:]
     private var order: Deque<String> = []
+    private var dataVersion: Int64?
     /// The most accounts held.
     let limit: Int
 
@@ -47,11 +49,12 @@ struct RecentReferees: Sendable {
         }
     }
 
-    /// Forgets `accountIDs` (their transaction failed: the copy may not hold what was added).
-    mutating func forget(_ accountIDs: some Sequence<String>) {
-        for accountID in accountIDs { self.rows.removeValue(forKey: accountID) }
-        // Their places in `order` stay until they come round; removing an id not held is a
-        // no-op, and one added again meanwhile only leaves a little early.
+    /// The writer connection's `data_version` at the start of a transaction.
+    ///
+    /// - Returns: Whether it changed since the last one (another connection wrote the file).
+    mutating func noteDataVersion(_ version: Int64?) -> Bool {
+        defer { self.dataVersion = version }
+        return self.dataVersion != nil && version != self.dataVersion
     }
 
     /// Forgets everything (the copy was emptied).

@@ -94,18 +94,18 @@ final class RefereeDatabase: Sendable {
     ) async throws {
         // Into the filter first: a lookup between the two must not be told "certainly not".
         if !rows.isEmpty { self.filter.withLock { filter in for row in rows { filter.insert(row.record.accountID) } } }
-        do {
-            try await self.write(rows: rows, progress: progress, positions: positions)
-        } catch {
-            // The transaction did not commit: what it added to the recent rows is not in the copy.
-            self.recent.withLock { $0.forget(rows.map(\.record.accountID)) }
-            throw error
-        }
+        try await self.write(rows: rows, progress: progress, positions: positions)
     }
 
     /// ``apply(rows:progress:positions:)``'s transaction.
     private func write(rows: [Row], progress: [RefereeProgress], positions: [Int32: Int64]) async throws {
         try await self.pool.write { db in
+            // Another connection committed since this one last did: another process writes this
+            // file (a tool given the relay's directory, which the runbook says not to do). Its
+            // rows may be newer than the recent ones, which are then dropped, at the latest by
+            // this transaction. (The read-only lookups connection never commits.)
+            let version = try Int64.fetchOne(db, sql: "PRAGMA data_version")
+            self.recent.withLock { if $0.noteDataVersion(version) { $0.removeAll() } }
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO referees (account_id, mmref, server_id, registration, updated_ms, partition, offset)
@@ -125,8 +125,13 @@ final class RefereeDatabase: Sendable {
                 // 0 when the upsert kept a row from a later offset: the copy's row stands.
                 if db.changesCount > 0 { changed.append(row) }
             }
-            // In the writer's order, as the upserts (the copy has one writer).
-            self.recent.withLock { recent in for row in changed { recent.applied(row) } }
+            // Once committed, in the writer's order (the copy has one writer): a lookup never
+            // answers a row that is rolled back.
+            if !changed.isEmpty {
+                db.afterNextTransaction { [changed] _ in
+                    self.recent.withLock { recent in for row in changed { recent.applied(row) } }
+                }
+            }
             let advance = try db.cachedStatement(
                 sql: """
                     INSERT INTO progress (topic, partition, through_ms) VALUES (?, ?, ?)
