@@ -3,9 +3,9 @@ import Synchronization
 /// A `pending` record being written for a slow `registered` by
 /// ``RelayPipeline/slowRegistrationLoop()``, as its delivery's task sees it: the delivery's
 /// ending waits until it is ``written``; a delivery that ends without an ending (failed,
-/// cancelled by a revocation or the drain) ``abandon()``s it, and its retries stop (the attempt
-/// under way is not withdrawn), as they stopped when the write was the delivery's own child
-/// task.
+/// cancelled by a revocation or the drain) ``abandon()``s it, and no attempt starts after that
+/// (the one under way is not withdrawn), as when the write was the delivery's own child task
+/// and was cancelled with it.
 final class PendingWrite: Sendable {
     /// Resolved once the write ended (written, given up or abandoned).
     let written = OneShot<Void>()

@@ -249,6 +249,9 @@ extension RelayPipeline {
     ) async throws {
         var delay = Duration.milliseconds(100)
         while true {
+            // Before every attempt, the first and each after a backoff: an abandoned write must
+            // not start again (it could land after the ending another delivery writes).
+            if abandoned() { throw CancellationError() }
             do {
                 try await store.write(record)
                 return

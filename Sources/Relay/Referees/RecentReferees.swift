@@ -14,8 +14,10 @@ import DequeModule
 /// here has the copy's row. A row the upsert refused (an earlier offset read again) is not
 /// added: for an account that had left this set, it would have been held in place of the
 /// copy's newer row. Everything is dropped when another connection wrote the file (SQLite's
-/// `data_version`, seen by the next transaction). The oldest account added leaves first once
-/// `limit` are held; an account updated keeps its place.
+/// `data_version`, seen by this copy's next transaction): until then, which is as long as the
+/// relay writes nothing, a lookup may still answer a row another process replaced. Tools are
+/// to use a directory of their own (the runbook says so). The oldest account added leaves
+/// first once `limit` are held; an account updated keeps its place.
 struct RecentReferees: Sendable {
     private var rows: [String: RefereeDatabase.Row] = [:]
     private var order: Deque<String> = []

@@ -104,7 +104,7 @@ final class RefereeDatabase: Sendable {
             // file (a tool given the relay's directory, which the runbook says not to do). Its
             // rows may be newer than the recent ones, which are then dropped, at the latest by
             // this transaction. (The read-only lookups connection never commits.)
-            let version = try Int64.fetchOne(db, sql: "PRAGMA data_version")
+            let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version"))
             self.recent.withLock { if $0.noteDataVersion(version) { $0.removeAll() } }
             let upsert = try db.cachedStatement(
                 sql: """
