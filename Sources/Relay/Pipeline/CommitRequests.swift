@@ -1,4 +1,3 @@
-import DequeModule
 import Kafka
 import Synchronization
 
@@ -19,15 +18,10 @@ final class CommitRequests: Sendable {
         var reply: CheckedContinuation<Bool, Never>?
     }
 
-    private struct State {
-        var queue = Deque<Request>()
-        var waiter: CheckedContinuation<Request?, Never>?
-        var closed = false
-        /// A periodic commit is queued already: another would commit the same thing.
-        var periodicQueued = false
-    }
-
-    private let state = Mutex(State())
+    /// The requests not served yet; the commit loop ignores cancellation.
+    private let requests = AsyncInbox<Request>(endsOnCancellation: false)
+    /// A periodic commit is queued already: another would commit the same thing.
+    private let periodicQueued = Mutex(false)
 
     /// Commits `partitions` (all when `nil`) through the commit task.
     ///
@@ -40,54 +34,31 @@ final class CommitRequests: Sendable {
 
     /// Queues the periodic commit of every partition, unless one is queued already.
     func commitPeriodically() {
-        let queued = self.state.withLock { state in
-            defer { state.periodicQueued = true }
-            return state.periodicQueued
+        let queued = self.periodicQueued.withLock { queued in
+            defer { queued = true }
+            return queued
         }
         if !queued, !self.submit(Request(partitions: nil, reply: nil)) {
-            self.state.withLock { $0.periodicQueued = false }
+            self.periodicQueued.withLock { $0 = false }
         }
     }
 
     /// The next request, in order; `nil` once closed and served.
     func next() async -> Request? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Request?, Never>) in
-            let ready = self.state.withLock { state -> Request?? in
-                if let request = state.queue.popFirst() { return .some(request) }
-                if state.closed { return .some(nil) }
-                state.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
+        await self.requests.next()
     }
 
     /// Marks a served periodic request done, so the next tick queues another.
     func served(_ request: Request) {
-        if request.reply == nil { self.state.withLock { $0.periodicQueued = false } }
+        if request.reply == nil { self.periodicQueued.withLock { $0 = false } }
     }
 
     /// Takes no more requests; the loop ends once those queued are served.
     func close() {
-        let waiter = self.state.withLock { state in
-            state.closed = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: nil)
+        self.requests.close()
     }
 
     private func submit(_ request: Request) -> Bool {
-        let (accepted, waiter) = self.state.withLock { state -> (Bool, CheckedContinuation<Request?, Never>?) in
-            guard !state.closed else { return (false, nil) }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return (true, waiter)
-            }
-            state.queue.append(request)
-            return (true, nil)
-        }
-        waiter?.resume(returning: request)
-        return accepted
+        self.requests.send(request)
     }
 }
