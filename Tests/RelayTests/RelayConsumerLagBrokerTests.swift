@@ -111,7 +111,10 @@ struct RelayConsumerLagBrokerTests {
             // Stopped mid-run: the relay commits its settled prefix and leaves. Records answered
             // just before the fault may settle meanwhile (a CI run saw one partition's commit move
             // by 2 at the stop): where the committed offset did not move, the scrape taken last is
-            // still the broker's lag; where it moved, the lag only went down.
+            // still the broker's lag; where it moved, the lag only went down, or stayed when the
+            // move was from no commit to the start of the log (a partition nothing had settled
+            // in before the fault, committed at its first offset by the final commit: a CI run
+            // saw "committed 0 of 0..<20" with 20 scraped).
             await relay.triggerGracefulShutdown()
             for await _ in stopped {}
             let final = try await Self.brokerLags(cluster, group: group)
@@ -121,7 +124,7 @@ struct RelayConsumerLagBrokerTests {
                 if lag.committed == broker[partition]?.committed {
                     #expect(seen == Double(lag.lag), "\(partition): scraped \(scraped), broker \(lag)")
                 } else {
-                    #expect(Double(lag.lag) < seen, "\(partition): scraped \(scraped), broker \(lag)")
+                    #expect(Double(lag.lag) <= seen, "\(partition): scraped \(scraped), broker \(lag)")
                 }
             }
             #expect(final.values.contains { $0.lag > 0 }, "the relay was not stopped mid-run: \(final)")
