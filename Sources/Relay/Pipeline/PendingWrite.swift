@@ -20,7 +20,8 @@ final class PendingWrite: Sendable {
     /// Whether ``abandon()`` was called.
     var isAbandoned: Bool { self.abandoned.load(ordering: .relaxed) }
 
-    /// Waits until the write ended; on cancellation abandons it and throws at once (the
+    /// Waits until the write ended; cancelled while it goes on, abandons it and throws within
+    /// 100 ms (the
     /// caller's record ends unsettled and is read again; a waiting record must not hold a
     /// revocation up for a write retrying through a Kafka outage).
     ///
@@ -31,10 +32,6 @@ final class PendingWrite: Sendable {
                 self.abandon()
                 throw CancellationError()
             }
-        }
-        if Task.isCancelled {
-            self.abandon()
-            throw CancellationError()
         }
     }
 }

@@ -94,11 +94,6 @@ final class RefereeDatabase: Sendable {
     ) async throws {
         // Into the filter first: a lookup between the two must not be told "certainly not".
         if !rows.isEmpty { self.filter.withLock { filter in for row in rows { filter.insert(row.record.accountID) } } }
-        try await self.write(rows: rows, progress: progress, positions: positions)
-    }
-
-    /// ``apply(rows:progress:positions:)``'s transaction.
-    private func write(rows: [Row], progress: [RefereeProgress], positions: [Int32: Int64]) async throws {
         try await self.pool.write { db in
             // Another connection committed since this one last did: another process writes this
             // file (a tool given the relay's directory, which the runbook says not to do). Its
