@@ -21,9 +21,8 @@ final class PendingWrite: Sendable {
     var isAbandoned: Bool { self.abandoned.load(ordering: .relaxed) }
 
     /// Waits until the write ended; cancelled while it goes on, abandons it and throws within
-    /// 100 ms (the
-    /// caller's record ends unsettled and is read again; a waiting record must not hold a
-    /// revocation up for a write retrying through a Kafka outage).
+    /// 100 ms (the caller's record ends unsettled and is read again; a waiting record must not
+    /// hold a revocation up for a write retrying through a Kafka outage).
     ///
     /// - Throws: `CancellationError`.
     func waitUntilWritten() async throws {
