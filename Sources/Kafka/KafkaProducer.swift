@@ -90,7 +90,7 @@ public final class KafkaProducer: Sendable, Service {
     public func send(_ record: KafkaProducerRecord) async throws(KafkaError) -> KafkaDeliveryReport {
         while true {
             if let fatal = fatalError { throw fatal }
-            let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<DeliveryOutcome, Never>) in
+            let outcome = await withUnsafeContinuation { (continuation: UnsafeContinuation<DeliveryOutcome, Never>) in
                 let immediate = enqueue(record, continuation: continuation)
                 if let immediate { continuation.resume(returning: immediate) }
             }
@@ -113,7 +113,7 @@ public final class KafkaProducer: Sendable, Service {
     /// delivery-report callback resumes the continuation otherwise).
     private func enqueue(
         _ record: KafkaProducerRecord,
-        continuation: CheckedContinuation<DeliveryOutcome, Never>
+        continuation: UnsafeContinuation<DeliveryOutcome, Never>
     ) -> DeliveryOutcome? {
         let box = Unmanaged.passRetained(RDKafkaDeliveryBox(continuation: continuation))
         let enqueued: RDKafkaClient.Enqueued = state.withLock { state in

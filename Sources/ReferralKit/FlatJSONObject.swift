@@ -31,6 +31,8 @@ enum FlatJSONObject {
             skipWhitespace()
             guard take(UInt8(ascii: "{")) else { return nil }
             var members: [(name: String, value: Value)] = []
+            // One allocation for a usual answer (three or four members), not one per doubling.
+            members.reserveCapacity(8)
             skipWhitespace()
             if !take(UInt8(ascii: "}")) {
                 repeat {

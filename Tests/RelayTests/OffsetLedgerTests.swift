@@ -45,6 +45,39 @@ import Testing
         #expect(ledger.pendingCommits()[self.partition]?.offset == 6)
     }
 
+    /// The entries live in an array, a removed one's slot taken by the last: every partition
+    /// left must keep its own progress, whichever is removed.
+    @Test(arguments: 0..<3)
+    func removingOnePartitionLeavesTheOthersAsTheyWere(removed: Int) {
+        var ledger = OffsetLedger()
+        let partitions = (0..<3).map { KafkaTopicPartition(topic: "account-created", partition: Int32($0)) }
+        var tickets: [[OffsetTicket]] = []
+        for (index, partition) in partitions.enumerated() {
+            let base = Int64(100 * index)
+            tickets.append((base..<(base + 4)).map { ledger.readTicket(partition, offset: $0) })
+        }
+        ledger.remove([partitions[removed]])
+        for (index, partition) in partitions.enumerated() where index != removed {
+            ledger.settle(tickets[index][0])
+            ledger.settle(tickets[index][1])
+            #expect(ledger.pendingCommits()[partition]?.offset == Int64(100 * index + 2))
+            #expect(ledger.window(partition) == 2)
+            #expect(ledger.nextOffset(partition) == Int64(100 * index + 4))
+        }
+        let gone = partitions[removed]
+        #expect(ledger.pendingCommits()[gone] == nil)
+        #expect(ledger.window(gone) == 0)
+        ledger.settle(tickets[removed][0])
+        #expect(ledger.pendingCommits()[gone] == nil, "a removed partition's ticket is stale")
+        // Read again (assigned again): a new epoch from where it is read.
+        let fresh = ledger.readTicket(gone, offset: 7)
+        ledger.settle(tickets[removed][1])
+        #expect(ledger.pendingCommits()[gone]?.offset == 7)
+        ledger.settle(fresh)
+        #expect(ledger.pendingCommits()[gone]?.offset == 8)
+        #expect(ledger.commitLags.count == 3)
+    }
+
     @Test func aRecordDeliveredAgainInsideAnEpochIsRefused() {
         var ledger = OffsetLedger()
         let first = ledger.readTicket(self.partition, offset: 7)

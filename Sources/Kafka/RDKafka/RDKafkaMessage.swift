@@ -6,7 +6,7 @@ extension KafkaConsumerMessage {
     /// Copies everything out of a librdkafka message (which the caller then destroys).
     init(_ message: UnsafePointer<rd_kafka_message_t>) {
         let m = message.pointee
-        topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        topic = RDKafkaTopicNames.name(of: m.rkt)
         partition = m.partition
         offset = m.offset
         key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }

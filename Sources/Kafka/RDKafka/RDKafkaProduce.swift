@@ -9,30 +9,36 @@ enum RDKafkaProduce {
         var headers: OpaquePointer?
         if !record.headers.isEmpty {
             headers = rd_kafka_headers_new(record.headers.count)
+            // `withCString`, not a String passed as a C string: the implicit conversion copies a
+            // short name (a small string) to the heap, three times per outcome record.
             for header in record.headers {
-                if let value = header.value {
-                    value.withUnsafeBytes { bytes in
-                        _ = rd_kafka_header_add(headers, header.key, -1, bytes.baseAddress, bytes.count)
+                header.key.withCString { name in
+                    if let value = header.value {
+                        value.withUnsafeBytes { bytes in
+                            _ = rd_kafka_header_add(headers, name, -1, bytes.baseAddress, bytes.count)
+                        }
+                    } else {
+                        _ = rd_kafka_header_add(headers, name, -1, nil, 0)
                     }
-                } else {
-                    _ = rd_kafka_header_add(headers, header.key, -1, nil, 0)
                 }
             }
         }
         let err = record.value.withUnsafeBytes { value in
             withKey(record.key) { key, keyLength in
-                crdkafka_produce(
-                    handle,
-                    record.topic,
-                    record.partition ?? -1,
-                    key,
-                    keyLength,
-                    value.baseAddress,
-                    value.count,
-                    headers,
-                    record.timestamp ?? 0,
-                    opaque
-                )
+                record.topic.withCString { topic in
+                    crdkafka_produce(
+                        handle,
+                        topic,
+                        record.partition ?? -1,
+                        key,
+                        keyLength,
+                        value.baseAddress,
+                        value.count,
+                        headers,
+                        record.timestamp ?? 0,
+                        opaque
+                    )
+                }
             }
         }
         // On success librdkafka owns the headers.
@@ -54,7 +60,7 @@ enum RDKafkaProduce {
             guard let message, let opaque = message.pointee._private else { return }
             let box = Unmanaged<RDKafkaDeliveryBox>.fromOpaque(opaque).takeRetainedValue()
             let m = message.pointee
-            let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+            let topic = RDKafkaTopicNames.name(of: m.rkt)
             if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
                 box.continuation.resume(
                     returning: .delivered(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))

@@ -110,8 +110,10 @@ public final class ReferralConnectionPool: Sendable {
         var headers = headers
         guard Self.areValid(headers) else { throw HTTP1TransportError(.invalidHeader) }
         // The pool frames the request: a caller's own Host or Content-Length would be a second one.
-        headers.replaceOrAdd(name: "Host", value: self.address.hostHeader)
-        headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
+        // (Added without `replaceOrAdd` when absent, as they nearly always are: its removal
+        // rebuilt the header list, an allocation per header per request.)
+        Self.set(name: "Host", value: self.address.hostHeader, in: &headers)
+        Self.set(name: "Content-Length", value: String(body.readableBytes), in: &headers)
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: self.address.requestTarget, headers: headers)
         var retried = false
         while true {
@@ -166,6 +168,15 @@ public final class ReferralConnectionPool: Sendable {
             && self.idle.withLock { $0.put(connection, now: now, limit: self.maxIdleConnections) }
         if !kept {
             connection.channel.close(promise: nil)
+        }
+    }
+
+    /// Sets `name` to `value` in `headers`, replacing any value it had.
+    private static func set(name: String, value: String, in headers: inout HTTPHeaders) {
+        if headers.contains(name: name) {
+            headers.replaceOrAdd(name: name, value: value)
+        } else {
+            headers.add(name: name, value: value)
         }
     }
 

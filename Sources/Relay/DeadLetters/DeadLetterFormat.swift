@@ -25,7 +25,7 @@ public enum DeadLetterFormat: String, Sendable, CaseIterable {
         case .json:
             var writer = JSONWriter(capacity: 256)
             writer.beginObject()
-            writer.member("timestamp", entry.timestamp.map { RFC3339.formatMilliseconds(epochMilliseconds: $0) })
+            writer.member("timestamp", timestampMilliseconds: entry.timestamp)
             writer.member("stage", entry.stageText)
             writer.member("reason", entry.reason)
             writer.member("http_status", entry.httpStatus.map(Int64.init))

@@ -106,10 +106,17 @@ public final class AccountLanes: Sendable {
         onWait: () -> Void
     ) async throws {
         try Task.checkCancellation()
-        let id = self.state.withLock { state in
+        // A free account (nearly always) is taken without suspending: no continuation and no
+        // cancellation handler to allocate and register per delivery.
+        let id = self.state.withLock { state -> UInt64? in
+            guard state.lanes[account] != nil else {
+                state.lanes[account] = Lane(holder: kind)
+                return nil
+            }
             state.nextWaiterID &+= 1
             return state.nextWaiterID
         }
+        guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let action = self.state.withLock { state -> AcquireAction in

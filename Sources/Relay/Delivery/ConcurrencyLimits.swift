@@ -125,10 +125,23 @@ final class ConcurrencyLimits: Sendable {
     /// - Throws: `CancellationError` when cancelled first; no permit is then held.
     private func acquire(_ server: String) async throws -> ConcurrencyLimit.Permit {
         try Task.checkCancellation()
-        let id = self.state.withLock { state in
+        // A free permit with nobody waiting (nearly always) is taken without suspending: no
+        // continuation and no cancellation handler to allocate and register per request.
+        let taken = self.state.withLock { state -> (permit: ConcurrencyLimit.Permit?, new: Bool, id: UInt64) in
+            let new = state.servers[server] == nil
+            var entry = state.servers[server] ?? Server(limit: ConcurrencyLimit(settings: self.settings))
+            if entry.waiters.isEmpty, let permit = entry.limit.acquire() {
+                state.servers[server] = entry
+                return (permit, new, 0)
+            }
             state.nextWaiter &+= 1
-            return state.nextWaiter
+            return (nil, false, state.nextWaiter)
         }
+        if let permit = taken.permit {
+            if taken.new { self.metrics.concurrencyLimit(server: server, limit: self.settings.initial) }
+            return permit
+        }
+        let id = taken.id
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation {
                 (continuation: CheckedContinuation<ConcurrencyLimit.Permit, any Error>) in

@@ -92,16 +92,28 @@ enum RFC3339 {
     /// Writes `date` as UTC with milliseconds (`2026-11-25T02:09:15.123Z`), rounded to the nearest
     /// millisecond so that a parsed value writes back unchanged.
     static func formatMilliseconds(_ date: Date) -> String {
-        formatMilliseconds(epochMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
+        formatMilliseconds(epochMilliseconds: self.epochMilliseconds(date))
+    }
+
+    /// `date` in whole milliseconds since the epoch, rounded to the nearest.
+    static func epochMilliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     /// Writes milliseconds since the epoch as UTC with milliseconds.
     static func formatMilliseconds(epochMilliseconds ms: Int64) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        self.appendMilliseconds(ms, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends milliseconds since the epoch as UTC with milliseconds (24 bytes) to `out`: the
+    /// outcome writer puts three per record straight into its buffer, with no string between.
+    static func appendMilliseconds(_ ms: Int64, to out: inout [UInt8]) {
         let (secondsTotal, millis) = floorDivMod(ms, 1000)
         let (days, secondOfDay) = floorDivMod(secondsTotal, 86_400)
         let (year, month, day) = civilFromDays(days)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
         func put(_ value: Int64, width: Int) {
             var divisor: Int64 = 1
             for _ in 1..<width { divisor *= 10 }
@@ -126,7 +138,6 @@ enum RFC3339 {
         out.append(UInt8(ascii: "."))
         put(millis, width: 3)
         out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static func floorDivMod(_ a: Int64, _ b: Int64) -> (Int64, Int64) {

@@ -43,7 +43,7 @@ extension RelayMetrics {
             for partition in partitions {
                 series.revoked.insert(partition)
                 for name in Self.partitionGaugeNames {
-                    series.gauges.removeValue(forKey: Key(name, Self.dimensions(partition)))?.destroy()
+                    series.gauges.removeValue(forKey: Self.key(name, partition))?.destroy()
                 }
             }
         }
@@ -53,15 +53,19 @@ extension RelayMetrics {
         [("topic", partition.topic), ("partition", String(partition.partition))]
     }
 
+    private static func key(_ label: String, _ partition: KafkaTopicPartition) -> Key {
+        Key(label, ("topic", partition.topic), ("partition", String(partition.partition)), nil)
+    }
+
     /// Sets a per-partition gauge, unless the partition was revoked. Recorded under the lock, so
     /// a revocation cannot remove the series between the check and the value (which would
     /// leave a stale series behind).
     private func recordPartition(_ label: String, _ partition: KafkaTopicPartition, _ value: Double) {
         self.partitionSeries.withLock { series in
             guard !series.revoked.contains(partition) else { return }
-            let dimensions = Self.dimensions(partition)
-            let key = Key(label, dimensions)
-            let gauge = series.gauges[key] ?? Gauge(label: label, dimensions: dimensions, factory: self.factory)
+            let key = Self.key(label, partition)
+            let gauge =
+                series.gauges[key] ?? Gauge(label: label, dimensions: Self.dimensions(partition), factory: self.factory)
             series.gauges[key] = gauge
             gauge.record(value)
         }

@@ -16,20 +16,24 @@ public final class RelayMetrics: Sendable {
     /// any request).
     public static let unconfiguredServer = "unconfigured"
 
+    /// A label and its value.
+    typealias Dimension = (name: String, value: String)
+
     /// A cached metric's identity: its name and label values (every metric here has at most
     /// three labels, whose names follow from the metric). Built per event without allocating:
-    /// short strings are stored inline.
+    /// the dimensions come as separate arguments, not an array (an array literal per call was a
+    /// heap allocation per event), and short strings are stored inline.
     struct Key: Hashable {
         var label: String
         var first: String
         var second: String
         var third: String
 
-        init(_ label: String, _ dimensions: [(String, String)]) {
+        init(_ label: String, _ first: Dimension?, _ second: Dimension?, _ third: Dimension?) {
             self.label = label
-            self.first = dimensions.first?.1 ?? ""
-            self.second = dimensions.count > 1 ? dimensions[1].1 : ""
-            self.third = dimensions.count > 2 ? dimensions[2].1 : ""
+            self.first = first?.value ?? ""
+            self.second = second?.value ?? ""
+            self.third = third?.value ?? ""
         }
     }
 
@@ -71,18 +75,18 @@ public final class RelayMetrics: Sendable {
 
     /// One record consumed from `topic`.
     public func consumed(topic: String) {
-        self.counter(Name.consumed, [("topic", topic)]).increment()
+        self.counter(Name.consumed, ("topic", topic)).increment()
         self.progress.withLock { $0.recordRead() }
     }
 
     /// A milestone's token differed from the referee store's.
     public func refereeTokenConflict() {
-        self.counter(Name.refereeTokenConflicts, []).increment()
+        self.counter(Name.refereeTokenConflicts).increment()
     }
 
     /// One record skipped.
     public func skipped(topic: String, reason: SkipReason) {
-        self.counter(Name.skipped, [("topic", topic), ("reason", reason.rawValue)]).increment()
+        self.counter(Name.skipped, ("topic", topic), ("reason", reason.rawValue)).increment()
         self.progress.withLock { $0.recordSkip(reason: reason) }
     }
 
@@ -90,7 +94,7 @@ public final class RelayMetrics: Sendable {
     public func delivered(event: ReferralEvent.Kind, status: OutcomeStatus, server: String?) {
         self.counter(
             Name.deliveries,
-            [("event", event.rawValue), ("status", status.rawValue), ("server_id", self.serverLabel(server))]
+            ("event", event.rawValue), ("status", status.rawValue), ("server_id", self.serverLabel(server))
         ).increment()
         self.progress.withLock { $0.recordOutcome(event: event, status: status) }
     }
@@ -99,7 +103,7 @@ public final class RelayMetrics: Sendable {
     public func retried(event: ReferralEvent.Kind, reason: RetryReason, server: String?) {
         self.counter(
             Name.retries,
-            [("event", event.rawValue), ("reason", reason.rawValue), ("server_id", self.serverLabel(server))]
+            ("event", event.rawValue), ("reason", reason.rawValue), ("server_id", self.serverLabel(server))
         ).increment()
         self.progress.withLock { $0.recordRetry(reason: reason) }
     }
@@ -113,60 +117,60 @@ public final class RelayMetrics: Sendable {
     public func httpAttempt(event: ReferralEvent.Kind, server: String?, duration: Duration) {
         let (seconds, attoseconds) = duration.components
         let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        self.timer(Name.httpDuration, [("event", event.rawValue), ("server_id", self.serverLabel(server))])
+        self.timer(Name.httpDuration, ("event", event.rawValue), ("server_id", self.serverLabel(server)))
             .recordNanoseconds(nanoseconds)
     }
 
     /// One dead letter published.
     public func deadLettered(stage: DeadLetterStage) {
-        self.counter(Name.deadLetters, [("stage", stage.rawValue)]).increment()
+        self.counter(Name.deadLetters, ("stage", stage.rawValue)).increment()
         self.progress.withLock { $0.recordDeadLetter(stage: stage) }
     }
 
     /// Whether the endpoint is failing systemically now.
     public func systemicFailure(_ failing: Bool) {
-        self.gauge(Name.systemicFailure, []).record(failing ? 1 : 0)
+        self.gauge(Name.systemicFailure).record(failing ? 1 : 0)
     }
 
     /// A server's circuit breaker opened.
     func breakerOpened(server: String) {
-        self.counter(Name.breakerOpened, [("server_id", self.serverLabel(server))]).increment()
+        self.counter(Name.breakerOpened, ("server_id", self.serverLabel(server))).increment()
     }
 
     /// A probe of `server`'s open breaker came back.
     func breakerProbe(server: String, ok: Bool) {
-        self.counter(Name.breakerProbes, [("server_id", self.serverLabel(server)), ("result", ok ? "ok" : "failed")])
+        self.counter(Name.breakerProbes, ("server_id", self.serverLabel(server)), ("result", ok ? "ok" : "failed"))
             .increment()
     }
 
     /// A server's adaptive concurrency limit now.
     func concurrencyLimit(server: String, limit: Int) {
-        self.gauge(Name.concurrencyLimit, [("server_id", server)]).record(limit)
+        self.gauge(Name.concurrencyLimit, ("server_id", server)).record(limit)
     }
 
     /// A server's adaptive concurrency limit was lowered after an overload answer.
     func concurrencyLimitDecreased(server: String) {
-        self.counter(Name.concurrencyLimitDecreases, [("server_id", server)]).increment()
+        self.counter(Name.concurrencyLimitDecreases, ("server_id", server)).increment()
     }
 
     /// Partitions assigned now.
     public func assignedPartitions(_ count: Int) {
-        self.gauge(Name.assignedPartitions, []).record(count)
+        self.gauge(Name.assignedPartitions).record(count)
     }
 
     /// One record skipped because this group settled it before (commit metadata).
     public func settledEarlier(topic: String) {
-        self.counter(Name.settledEarlier, [("topic", topic)]).increment()
+        self.counter(Name.settledEarlier, ("topic", topic)).increment()
     }
 
     /// One record delivered a second time by the consumer, ignored.
     public func redelivered(topic: String) {
-        self.counter(Name.redelivered, [("topic", topic)]).increment()
+        self.counter(Name.redelivered, ("topic", topic)).increment()
     }
 
     /// One offset commit finished.
     public func committed(ok: Bool) {
-        self.counter(Name.commits, [("result", ok ? "ok" : "failed")]).increment()
+        self.counter(Name.commits, ("result", ok ? "ok" : "failed")).increment()
     }
 
     /// What was counted since the last call (or since start), and starts counting afresh.
@@ -177,34 +181,47 @@ public final class RelayMetrics: Sendable {
         }
     }
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = Key(label, dimensions)
+    private func counter(
+        _ label: String, _ first: Dimension? = nil, _ second: Dimension? = nil, _ third: Dimension? = nil
+    ) -> Counter {
+        let key = Key(label, first, second, third)
         return self.counters.withLock { cache in
             if let counter = cache[key] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions, factory: self.factory)
+            let counter = Counter(
+                label: label, dimensions: Self.dimensions(first, second, third), factory: self.factory)
             cache[key] = counter
             return counter
         }
     }
 
-    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
-        let key = Key(label, dimensions)
+    private func gauge(
+        _ label: String, _ first: Dimension? = nil, _ second: Dimension? = nil, _ third: Dimension? = nil
+    ) -> Gauge {
+        let key = Key(label, first, second, third)
         return self.gauges.withLock { cache in
             if let gauge = cache[key] { return gauge }
-            let gauge = Gauge(label: label, dimensions: dimensions, factory: self.factory)
+            let gauge = Gauge(label: label, dimensions: Self.dimensions(first, second, third), factory: self.factory)
             cache[key] = gauge
             return gauge
         }
     }
 
-    private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
-        let key = Key(label, dimensions)
+    private func timer(
+        _ label: String, _ first: Dimension? = nil, _ second: Dimension? = nil, _ third: Dimension? = nil
+    ) -> Timer {
+        let key = Key(label, first, second, third)
         return self.timers.withLock { cache in
             if let timer = cache[key] { return timer }
             let timer = Timer(
-                label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: self.factory)
+                label: label, dimensions: Self.dimensions(first, second, third), preferredDisplayUnit: .seconds,
+                factory: self.factory)
             cache[key] = timer
             return timer
         }
+    }
+
+    /// The dimensions given, in order, for creating a metric (once per label set).
+    private static func dimensions(_ dimensions: Dimension?...) -> [(String, String)] {
+        dimensions.compactMap { $0.map { ($0.name, $0.value) } }
     }
 }

@@ -46,6 +46,20 @@ struct JSONWriter {
         needsComma = true
     }
 
+    /// Writes `name: value` with the value (milliseconds since the epoch) as an RFC 3339 UTC
+    /// string with milliseconds, or `null`.
+    mutating func member(_ name: String, timestampMilliseconds value: Int64?) {
+        key(name)
+        if let value {
+            bytes.append(UInt8(ascii: "\""))
+            RFC3339.appendMilliseconds(value, to: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+        } else {
+            null()
+        }
+        needsComma = true
+    }
+
     /// Writes `name: value` (a boolean).
     mutating func member(_ name: String, _ value: Bool) {
         key(name)

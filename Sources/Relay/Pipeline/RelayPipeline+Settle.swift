@@ -15,9 +15,16 @@ extension RelayPipeline {
             // A coordinator busy with the rebalance may refuse the commit for a moment; retry
             // while the consumer still holds the partitions (its revocation timeout is 10 s).
             // Not committed, the next owner redoes what this member settled (duplicates).
+            // Not once cancelled (a relay whose shutdown went past the consumer's revocation
+            // timeout): the sleep then returns at once, and the loop spun on a core until the
+            // deadline (seen in a profile: seconds of `ContinuousClock.now` and `Task.sleep`).
             let deadline = started + self.revocationDrain + .seconds(2)
             while await !self.commitSettled(in: partitions), ContinuousClock.now + .milliseconds(250) < deadline {
-                try? await Task.sleep(for: .milliseconds(250))
+                do {
+                    try await Task.sleep(for: .milliseconds(250))
+                } catch {
+                    break
+                }
             }
         }
         let (count, workers) = self.state.withLock { state in

@@ -42,16 +42,23 @@ struct RefereeProgressTracker: Sendable {
     /// A record of `account-created` was read.
     mutating func read(partition: Int32, offset: Int64, milliseconds: Int64?) {
         guard let milliseconds else { return }
-        pending[partition, default: []].append((offset, milliseconds))
+        // Taken out and put back: changed through the dictionary's accessor, the queue would
+        // cost a heap-allocated accessor frame per record read.
+        var queue = pending.removeValue(forKey: partition) ?? []
+        queue.append((offset, milliseconds))
+        pending[partition] = queue
     }
 
     /// Records of `partition` before `settledBefore` are settled; `caughtUp` says the partition
     /// was read to its end and all of it settled, at `now`.
     mutating func settled(partition: Int32, before settledBefore: Int64, caughtUp: Bool, now: Int64) {
         var newest = through[partition] ?? Int64.min
-        while let first = pending[partition]?.first, first.offset < settledBefore {
-            newest = max(newest, first.milliseconds - Self.lateness)
-            pending[partition]?.removeFirst()
+        if var queue = pending.removeValue(forKey: partition) {
+            while let first = queue.first, first.offset < settledBefore {
+                newest = max(newest, first.milliseconds - Self.lateness)
+                queue.removeFirst()
+            }
+            pending[partition] = queue
         }
         if caughtUp {
             newest = max(newest, now - Self.lateness)
