@@ -15,16 +15,14 @@ extension RelayPipeline {
             // A coordinator busy with the rebalance may refuse the commit for a moment; retry
             // while the consumer still holds the partitions (its revocation timeout is 10 s).
             // Not committed, the next owner redoes what this member settled (duplicates).
-            // Not once cancelled (a relay whose shutdown went past the consumer's revocation
-            // timeout): the sleep then returns at once, and the loop spun on a core until the
-            // deadline (seen in a profile: seconds of `ContinuousClock.now` and `Task.sleep`).
+            // Paced even when cancelled (a relay whose shutdown went past the consumer's
+            // revocation timeout): the commit task still serves these commits then, but a
+            // cancelled sleep returns at once, and the loop spun on a core until the deadline
+            // (seen in a profile: seconds of `ContinuousClock.now` and `Task.sleep`). The pause
+            // is a task of its own, which the cancellation does not reach.
             let deadline = started + self.revocationDrain + .seconds(2)
             while await !self.commitSettled(in: partitions), ContinuousClock.now + .milliseconds(250) < deadline {
-                do {
-                    try await Task.sleep(for: .milliseconds(250))
-                } catch {
-                    break
-                }
+                await Task { try? await Task.sleep(for: .milliseconds(250)) }.value
             }
         }
         let (count, workers) = self.state.withLock { state in
