@@ -203,29 +203,45 @@ public final class Deliverer: Sendable {
                     ])
                 return result
             case .retry(let reason, let delay, let releasingLane):
-                self.metrics.retried(event: request.kind, reason: reason, server: request.serverID)
-                logger.debug(
-                    "referral event attempt repeated",
-                    metadata: [
-                        DeliveryLogMetadata.httpStatus: "\(answer.status)",
-                        DeliveryLogMetadata.attempt: "\(attempts.attempts)",
-                        DeliveryLogMetadata.retryReason: "\(reason.rawValue)",
-                        DeliveryLogMetadata.delay: "\(delay)",
-                    ])
-                if releasingLane {
-                    // A `qualified` waiting for its `registered` must block neither that very
-                    // `registered` (the lane) nor any other event (the window slot); it comes
-                    // back early once a `registered` of its account has gone through.
-                    holdsLane = false
-                    try await self.lanes.pause(
-                        request.accountID, kind: request.kind, for: delay, leaving: slot.leave, entering: slot.enter)
-                    holdsLane = true
-                } else if !self.breakers.isOpen(server) {
-                    try await Task.sleep(for: delay)
-                }
-            // An open breaker times the next attempt itself (its probes), so an outage costs
-            // probes, not a retry per held event.
+                try await self.waitToRetry(
+                    request, answer: answer, attempt: attempts.attempts, reason: reason, delay: delay,
+                    releasingLane: releasingLane, server: server, slot: slot, logger: logger, holdsLane: &holdsLane)
             }
         }
+    }
+
+    /// Waits before the next attempt of a delivery: paused off its lane and slot (a `qualified`
+    /// waiting for its `registered`), or asleep (unless an open breaker times the next attempt).
+    ///
+    /// Not inlined into ``deliver(_:slot:)``: an async function's frame has room for every path
+    /// it may take, and each delivery's frame (3.4 KB) then came from `malloc` for a path most
+    /// deliveries never take.
+    @inline(never)
+    private func waitToRetry(
+        _ request: DeliveryRequest, answer: DeliveryAnswer, attempt: Int, reason: RetryReason, delay: Duration,
+        releasingLane: Bool, server: String, slot: DeliverySlot, logger: Logger, holdsLane: inout Bool
+    ) async throws {
+        self.metrics.retried(event: request.kind, reason: reason, server: request.serverID)
+        logger.debug(
+            "referral event attempt repeated",
+            metadata: [
+                DeliveryLogMetadata.httpStatus: "\(answer.status)",
+                DeliveryLogMetadata.attempt: "\(attempt)",
+                DeliveryLogMetadata.retryReason: "\(reason.rawValue)",
+                DeliveryLogMetadata.delay: "\(delay)",
+            ])
+        if releasingLane {
+            // A `qualified` waiting for its `registered` must block neither that very
+            // `registered` (the lane) nor any other event (the window slot); it comes
+            // back early once a `registered` of its account has gone through.
+            holdsLane = false
+            try await self.lanes.pause(
+                request.accountID, kind: request.kind, for: delay, leaving: slot.leave, entering: slot.enter)
+            holdsLane = true
+        } else if !self.breakers.isOpen(server) {
+            try await Task.sleep(for: delay)
+        }
+        // An open breaker times the next attempt itself (its probes), so an outage costs
+        // probes, not a retry per held event.
     }
 }

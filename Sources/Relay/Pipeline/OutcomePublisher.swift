@@ -39,33 +39,52 @@ struct OutcomePublisher: Sendable {
     func publish(request: DeliveryRequest, result: DeliveryResult, source message: KafkaConsumerMessage) async throws {
         let outcome = OutcomeRecord(request: request, result: result, replay: self.replayName != nil)
         if result.status.isDeadLettered {
-            async let outcomeProblem = self.publishOutcome(outcome, source: message)
-            async let letterSent: Void = self.publishDeadLetter(
-                message, stage: .deliver, reason: result.error ?? result.status.rawValue,
-                httpStatus: result.httpStatus, event: request.kind, server: request.serverID)
-            let problem = try await outcomeProblem
-            try await letterSent
-            if let problem {
-                // The dead letter, published above, is the trace of this event.
-                self.logger.error(
-                    "outcome could not be published; its dead letter was",
-                    metadata: self.metadata(message).merging(["error": "\(problem)"]) { $1 })
-            }
-            self.metrics.deadLettered(stage: .deliver)
+            try await self.publishWithDeadLetter(outcome, request: request, result: result, source: message)
         } else if let problem = try await self.publishOutcome(outcome, source: message) {
-            // MMOLove took the event but no outcome can carry it: a dead letter of the source says
-            // so, for a person to act on (a topic limit to raise, then a re-drive).
-            self.logger.error(
-                "outcome could not be published; dead-lettering its source record",
-                metadata: self.metadata(message).merging(["error": "\(problem)"]) { $1 })
-            try await self.publishDeadLetter(
-                message, stage: .deliver,
-                reason: "outcome \(result.status.rawValue) could not be published: \(problem)",
-                httpStatus: result.httpStatus, event: request.kind, server: request.serverID)
-            self.metrics.deadLettered(stage: .deliver)
+            try await self.deadLetterUnpublishable(problem, request: request, result: result, source: message)
         }
         self.metrics.delivered(event: request.kind, status: result.status, server: request.serverID)
         self.tally.outcome(event: request.kind, status: result.status)
+    }
+
+    /// The outcome and dead letter of a rejected or failed event, published side by side.
+    ///
+    /// Not inlined, nor is ``deadLetterUnpublishable(_:request:result:source:)``: an async
+    /// function's frame holds room for every path it may take (two `async let` children here),
+    /// and every record's task allocated that frame, about 3.8 KB, from `malloc`.
+    @inline(never)
+    private func publishWithDeadLetter(
+        _ outcome: OutcomeRecord, request: DeliveryRequest, result: DeliveryResult, source message: KafkaConsumerMessage
+    ) async throws {
+        async let outcomeProblem = self.publishOutcome(outcome, source: message)
+        async let letterSent: Void = self.publishDeadLetter(
+            message, stage: .deliver, reason: result.error ?? result.status.rawValue,
+            httpStatus: result.httpStatus, event: request.kind, server: request.serverID)
+        let problem = try await outcomeProblem
+        try await letterSent
+        if let problem {
+            // The dead letter, published above, is the trace of this event.
+            self.logger.error(
+                "outcome could not be published; its dead letter was",
+                metadata: self.metadata(message).merging(["error": "\(problem)"]) { $1 })
+        }
+        self.metrics.deadLettered(stage: .deliver)
+    }
+
+    /// MMOLove took the event but no outcome can carry it: a dead letter of the source says so,
+    /// for a person to act on (a topic limit to raise, then a re-drive).
+    @inline(never)
+    private func deadLetterUnpublishable(
+        _ problem: String, request: DeliveryRequest, result: DeliveryResult, source message: KafkaConsumerMessage
+    ) async throws {
+        self.logger.error(
+            "outcome could not be published; dead-lettering its source record",
+            metadata: self.metadata(message).merging(["error": "\(problem)"]) { $1 })
+        try await self.publishDeadLetter(
+            message, stage: .deliver,
+            reason: "outcome \(result.status.rawValue) could not be published: \(problem)",
+            httpStatus: result.httpStatus, event: request.kind, server: request.serverID)
+        self.metrics.deadLettered(stage: .deliver)
     }
 
     /// Publishes the dead letter of a record that could not be decoded.
