@@ -40,6 +40,9 @@ final class AsyncInbox<Element: Sendable>: Sendable {
         return accepted
     }
 
+    /// Whether ``close()`` was called: nothing is taken any more.
+    var isClosed: Bool { self.state.withLock { $0.closed } }
+
     /// Takes no more elements; the consumer gets those queued, then `nil`.
     func close() {
         let waiter = self.state.withLock { state -> UnsafeContinuation<Element?, Never>? in

@@ -53,6 +53,9 @@ final class CommitRequests: Sendable {
         if request.reply == nil { self.periodicQueued.withLock { $0 = false } }
     }
 
+    /// Whether ``close()`` was called: every commit asked for from now on fails.
+    var isClosed: Bool { self.requests.isClosed }
+
     /// Takes no more requests; the loop ends once those queued are served.
     func close() {
         self.requests.close()

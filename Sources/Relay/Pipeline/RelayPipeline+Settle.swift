@@ -19,9 +19,13 @@ extension RelayPipeline {
             // revocation timeout): the commit task still serves these commits then, but a
             // cancelled sleep returns at once, and the loop spun on a core until the deadline
             // (seen in a profile: seconds of `ContinuousClock.now` and `Task.sleep`). The pause
-            // is a task of its own, which the cancellation does not reach.
+            // is a task of its own, which the cancellation does not reach. Over once the commit
+            // task takes no more requests (the relay's last commit is made): every retry would
+            // fail, and the relay's stop would wait for the deadline.
             let deadline = started + self.revocationDrain + .seconds(2)
-            while await !self.commitSettled(in: partitions), ContinuousClock.now + .milliseconds(250) < deadline {
+            while await !self.commitSettled(in: partitions), !self.commits.isClosed,
+                ContinuousClock.now + .milliseconds(250) < deadline
+            {
                 await Task { try? await Task.sleep(for: .milliseconds(250)) }.value
             }
         }
