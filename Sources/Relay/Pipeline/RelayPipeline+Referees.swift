@@ -247,30 +247,20 @@ extension RelayPipeline {
     private func writeReferee(
         _ record: RefereeRecord, _ store: RefereeStore, abandoned: @Sendable () -> Bool = { false }
     ) async throws {
-        var delay = Duration.milliseconds(100)
-        while true {
-            // Before every attempt, the first and each after a backoff: an abandoned write must
-            // not start again (it could land after the ending another delivery writes).
-            if abandoned() { throw CancellationError() }
-            do {
-                try await store.write(record)
-                return
-            } catch let error as KafkaError where error.recordFailure == .permanent {
-                try Task.checkCancellation()
-                if abandoned() { throw CancellationError() }
-                self.logger.error(
-                    "referee store write refused; the store will not know this account",
-                    metadata: ["account_id": "\(record.accountID)", "error": "\(error)"])
-                return
-            } catch {
-                try Task.checkCancellation()
-                if abandoned() { throw CancellationError() }
+        let refusal = try await RefereeWriteRetry().run(
+            abandoned: abandoned,
+            retrying: { error in
                 self.logger.warning(
                     "referee store write failed; retrying",
                     metadata: ["account_id": "\(record.accountID)", "error": "\(error)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
             }
+        ) {
+            try await store.write(record)
+        }
+        if let refusal {
+            self.logger.error(
+                "referee store write refused; the store will not know this account",
+                metadata: ["account_id": "\(record.accountID)", "error": "\(refusal)"])
         }
     }
 
