@@ -104,12 +104,7 @@ extension ReferralClient {
     /// - Returns: The status, body and classification.
     /// - Throws: ``ReferralError`` `transportFailure` when no HTTP response arrived.
     public func post(body: [UInt8], signature: String) async throws(ReferralError) -> SendResult {
-        // Room for the two the connection pool adds (`Host`, `Content-Length`): built from a
-        // literal, the headers grew (a second allocation) when the pool added them.
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(4)
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: ReferralSignature.headerName, value: signature)
+        let headers: HTTPHeaders = ["Content-Type": "application/json", ReferralSignature.headerName: signature]
         guard let tracer = self.tracer else { return try await self.exchange(body: body, headers: headers) }
         return try await self.tracedExchange(body: body, headers: headers, tracer: tracer)
     }

@@ -24,7 +24,7 @@ import Testing
         var count: Int { self.attempts.withLock { $0 } }
     }
 
-    let quick = RefereeWriteRetry(firstDelay: .milliseconds(1), maxDelay: .milliseconds(4))
+    let quick = RefereeWriteRetry(backoff: Backoff(initial: .milliseconds(1), maximum: .milliseconds(4)))
     static let transient = KafkaError(code: .messageTimedOut, reason: "a test's transient failure")
     static let permanent = KafkaError(code: .messageSizeTooLarge, reason: "a test's permanent failure")
 

@@ -8,10 +8,9 @@ import Kafka
 /// check of `abandoned` before every attempt (the first one included) cannot be reached
 /// through Kafka without failing a write in the middle of its retries.
 struct RefereeWriteRetry: Sendable {
-    /// The pause after the first failure; it doubles after each failure, up to ``maxDelay``.
-    var firstDelay = Duration.milliseconds(100)
-    /// The longest pause between two attempts.
-    var maxDelay = Duration.seconds(5)
+    /// The pause after each failure: 100 ms after the first, doubling up to 5 s (its ceilings,
+    /// without jitter: one write, not a crowd of them).
+    var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
 
     /// Runs `write` until it succeeds or can never succeed.
     ///
@@ -28,7 +27,7 @@ struct RefereeWriteRetry: Sendable {
         retrying: (any Error) -> Void,
         _ write: () async throws -> Void
     ) async throws -> KafkaError? {
-        var delay = self.firstDelay
+        var failures = 0
         while true {
             if abandoned() { throw CancellationError() }
             do {
@@ -42,8 +41,8 @@ struct RefereeWriteRetry: Sendable {
                 try Task.checkCancellation()
                 if abandoned() { throw CancellationError() }
                 retrying(error)
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, self.maxDelay)
+                failures += 1
+                try await Task.sleep(for: self.backoff.ceiling(attempt: failures))
             }
         }
     }
