@@ -64,16 +64,30 @@ public struct KafkaSecretScrubber: Sendable {
     ///   - secrets: Secret byte strings, under the length rule (whole tokens from 2 bytes,
     ///     anywhere from ``minimumLength``).
     ///   - values: Other sensitive values, replaced anywhere from ``minimumLength`` bytes and never
-    ///     when shorter (a value such as `all` or `1` is too common to hide).
+    ///     when shorter (a value such as `all` or `1` is too common to hide), nor when it is a
+    ///     number or a boolean (``isPlainSetting(_:)``).
     public init(secrets: some Sequence<[UInt8]>, values: some Sequence<[UInt8]> = [[UInt8]]()) {
         var needles = Set<Needle>()
         for secret in secrets where secret.count >= Self.minimumTokenLength {
             needles.insert(Needle(bytes: secret, wholeTokenOnly: secret.count < Self.minimumLength))
         }
-        for value in values where value.count >= Self.minimumLength {
+        for value in values where value.count >= Self.minimumLength && !Self.isPlainSetting(value) {
             needles.insert(Needle(bytes: value, wholeTokenOnly: false))
         }
         self.needles = needles.sorted { $0.bytes.count > $1.bytes.count }
+    }
+
+    /// Whether `value` is a number (`6000`, `-1`, `0.5`) or a boolean (`true`, `FALSE`): no
+    /// credential, and replaced wherever it occurs it hid every offset, count and trace id that
+    /// happened to contain it (`session.timeout.ms=6000` took four characters out of a trace id
+    /// in a log line). Secret-bearing properties are replaced whatever their value.
+    static func isPlainSetting(_ value: [UInt8]) -> Bool {
+        let lowered = value.map { $0 | 0x20 }
+        if lowered == Array("true".utf8) || lowered == Array("false".utf8) { return true }
+        let digits = value.drop { $0 == UInt8(ascii: "-") }
+        return !digits.isEmpty && digits.filter { $0 == UInt8(ascii: ".") }.count <= 1
+            && digits.allSatisfy { $0 == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+            && digits.contains { $0 != UInt8(ascii: ".") }
     }
 
     /// Whether there is nothing to replace.

@@ -62,6 +62,16 @@ import Testing
         #expect(scrubber.scrub("acks=all SASL_SSL") == "acks=all [REDACTED]")
     }
 
+    /// A number or a boolean is no credential: as an ordinary property's value it is not replaced
+    /// (it took part of a trace id out of a log line); as a secret-bearing one's, it still is.
+    @Test func numbersAndBooleansAmongOtherValuesStay() {
+        let values = ["6000", "-1000", "0.25", "TRUE", "false", "10ms", "abcd"].map { Array($0.utf8) }
+        let scrubber = KafkaSecretScrubber(secrets: [Array("7777".utf8)], values: values)
+        #expect(
+            scrubber.scrub("trace 4d60001a offset -1000 ratio 0.25 TRUE false 10ms abcd 7777")
+                == "trace 4d60001a offset -1000 ratio 0.25 TRUE false [REDACTED] [REDACTED] [REDACTED]")
+    }
+
     @Test func longestFirstAndBytes() {
         let scrubber = KafkaSecretScrubber(secrets: [Array("abcd".utf8), Array("abcdefgh".utf8)])
         #expect(scrubber.scrub("xabcdefghx abcd") == "x[REDACTED]x [REDACTED]")

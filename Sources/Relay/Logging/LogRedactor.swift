@@ -11,8 +11,8 @@ import Synchronization
 /// log, are ``KafkaSecretScrubber``'s (it does the matching, on UTF-8 bytes): MMOLove secrets,
 /// every secret-bearing librdkafka property value and each of its pieces, the endpoint's
 /// userinfo and query. Other librdkafka property values of at least
-/// ``minimumPropertyValueLength`` bytes are replaced too: some carry credentials under names that
-/// do not say so.
+/// ``minimumPropertyValueLength`` bytes are replaced too, numbers and booleans excepted: some
+/// carry credentials under names that do not say so.
 ///
 /// Copies share their secrets: a secret learned after a rotation (``learn(_:)``) is redacted by
 /// every handler built from this redactor.
