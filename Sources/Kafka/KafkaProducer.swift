@@ -23,13 +23,15 @@ public final class KafkaProducer: Sendable, Service {
     private let state = LockedState()
 
     private struct State {
-        var closing = false
         var closeTimeout: Duration = .seconds(10)
     }
 
-    /// Shares the lock with the poll thread without retaining the producer.
+    /// Shares the close gate and the close timeout with the poll thread without retaining the
+    /// producer.
     private final class LockedState: Sendable {
         let mutex = Mutex(State())
+        /// Keeps the handle alive while a record is enqueued.
+        let gate = ProduceGate()
 
         func withLock<T>(_ body: (inout State) -> T) -> T { mutex.withLock { body(&$0) } }
     }
@@ -60,10 +62,8 @@ public final class KafkaProducer: Sendable, Service {
             while !lifecycle.isStopRequested {
                 client.servePollQueue(milliseconds: 100)
             }
-            let timeout = state.withLock { state in
-                state.closing = true
-                return state.closeTimeout
-            }
+            state.gate.close()
+            let timeout = state.withLock { $0.closeTimeout }
             client.drainAtClose(timeout: timeout, logger: logger)
             worker.stopAndJoin()
             statisticsSink.finish()
@@ -116,9 +116,12 @@ public final class KafkaProducer: Sendable, Service {
         continuation: UnsafeContinuation<DeliveryOutcome, Never>
     ) -> DeliveryOutcome? {
         let box = Unmanaged.passRetained(RDKafkaDeliveryBox(continuation: continuation))
-        let enqueued: RDKafkaClient.Enqueued = state.withLock { state in
-            guard !state.closing else { return .closed }
-            return client.produce(record, opaque: box.toOpaque())
+        let enqueued: RDKafkaClient.Enqueued
+        if state.gate.enter() {
+            enqueued = client.produce(record, opaque: box.toOpaque())
+            state.gate.leave()
+        } else {
+            enqueued = .closed
         }
         if case .enqueued = enqueued { return nil }
         // Not enqueued: librdkafka will never call back with this opaque.
