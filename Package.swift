@@ -173,6 +173,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The benchmark's own parts (the instant sink's request framing), with plain values.
+        .testTarget(
+            name: "RelayBenchTests",
+            dependencies: ["RelayBench"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "KafkaTests",
             dependencies: [
