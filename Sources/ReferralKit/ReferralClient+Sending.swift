@@ -138,8 +138,7 @@ extension ReferralClient {
         body: [UInt8], headers: HTTPHeaders, pool: ReferralConnectionPool
     ) async throws(ReferralError) -> SendResult {
         do {
-            let response = try await pool.post(
-                headers: headers, body: ByteBuffer(bytes: body), deadline: .now() + self.timeAmount)
+            let response = try await pool.post(headers: headers, body: body, deadline: .now() + self.timeAmount)
             return self.sent(
                 SendResult(
                     status: response.status,

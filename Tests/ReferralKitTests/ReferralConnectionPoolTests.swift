@@ -155,11 +155,20 @@ import Testing
         var headers = Self.headers
         headers.add(name: "Host", value: "elsewhere.example")
         headers.add(name: "Content-Length", value: "1")
+        headers.add(name: "content-length", value: "2")
+        // A second framing would let a server read the body as the start of another request.
+        headers.add(name: "Transfer-Encoding", value: "chunked")
         _ = try await Self.post(pool, headers: headers)
         let request = try #require(server.requests.first)
+        #expect(request.head.method == .POST)
         #expect(request.head.headers["Host"] == ["127.0.0.1:\(server.port)"])
         #expect(request.head.headers["Content-Length"] == ["\(Self.body.readableBytes)"])
+        #expect(request.head.headers["Transfer-Encoding"] == [])
         #expect(request.body == Array(Self.body.readableBytesView))
+        // The caller's other headers go out as given.
+        for (name, value) in Self.headers {
+            #expect(request.head.headers[name] == [value])
+        }
         await pool.shutdown()
         await server.stop()
     }

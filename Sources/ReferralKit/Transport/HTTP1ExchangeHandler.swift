@@ -4,18 +4,18 @@ import NIOSSL
 
 /// A request for ``HTTP1ExchangeHandler``: what to write, when to give up, whom to answer.
 struct HTTP1Exchange: Sendable {
-    /// The request head (its headers include `Host` and `Content-Length`).
-    let head: HTTPRequestHead
-    /// The request body.
-    let body: ByteBuffer
+    /// The whole request, a `POST` with `Content-Length` (see ``HTTP1RequestWriter``).
+    let request: ByteBuffer
     /// When the whole exchange must have ended.
     let deadline: NIODeadline
-    /// Completed with the response or an ``HTTP1TransportError``.
-    let promise: EventLoopPromise<HTTP1Response>
+    /// Resumed once, with the response or an ``HTTP1TransportError``. A continuation rather
+    /// than an `EventLoopPromise` awaited through its future: the future, its callback and the
+    /// continuation `get()` makes were three allocations per request.
+    let reply: UnsafeContinuation<HTTP1Response, any Error>
 }
 
-/// The last handler of a pooled connection: writes one request at a time (head, body and end,
-/// flushed once, so NIO sends them in one `writev`) and gathers its response, following
+/// The last handler of a pooled connection: writes one request at a time (the whole request in
+/// one buffer, flushed at once: one `writev`) and gathers its response, following
 /// ``HTTP1ExchangeState``.
 ///
 /// async-http-client flushes the head and the body separately: two system calls per request,
@@ -33,7 +33,7 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
 
     private var state: HTTP1ExchangeState
     private var context: ChannelHandlerContext?
-    private var promise: EventLoopPromise<HTTP1Response>?
+    private var reply: UnsafeContinuation<HTTP1Response, any Error>?
     /// When the exchange in flight must have ended; `nil` between exchanges.
     private var deadline: NIODeadline?
     /// The connection's one deadline timer, and when it fires. It is not cancelled when an
@@ -59,10 +59,11 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
             guard let context = self.context else {
                 // Removed from a pipeline that is not closing: cannot happen; answer anyway.
                 _ = self.state.channelInactive()
-                exchange.promise.fail(HTTP1TransportError(.connectionLost, beforeResponse: true, detail: "no handler"))
+                exchange.reply.resume(
+                    throwing: HTTP1TransportError(.connectionLost, beforeResponse: true, detail: "no handler"))
                 return
             }
-            self.promise = exchange.promise
+            self.reply = exchange.reply
             self.deadline = exchange.deadline
             if let timer = self.timer, timer.at <= exchange.deadline {
                 // Fires first and sets itself again for this deadline.
@@ -71,11 +72,12 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
                 self.timer?.scheduled.cancel()
                 self.armTimer(at: exchange.deadline, on: context.eventLoop)
             }
-            context.write(self.wrapOutboundOut(.head(exchange.head)), promise: nil)
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(exchange.body))), promise: nil)
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+            // The head tells the response decoder a POST went out (it frames the answer by the
+            // request's method); the writer sends the body part, which is the whole request.
+            context.write(self.wrapOutboundOut(.head(HTTP1RequestWriter.postHead)), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(exchange.request))), promise: nil)
         case .refuse(let error):
-            exchange.promise.fail(error)
+            exchange.reply.resume(throwing: error)
         default:
             preconditionFailure("sendRequest answers write or refuse")
         }
@@ -146,26 +148,26 @@ final class HTTP1ExchangeHandler: ChannelInboundHandler {
         case .none, .write, .refuse:
             return
         case .succeed(let response):
-            let promise = self.finish()
+            let reply = self.finish()
             if !response.keepAlive {
                 self.context?.close(promise: nil)
             }
-            promise?.succeed(response)
+            reply?.resume(returning: response)
         case .fail(let error):
-            let promise = self.finish()
+            let reply = self.finish()
             self.context?.close(promise: nil)
-            promise?.fail(error)
+            reply?.resume(throwing: error)
         case .close:
             self.context?.close(promise: nil)
         }
     }
 
-    /// Ends the exchange in flight: its deadline no longer applies, and its promise is handed
-    /// back.
-    private func finish() -> EventLoopPromise<HTTP1Response>? {
+    /// Ends the exchange in flight: its deadline no longer applies, and its reply is handed
+    /// back (to be resumed once).
+    private func finish() -> UnsafeContinuation<HTTP1Response, any Error>? {
         self.deadline = nil
-        defer { self.promise = nil }
-        return self.promise
+        defer { self.reply = nil }
+        return self.reply
     }
 }
 

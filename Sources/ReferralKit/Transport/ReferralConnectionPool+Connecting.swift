@@ -4,7 +4,8 @@ import NIOPosix
 import NIOSSL
 
 extension ReferralConnectionPool {
-    /// Opens a connection: TCP (TLS for `https`), NIO's HTTP/1.1 codec, then the exchange handler.
+    /// Opens a connection: TCP (TLS for `https`), the request writer and NIO's HTTP/1.1 response
+    /// decoder, then the exchange handler.
     ///
     /// - Throws: ``HTTP1TransportError`` `connect` (refused, unreachable, unresolved, too slow).
     func connect(deadline: NIODeadline) async throws -> PooledConnection {
@@ -27,9 +28,11 @@ extension ReferralConnectionPool {
                             try pipeline.addHandler(
                                 NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
                         }
-                        // The pool checks its headers itself, with NIO's own rule (see `areValid`).
-                        try pipeline.addHTTPClientHandlers(
-                            leftOverBytesStrategy: .fireError, enableOutboundHeaderValidation: false)
+                        // The request goes out as the pool rendered it (its headers checked with
+                        // NIO's own rule, see `areValid`); NIO's decoder reads the response.
+                        try pipeline.addHandler(HTTP1RequestWriter())
+                        try pipeline.addHandler(
+                            ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .fireError)))
                         let handler = HTTP1ExchangeHandler(maxBodyBytes: maxBodyBytes)
                         try pipeline.addHandler(handler)
                         return PooledConnection(

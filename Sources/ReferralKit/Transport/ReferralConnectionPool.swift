@@ -107,21 +107,67 @@ public final class ReferralConnectionPool: Sendable {
     /// - Throws: An error naming why no complete response arrived (never the endpoint, a header
     ///   or the body).
     public func post(headers: HTTPHeaders, body: ByteBuffer, deadline: NIODeadline) async throws -> HTTP1Response {
-        var headers = headers
+        let request = try body.withUnsafeReadableBytes { body in try self.render(headers: headers, body: body) }
+        return try await self.send(request, deadline: deadline)
+    }
+
+    /// ``post(headers:body:deadline:)`` with the body as bytes (no `ByteBuffer` of its own).
+    func post(headers: HTTPHeaders, body: [UInt8], deadline: NIODeadline) async throws -> HTTP1Response {
+        let request = try body.withUnsafeBytes { body in try self.render(headers: headers, body: body) }
+        return try await self.send(request, deadline: deadline)
+    }
+
+    /// The whole request in one buffer: request line, `headers` (the pool's own `Host` and
+    /// `Content-Length` in place of any the caller gave, and no `Transfer-Encoding`: the pool
+    /// frames the request), the blank line and the body. Made on the caller's thread, written
+    /// as it is by the connection (``HTTP1RequestWriter``): NIO's request encoder, a request head
+    /// with its header list and a pipeline write per part took about 4% of the relay's CPU.
+    ///
+    /// - Throws: ``HTTP1TransportError`` `invalidHeader` for a header that would not be one.
+    private func render(headers: HTTPHeaders, body: UnsafeRawBufferPointer) throws -> ByteBuffer {
         guard Self.areValid(headers) else { throw HTTP1TransportError(.invalidHeader) }
-        // The pool frames the request: a caller's own Host or Content-Length would be a second one.
-        // (Added without `replaceOrAdd` when absent, as they nearly always are: its removal
-        // rebuilt the header list, an allocation per header per request.)
-        Self.set(name: "Host", value: self.address.hostHeader, in: &headers)
-        Self.set(name: "Content-Length", value: String(body.readableBytes), in: &headers)
-        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: self.address.requestTarget, headers: headers)
+        var size = body.count + self.address.requestTarget.utf8.count + self.address.hostHeader.utf8.count + 64
+        for (name, value) in headers { size += name.utf8.count + value.utf8.count + 4 }
+        var request = ByteBuffer()
+        request.reserveCapacity(size)
+        request.writeStaticString("POST ")
+        request.writeString(self.address.requestTarget)
+        request.writeStaticString(" HTTP/1.1\r\nHost: ")
+        request.writeString(self.address.hostHeader)
+        request.writeStaticString("\r\nContent-Length: ")
+        request.writeString(String(body.count))
+        request.writeStaticString("\r\n")
+        for (name, value) in headers where !Self.isFraming(name) {
+            request.writeString(name)
+            request.writeStaticString(": ")
+            request.writeString(value)
+            request.writeStaticString("\r\n")
+        }
+        request.writeStaticString("\r\n")
+        request.writeBytes(body)
+        return request
+    }
+
+    /// Whether `name` is a header the pool writes itself (or never writes).
+    private static func isFraming(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 4: return name.lowercased() == "host"
+        case 14: return name.lowercased() == "content-length"
+        case 17: return name.lowercased() == "transfer-encoding"
+        default: return false
+        }
+    }
+
+    /// Sends a rendered request, once more on a new connection when a reused one turns out
+    /// closed before any response.
+    private func send(_ request: ByteBuffer, deadline: NIODeadline) async throws -> HTTP1Response {
         var retried = false
         while true {
             let (connection, reused) = try await self.acquire(fresh: retried, deadline: deadline)
-            let promise = connection.channel.eventLoop.makePromise(of: HTTP1Response.self)
-            connection.start(HTTP1Exchange(head: head, body: body, deadline: deadline, promise: promise))
             do {
-                let response = try await promise.futureResult.get()
+                let response = try await withUnsafeThrowingContinuation { reply in
+                    connection.start(HTTP1Exchange(request: request, deadline: deadline, reply: reply))
+                }
                 self.release(connection, reusable: response.keepAlive)
                 return response
             } catch let error as HTTP1TransportError
@@ -168,15 +214,6 @@ public final class ReferralConnectionPool: Sendable {
             && self.idle.withLock { $0.put(connection, now: now, limit: self.maxIdleConnections) }
         if !kept {
             connection.channel.close(promise: nil)
-        }
-    }
-
-    /// Sets `name` to `value` in `headers`, replacing any value it had.
-    private static func set(name: String, value: String, in headers: inout HTTPHeaders) {
-        if headers.contains(name: name) {
-            headers.replaceOrAdd(name: name, value: value)
-        } else {
-            headers.add(name: name, value: value)
         }
     }
 
