@@ -118,8 +118,8 @@ public final class KafkaProducer: Sendable, Service {
         let box = Unmanaged.passRetained(RDKafkaDeliveryBox(continuation: continuation))
         let enqueued: RDKafkaClient.Enqueued
         if state.gate.enter() {
+            defer { state.gate.leave() }
             enqueued = client.produce(record, opaque: box.toOpaque())
-            state.gate.leave()
         } else {
             enqueued = .closed
         }

@@ -35,8 +35,11 @@ struct SinkRequestFramer {
     private var bytes: [UInt8] = []
     /// Where the unread bytes start.
     private var start = 0
-    /// The head of the request whose body is still arriving, and where that body starts.
+    /// The head of the request whose body is still arriving, and that body's length.
     private var pending: (request: Request, length: Int)?
+    /// How far the search for the end of the head has looked (a head arriving in small reads
+    /// is not searched from its start again each time).
+    private var scanned = 0
 
     /// An empty framer for a new connection.
     init() {}
@@ -47,6 +50,7 @@ struct SinkRequestFramer {
             // Everything read was taken: start over instead of growing.
             self.bytes.removeAll(keepingCapacity: true)
             self.start = 0
+            self.scanned = 0
         }
         self.bytes.append(contentsOf: chunk)
     }
@@ -64,6 +68,7 @@ struct SinkRequestFramer {
             // The head with its last line's CRLF, without the blank line.
             self.pending = try Self.parseHead(self.bytes[self.start..<(end + 2)])
             self.start = end + 4
+            self.scanned = self.start
         }
         guard let pending = self.pending, self.bytes.count - self.start >= pending.length else { return nil }
         var request = pending.request
@@ -74,13 +79,14 @@ struct SinkRequestFramer {
             // Keep the buffer from growing with a long pipelined stream.
             self.bytes.removeSubrange(0..<self.start)
             self.start = 0
+            self.scanned = 0
         }
         return request
     }
 
     /// Where the first `\r\n\r\n` after `start` begins.
-    private func headEnd() -> Int? {
-        var index = self.start
+    private mutating func headEnd() -> Int? {
+        var index = max(self.start, self.scanned)
         let last = self.bytes.count - 4
         while index <= last {
             if self.bytes[index] == 13, self.bytes[index + 1] == 10, self.bytes[index + 2] == 13,
@@ -90,6 +96,8 @@ struct SinkRequestFramer {
             }
             index += 1
         }
+        // The last three bytes may start the end of the head.
+        self.scanned = max(self.start, self.bytes.count - 3)
         return nil
     }
 
@@ -104,7 +112,9 @@ struct SinkRequestFramer {
         }
         let version = String(decoding: parts[2], as: UTF8.self)
         guard version == "HTTP/1.1" || version == "HTTP/1.0" else { throw .malformed("version \(version)") }
-        var keepAlive = version == "HTTP/1.1"
+        // HTTP/1.0 always closes here: the sink's answers do not say `Connection: keep-alive`.
+        let http11 = version == "HTTP/1.1"
+        var close = false
         var length: Int?
         while let raw = lines.next() {
             // After the last line's LF.
@@ -135,16 +145,15 @@ struct SinkRequestFramer {
                 let tokens = value.split(separator: UInt8(ascii: ",")).map {
                     String(decoding: Self.trimmed($0), as: UTF8.self).lowercased()
                 }
-                // `close` wins over anything else said.
-                if tokens.contains("keep-alive") { keepAlive = true }
-                if tokens.contains("close") { keepAlive = false }
+                // `close` on any `Connection` line wins over anything else said.
+                if tokens.contains("close") { close = true }
             default:
                 break
             }
         }
         let request = Request(
             method: String(decoding: parts[0], as: UTF8.self), target: String(decoding: parts[1], as: UTF8.self),
-            keepAlive: keepAlive, body: [])
+            keepAlive: http11 && !close, body: [])
         return (request, length ?? 0)
     }
 

@@ -29,12 +29,26 @@ import Testing
                 flags.left.load(ordering: .sequentiallyConsistent), ordering: .sequentiallyConsistent)
         }
         closer.start()
-        try? await Task.sleep(for: .milliseconds(100))
-        // Closing began: a new call is refused, the one under way is still in.
-        #expect(!gate.enter())
+        // Until the closer began closing: from then on a new call is refused, while the one
+        // under way is still in.
+        let began = ContinuousClock.now
+        while gate.enter() {
+            gate.leave()
+            guard ContinuousClock.now - began < .seconds(10) else {
+                Issue.record("close() never began")
+                flags.left.store(true, ordering: .sequentiallyConsistent)
+                gate.leave()
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         flags.left.store(true, ordering: .sequentiallyConsistent)
         gate.leave()
-        while !closer.isFinished { try? await Task.sleep(for: .milliseconds(5)) }
+        let leftAt = ContinuousClock.now
+        while !closer.isFinished, ContinuousClock.now - leftAt < .seconds(10) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(closer.isFinished, "close() returned once the call under way left")
         let closedAfterLeaving = flags.closedAfterLeaving.load(ordering: .sequentiallyConsistent)
         #expect(closedAfterLeaving)
     }

@@ -15,7 +15,7 @@ struct HTTP1Exchange: Sendable {
 }
 
 /// The last handler of a pooled connection: writes one request at a time (the whole request in
-/// one buffer, flushed at once: one `writev`) and gathers its response, following
+/// one buffer, flushed at once: one system call) and gathers its response, following
 /// ``HTTP1ExchangeState``.
 ///
 /// async-http-client flushes the head and the body separately: two system calls per request,

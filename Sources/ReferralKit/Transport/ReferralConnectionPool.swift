@@ -95,9 +95,10 @@ public final class ReferralConnectionPool: Sendable {
         }
     }
 
-    /// POSTs `body` with `headers` (plus `Host` and `Content-Length`) and reads the whole answer:
-    /// no signature, no classification (``ReferralClient`` adds both). For tools, and for the
-    /// benchmark's ceiling of this transport.
+    /// POSTs `body` with `headers` and reads the whole answer: no signature, no classification
+    /// (``ReferralClient`` adds both). For tools, and for the benchmark's ceiling of this
+    /// transport. The pool frames the request: its own `Host` and `Content-Length` replace the
+    /// caller's, and a caller's `Transfer-Encoding` is not sent.
     ///
     /// - Parameters:
     ///   - headers: The request's own headers.
