@@ -18,12 +18,24 @@ struct RelayThroughputBench {
     }
 
     /// Row 4: the relay is running and has joined; then E/2 accounts and E/2 milestones arrive.
+    /// Three runs, each on a broker, sink and relay of its own; the median is the row's rate.
+    /// One run's window is about a second at full speed, and runs of one binary spread from
+    /// 10,000 to 23,000 events/s on this machine: a single run said little about the relay,
+    /// and rows 5, 8 and 11 are rated against this one.
     func live() async throws -> (RowResult, Double) {
         let events = self.context.sizes.relayEvents
         let workload = RelayWorkload(run: "w", accounts: events / 2, milestones: events / 2)
-        let run = try await self.measure(workload, cold: false)
-        try run.tally.verify(expected: workload.events, allowed: ["advanced"])
-        let rate = run.tally.rate
+        var runs: [Run] = []
+        for _ in 0..<Self.liveRuns {
+            let run = try await self.measure(workload, cold: false)
+            try run.tally.verify(expected: workload.events, allowed: ["advanced"])
+            runs.append(run)
+        }
+        let rates = runs.map(\.tally.rate)
+        let median = runs.sorted { $0.tally.rate < $1.tally.rate }[runs.count / 2]
+        let rate = median.tally.rate
+        var numbers = self.numbers(median, events: workload.events)
+        for (index, runRate) in rates.enumerated() { numbers["run\(index + 1)_events_per_second"] = runRate }
         return (
             RowResult(
                 row: .relay,
@@ -32,19 +44,24 @@ struct RelayThroughputBench {
                 result: "\(rate.grouped) ev/s",
                 ceiling: "-",
                 ratio: nil,
-                numbers: self.numbers(run, events: workload.events),
+                numbers: numbers,
                 notes: [
                     "relay in process, product defaults (max in flight 256, commit every 5 s, qualifying milestone "
                         + "\(InputRecords.qualifyingMilestone)); started and joined before the records were produced",
                     "rate: distinct events / (last - first outcome completed_at); every event must have exactly "
                         + "one outcome with status advanced",
+                    "the median of \(Self.liveRuns) runs, each with its own broker, sink and relay: "
+                        + rates.map { "\($0.grouped)" }.joined(separator: ", ") + " ev/s",
                     "the sink answers 422 to a qualified whose registered it has not seen (as MMOLove does): "
-                        + "\(run.sink.invalidTransition.grouped) such answers",
+                        + "\(median.sink.invalidTransition.grouped) such answers in the median run",
                     "the ceilings of its stages are rows 1-3",
                 ]
             ), rate
         )
     }
+
+    /// How many times row 4 runs.
+    static let liveRuns = 3
 
     /// Row 5: the backlog is produced first, then the relay starts cold.
     func cold(liveRate: Double?) async throws -> RowResult {
