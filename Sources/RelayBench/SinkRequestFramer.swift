@@ -1,3 +1,5 @@
+import ReferralKit
+
 /// Splits the bytes of one connection to the instant sink into HTTP/1.1 requests: a request
 /// line, header lines, then a body of exactly `Content-Length` bytes (none without it).
 ///
@@ -107,7 +109,8 @@ struct SinkRequestFramer {
         var lines = head.split(separator: 10, omittingEmptySubsequences: false).makeIterator()
         guard let requestLine = lines.next().flatMap(Self.withoutCR) else { throw .malformed("no request line") }
         let parts = requestLine.split(separator: 32, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy(Self.isTokenByte), !parts[1].isEmpty else {
+        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy(HTTPFieldSyntax.isTokenByte), !parts[1].isEmpty
+        else {
             throw .malformed("request line is not METHOD SP TARGET SP VERSION")
         }
         let version = String(decoding: parts[2], as: UTF8.self)
@@ -125,9 +128,9 @@ struct SinkRequestFramer {
             }
             guard let colon = line.firstIndex(of: 58) else { throw .malformed("header line without a colon") }
             let name = line[line.startIndex..<colon]
-            guard !name.isEmpty, name.allSatisfy(Self.isTokenByte) else { throw .malformed("header name") }
+            guard !name.isEmpty, name.allSatisfy(HTTPFieldSyntax.isTokenByte) else { throw .malformed("header name") }
             let value = Self.trimmed(line[(colon + 1)...])
-            guard value.allSatisfy({ $0 == 9 || ($0 >= 32 && $0 != 127) }) else {
+            guard value.allSatisfy(HTTPFieldSyntax.isValueByte) else {
                 throw .malformed("control character in a header value")
             }
             switch String(decoding: name, as: UTF8.self).lowercased() {
@@ -169,16 +172,5 @@ struct SinkRequestFramer {
         while let first = value.first, first == 32 || first == 9 { value = value.dropFirst() }
         while let last = value.last, last == 32 || last == 9 { value = value.dropLast() }
         return value
-    }
-
-    /// RFC 9110's `tchar`.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
     }
 }

@@ -224,22 +224,8 @@ public final class ReferralConnectionPool: Sendable {
     /// of by NIO's validator, which would fail the connection rather than the request.
     static func areValid(_ headers: HTTPHeaders) -> Bool {
         headers.allSatisfy { name, value in
-            !name.isEmpty && name.utf8.allSatisfy(Self.isTokenByte) && value.utf8.allSatisfy(Self.isValueByte)
-        }
-    }
-
-    private static func isValueByte(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: "\t") || (byte > 0x1F && byte != 0x7F)
-    }
-
-    /// RFC 9110's `tchar`.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            !name.isEmpty && name.utf8.allSatisfy(HTTPFieldSyntax.isTokenByte)
+                && value.utf8.allSatisfy(HTTPFieldSyntax.isValueByte)
         }
     }
 }
