@@ -26,8 +26,7 @@ struct BackfillWorkload: Sendable {
     func load(into broker: BenchBroker) async throws {
         let run = self.run
         let accounts = self.accounts
-        let producer = try broker.makeLoader(linger: .milliseconds(5), compression: "lz4")
-        do {
+        try await broker.withLoader(linger: .milliseconds(5), compression: "lz4") { producer in
             async let created: Void = broker.load(accounts, with: producer) { index in
                 var record = InputRecords.accountCreated(
                     topic: BenchBroker.Topic.accountCreated, account: InputRecords.accountID(run: run, index),
@@ -43,10 +42,6 @@ struct BackfillWorkload: Sendable {
                 return record
             }
             _ = try await (created, reached)
-        } catch {
-            await producer.close()
-            throw error
         }
-        await producer.close()
     }
 }

@@ -98,9 +98,20 @@ struct BenchBroker: Sendable {
 
     /// Produces with a fresh loader, then closes it.
     func load(_ count: Int, _ record: @escaping @Sendable (Int) -> KafkaProducerRecord) async throws {
-        let producer = try self.makeLoader()
+        try await self.withLoader { producer in try await self.load(count, with: producer, record) }
+    }
+
+    /// Runs `body` with a fresh loader (``makeLoader(linger:compression:)``), closed after it
+    /// whatever `body` does.
+    ///
+    /// - Throws: What making the loader or `body` throws.
+    func withLoader(
+        linger: Duration = .milliseconds(10), compression: String? = nil,
+        _ body: (KafkaProducer) async throws -> Void
+    ) async throws {
+        let producer = try self.makeLoader(linger: linger, compression: compression)
         do {
-            try await self.load(count, with: producer, record)
+            try await body(producer)
         } catch {
             await producer.close()
             throw error

@@ -99,7 +99,7 @@ private final class SinkHandler: ChannelInboundHandler {
         case .advanced(let state): return state == "qualified" ? SinkAnswers.qualified : SinkAnswers.registered
         case .invalidTransition: return SinkAnswers.invalidTransition
         case .unavailable: return SinkAnswers.unavailable
-        case .badRequest: return SinkAnswers.badRequestPair
+        case .badRequest: return SinkAnswers.unreadableBody
         }
     }
 }
@@ -118,7 +118,7 @@ enum SinkAnswers {
     static let qualified = Self.pair("200 OK", #"{"ok":true,"referral_id":"r","state":"qualified"}"#)
     static let invalidTransition = Self.pair("422 Unprocessable Entity", #"{"error":"invalid transition"}"#)
     static let unavailable = Self.pair("503 Service Unavailable", #"{"error":"unavailable"}"#)
-    static let badRequestPair = Self.pair("400 Bad Request", #"{"error":"body is not valid JSON"}"#)
+    static let unreadableBody = Self.pair("400 Bad Request", #"{"error":"body is not valid JSON"}"#)
     static let notFound = Self.pair("404 Not Found", #"{"error":"not found"}"#)
     /// The answer to bytes that are not a request (the connection closes after it).
     static let malformed = Self.pair("400 Bad Request", #"{"error":"not an HTTP/1.1 request this sink takes"}"#)

@@ -20,8 +20,7 @@ struct RelayWorkload: Sendable {
         // for the milestones connected and looked its topic up (librdkafka holds the first
         // record to an unknown topic about a second) after the accounts were in, and row 4's
         // relay, done with them, stood idle for 0.5-1 s in about one run in three.
-        let producer = try broker.makeLoader()
-        do {
+        try await broker.withLoader { producer in
             try await producer.prepare(topics: [BenchBroker.Topic.accountCreated, BenchBroker.Topic.milestoneReached])
             try await broker.load(self.accounts, with: producer) { index in
                 InputRecords.accountCreated(
@@ -33,10 +32,6 @@ struct RelayWorkload: Sendable {
                     topic: BenchBroker.Topic.milestoneReached, account: InputRecords.accountID(run: run, index),
                     referred: true)
             }
-        } catch {
-            await producer.close()
-            throw error
         }
-        await producer.close()
     }
 }
