@@ -2,8 +2,8 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// An idempotent Kafka producer over librdkafka whose ``send(_:)`` returns once the broker
-/// confirmed the record.
+/// A Kafka producer over librdkafka (idempotent unless its configuration says otherwise) whose
+/// ``send(_:)`` returns once the broker confirmed the record.
 ///
 /// Threads: the producer owns a poll thread (serves delivery reports, errors and statistics
 /// with `rd_kafka_poll`; finally flushes and destroys the handle) and a worker thread (for

@@ -15,7 +15,10 @@ public struct KafkaProducerConfiguration: Sendable {
     public var bootstrapServers: [String]
     /// The client id (`client.id`). Default `referral-relay`.
     public var clientID: String = "referral-relay"
-    /// `enable.idempotence`. Default `true`: no duplicates or reordering from retries.
+    /// `enable.idempotence`. Default `true`: no duplicates or reordering from retries. Its cost
+    /// in librdkafka (2.0.2 to 2.16): one request per partition in flight, and a broker thread
+    /// that polls with a zero timeout until that request is answered, so a busy producer far
+    /// from its brokers spins a core (the relay turns it off: docs/DESIGN.md).
     public var enableIdempotence: Bool = true
     /// `acks`. Default ``Acks/all``.
     public var acks: Acks = .all

@@ -19,6 +19,14 @@ struct DevBrokerCommand: AsyncParsableCommand {
     @Option(help: "Partitions per topic.")
     var partitions: Int = 6
 
+    @Option(
+        help: ArgumentHelp(
+            "Delay every answer of every broker by this many milliseconds (librdkafka's mock round-trip time).",
+            discussion: "0, the default, answers at once; 20 is a cluster in another zone with acks=all."
+        )
+    )
+    var rttMs: Int = 0
+
     @Option(help: "Topic of account-created events.")
     var accountCreatedTopic: String = "account-created"
 
@@ -37,6 +45,7 @@ struct DevBrokerCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be 1...16") }
         guard (1...1024).contains(partitions) else { throw ValidationError("--partitions must be 1...1024") }
+        guard (0...10_000).contains(rttMs) else { throw ValidationError("--rtt-ms must be 0...10000") }
     }
 
     func run() async throws {
@@ -46,6 +55,7 @@ struct DevBrokerCommand: AsyncParsableCommand {
             brokers: brokers,
             topics: topics,
             partitions: partitions,
+            rttMilliseconds: rttMs,
             logger: logger
         )
         DevBrokerService.printBootstrap(service.bootstrapServers)

@@ -10,10 +10,17 @@ struct DevBrokerService: Service {
 
     var bootstrapServers: String { cluster.bootstrapServers }
 
-    /// Starts the cluster and creates `topics` with `partitions` partitions each.
-    static func start(brokers: Int, topics: [String], partitions: Int, logger: Logger) async throws -> DevBrokerService
-    {
+    /// Starts the cluster and creates `topics` with `partitions` partitions each; every broker
+    /// answers `rttMilliseconds` late (0: at once).
+    static func start(
+        brokers: Int, topics: [String], partitions: Int, rttMilliseconds: Int = 0, logger: Logger
+    ) async throws -> DevBrokerService {
         let cluster = try MockCluster(brokers: brokers, logger: logger)
+        if rttMilliseconds > 0 {
+            for broker in 1...brokers {
+                try await cluster.setRTT(broker: Int32(broker), milliseconds: rttMilliseconds)
+            }
+        }
         for topic in topics {
             try await cluster.createTopic(topic, partitions: partitions, replicationFactor: min(brokers, 3))
         }

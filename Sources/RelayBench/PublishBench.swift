@@ -1,8 +1,9 @@
 import Kafka
 
-/// Row 2: outcome-sized records published the way the relay publishes (idempotent, acks=all,
-/// one awaited delivery report per record, the relay's window in flight) vs a ceiling (leader
-/// acks, not idempotent, a window forty times wider).
+/// Row 2: outcome-sized records published the way the relay publishes (its own producer
+/// configuration: acks=all, not idempotent, five requests in flight per broker, linger 1 ms; one
+/// awaited delivery report per record, the relay's window in flight) vs a ceiling (leader acks,
+/// a window forty times wider).
 struct PublishBench {
     /// Shared settings.
     let context: BenchContext
@@ -27,9 +28,9 @@ struct PublishBench {
     func run() async throws -> RowResult {
         let sizes = self.context.sizes
         let broker = try await BenchBroker(topics: [Self.topic: 24], logger: self.context.logger)
-        var relayLike = KafkaProducerConfiguration(bootstrapServers: broker.brokers)
-        relayLike.clientID = "bench-publish-relay-like"
-        relayLike.linger = .milliseconds(1)
+        // The relay's own producer settings, so this row follows them when they change.
+        let relayLike = InProcessRelay.configuration(brokers: broker.brokers, groupID: "bench-publish", endpoint: "")
+            .producerConfiguration(clientID: "bench-publish-relay-like")
         var ceiling = KafkaProducerConfiguration(bootstrapServers: broker.brokers)
         ceiling.clientID = "bench-publish-ceiling"
         ceiling.enableIdempotence = false
@@ -51,7 +52,8 @@ struct PublishBench {
                 "relay_like_window": Double(sizes.publishWindow), "ceiling_window": Double(sizes.publishCeilingWindow),
             ],
             notes: [
-                "relay-like: KafkaProducer as the relay configures it (idempotent, acks=all, linger 1 ms), "
+                "relay-like: KafkaProducer as the relay configures it (acks=all, not idempotent, "
+                    + "5 requests in flight per broker, linger 1 ms), "
                     + "\(sizes.publishWindow) sends in flight (RELAY_MAX_IN_FLIGHT default), each awaited",
                 "ceiling: same producer type, not idempotent, acks=1, linger 5 ms, "
                     + "\(sizes.publishCeilingWindow.grouped) sends in flight",

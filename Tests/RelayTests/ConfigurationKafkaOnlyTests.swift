@@ -19,7 +19,7 @@ import Testing
         #expect(consumer.groupID == "referral-relay-redrive-all")
         #expect(consumer.properties == ["sasl.password": "pw"])
         let producer = kafka.producerConfiguration(clientID: "tool")
-        #expect(producer.enableIdempotence)
+        #expect(!producer.enableIdempotence)
         #expect(producer.acks == .all)
     }
 

@@ -64,9 +64,35 @@ import Testing
         let producer = configuration.producerConfiguration(clientID: "pod-1")
         #expect(producer.bootstrapServers == ["b1:9092", "b2:9092"])
         #expect(producer.clientID == "pod-1")
-        #expect(producer.enableIdempotence)
+        #expect(!producer.enableIdempotence)
         #expect(producer.acks == .all)
-        #expect(producer.properties == ["linger.ms": "20", "security.protocol": "PLAINTEXT"])
+        #expect(
+            producer.properties == [
+                "linger.ms": "20", "security.protocol": "PLAINTEXT", "max.in.flight.requests.per.connection": "5",
+            ])
+    }
+
+    /// Not idempotent (librdkafka's idempotent producer spins while a request is in flight: see
+    /// `producerConfiguration(clientID:)`), five requests in flight per broker unless the user
+    /// says otherwise under either of librdkafka's names, and `acks=all` whatever they say.
+    @Test func theProducerIsNotIdempotentAndTheUsersInFlightLimitWins() throws {
+        func producer(_ properties: String) throws -> [String: String] {
+            let configuration = try RelayConfiguration.load(
+                yaml: "kafka: {properties: {\(properties)}}",
+                environment: ConfigurationFixtures.environment([:])
+            )
+            let producer = configuration.producerConfiguration(clientID: "p")
+            #expect(!producer.enableIdempotence)
+            #expect(producer.acks == .all)
+            return producer.properties
+        }
+        #expect(try producer("") == ["max.in.flight.requests.per.connection": "5"])
+        #expect(
+            try producer("max.in.flight.requests.per.connection: \"1\"")["max.in.flight.requests.per.connection"] == "1"
+        )
+        let alias = try producer("max.in.flight: \"2\"")
+        #expect(alias["max.in.flight"] == "2")
+        #expect(alias["max.in.flight.requests.per.connection"] == nil, "the alias would be overridden by the default")
     }
 
     @Test func consumerOnlyPropertiesNeverReachTheProducer() async throws {

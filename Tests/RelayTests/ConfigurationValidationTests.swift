@@ -72,7 +72,8 @@ import Testing
             changes: ["RDKAFKA_BOOTSTRAP_SERVERS": "x:1"], key: "RDKAFKA_BOOTSTRAP_SERVERS", mentions: "KAFKA_BROKERS"),
         .init(changes: ["RDKAFKA_ACKS": "1"], key: "RDKAFKA_ACKS", mentions: "acks=all"),
         .init(
-            changes: ["RDKAFKA_ENABLE_IDEMPOTENCE": "false"], key: "RDKAFKA_ENABLE_IDEMPOTENCE", mentions: "duplicated"),
+            changes: ["RDKAFKA_ENABLE_IDEMPOTENCE": "true"], key: "RDKAFKA_ENABLE_IDEMPOTENCE", mentions: "spins a core"
+        ),
         .init(changes: ["RDKAFKA_AUTO_OFFSET_RESET": "latest"], key: "RDKAFKA_AUTO_OFFSET_RESET", mentions: "earliest"),
         .init(
             changes: ["MMOLOVE_SERVER_ID": nil], key: "MMOLOVE_SERVER_ID",

@@ -2,18 +2,17 @@ import Logging
 
 /// `referral-relay check`: whether a configuration that loads would also work, before a deploy
 /// relies on it. It reaches the brokers, finds the four topics, reads the group's offsets,
-/// proves a commit and an idempotent producer, and sends one signed `test:true` event to every
-/// MMOLove server.
+/// proves a commit, connects the relay's producer, and sends one signed `test:true` event to
+/// every MMOLove server.
 ///
 /// What it never does (so it is safe against production):
 /// - it never commits for the relay's group: the commit check commits to a group of its own,
 ///   ``checkGroupID(live:)`` (`<groupId>-check`), copying the relay's committed offsets, so the
 ///   relay's position cannot move even while relays run;
-/// - it writes nothing to any topic: the producer check stops at the broker granting the
-///   relay's idempotent producer its producer id (which needs the `IdempotentWrite` permission)
-///   and at the outcome and dead-letter topics' metadata through the producer's connection. A
-///   missing topic-level `Write` ACL is therefore not caught here (the relay would retry the
-///   publish and `/readyz` would name the held partition);
+/// - it writes nothing to any topic: the producer check stops at the outcome and dead-letter
+///   topics' metadata through the producer's connection. A missing topic-level `Write` ACL is
+///   therefore not caught here (the relay would retry the publish and `/readyz` would name the
+///   held partition);
 /// - the MMOLove event is a dry run (`"test": true`): MMOLove verifies the signature and the
 ///   fields and writes nothing.
 ///

@@ -70,11 +70,11 @@ public enum LibrdkafkaProperties {
             "the relay starts a new group at the earliest offset so no record produced before it is skipped",
         "enable.partition.eof": "the relay's consumer loop does not expect end-of-partition events",
         "enable.idempotence":
-            "outcome and dead-letter records must not be duplicated or reordered by producer retries",
+            "librdkafka's idempotent producer spins a core while a partition's request is in flight; the relay's own ordering and at-least-once contract make it unnecessary (docs/DESIGN.md)",
         "acks": "outcome records count as settled only once every in-sync replica has them (acks=all)",
         "request.required.acks":
             "outcome records count as settled only once every in-sync replica has them (acks=all)",
-        "transactional.id": "the relay's producer is idempotent, not transactional",
+        "transactional.id": "the relay's producer is not transactional",
     ]
 
     /// Properties that only a consumer understands (scope `C` in librdkafka 2.x's

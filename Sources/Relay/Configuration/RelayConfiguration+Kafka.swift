@@ -22,9 +22,10 @@ extension RelayConfiguration {
         return configuration
     }
 
-    /// The producer of outcome and dead-letter records: idempotent with `acks=all` (a record is
-    /// settled only once every in-sync replica has it), and the passthrough properties minus the
-    /// consumer-only ones, which librdkafka would warn about and ignore.
+    /// The producer of outcome and dead-letter records: `acks=all` (a record is settled only
+    /// once every in-sync replica has it), not idempotent (see
+    /// ``RelayConfiguration/Kafka/producerConfiguration(clientID:)`` for why), and the passthrough
+    /// properties minus the consumer-only ones, which librdkafka would warn about and ignore.
     ///
     /// - Parameter clientID: `client.id`.
     public func producerConfiguration(clientID: String) -> KafkaProducerConfiguration {
