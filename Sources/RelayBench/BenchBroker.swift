@@ -23,13 +23,14 @@ struct BenchBroker: Sendable {
     /// The bootstrap servers, one entry per broker address.
     var brokers: [String] { self.cluster.bootstrapServers.split(separator: ",").map(String.init) }
 
-    /// Starts a broker and creates `topics` (name → partitions).
+    /// Starts a cluster of `brokers` brokers and creates `topics` (name → partitions, replicated
+    /// on up to three brokers).
     ///
     /// - Throws: ``KafkaError`` when the mock cluster or a topic cannot be created.
-    init(topics: [String: Int], logger: Logger) async throws {
-        self.cluster = try MockCluster(brokers: 1, logger: logger)
+    init(topics: [String: Int], brokers: Int = 1, logger: Logger) async throws {
+        self.cluster = try MockCluster(brokers: brokers, logger: logger)
         for (name, count) in topics.sorted(by: { $0.key < $1.key }) {
-            try await self.cluster.createTopic(name, partitions: count)
+            try await self.cluster.createTopic(name, partitions: count, replicationFactor: min(brokers, 3))
         }
         self.partitions = topics
         self.logger = logger

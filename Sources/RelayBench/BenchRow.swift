@@ -13,6 +13,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
     case backfillRate
     case refereeRestore
     case outage
+    case farBrokers
 
     /// The short name accepted by `--only` (the number works too).
     var name: String {
@@ -28,6 +29,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
         case .backfillRate: "backfill-rate"
         case .refereeRestore: "referees"
         case .outage: "outage"
+        case .farBrokers: "far"
         }
     }
 
@@ -45,6 +47,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
         case .backfillRate: "9 backfill --rate"
         case .refereeRestore: "10 referee restore"
         case .outage: "11 outage"
+        case .farBrokers: "12 far brokers"
         }
     }
 

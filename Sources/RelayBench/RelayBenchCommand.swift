@@ -84,6 +84,7 @@ struct RelayBenchCommand: AsyncParsableCommand {
                 case .backfillRate: result = try await BackfillBench(context: context).limited()
                 case .refereeRestore: result = try await RefereeRestoreBench(context: context).run()
                 case .outage: result = try await OutageBench(context: context).run(liveRate: liveRate)
+                case .farBrokers: result = try await FarBrokersBench(context: context).run()
                 }
             } catch {
                 result = RowResult(
