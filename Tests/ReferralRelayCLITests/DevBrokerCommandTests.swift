@@ -31,6 +31,27 @@ import Testing
         #expect(await broker.stop() == 0)
     }
 
+    /// `--rtt-ms` delays every answer: a metadata listing needs at least one answer, so it cannot
+    /// take less than the delay (a lower bound only; without the delay it takes milliseconds).
+    @Test func delaysEveryAnswerByTheRoundTripTimeAskedFor() async throws {
+        let broker = try await RunningProcess(
+            arguments: ["dev-broker", "--brokers", "2", "--rtt-ms", "400"], announcing: "bootstrap: ")
+        defer { broker.terminate() }
+        let start = ContinuousClock.now
+        let listing = try await kcat(["-b", broker.announced, "-L", "-m", "10"])
+        let elapsed = ContinuousClock.now - start
+        #expect(listing.status == 0)
+        #expect(listing.stdout.contains("2 brokers"), "\(listing.stdout)")
+        #expect(elapsed >= .milliseconds(400), "listed in \(elapsed)")
+        #expect(await broker.stop() == 0)
+    }
+
+    @Test func refusesAnImpossibleRoundTripTime() async throws {
+        let result = try await Executable.run(["dev-broker", "--rtt-ms", "10001"], environment: [:])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--rtt-ms must be 0...10000"), "\(result.stderr)")
+    }
+
     @Test func refusesAnImpossiblePartitionCount() async throws {
         let result = try await Executable.run(["dev-broker", "--partitions", "0"], environment: [:])
         #expect(result.status != 0)

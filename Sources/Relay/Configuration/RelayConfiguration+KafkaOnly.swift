@@ -30,8 +30,9 @@ extension RelayConfiguration.Kafka {
     ///
     /// Why not idempotent: librdkafka's idempotent producer (2.0.2 as linked here, and 2.16)
     /// sends one request per partition at a time and, while it waits for the answer, its broker
-    /// thread polls with a zero timeout. Against brokers 20 ms away that took 8.8 s of CPU for
-    /// 20,000 events, against 2.4 s without idempotence (docs/DESIGN.md, fourteenth session).
+    /// thread polls with a zero timeout. Against three brokers 20 ms away the relay took 8.5 s of
+    /// CPU for 20,000 events, against 2.3 s without idempotence (docs/DESIGN.md, fourteenth
+    /// session; `tests/perf/relay_far_brokers.py`).
     /// What idempotence would add is absorbed already: a retried request may write a record
     /// twice, which the output contract's at-least-once delivery covers (outcomes are granted
     /// once per `server_event_id`, referee rows are upserts, MMOLove deduplicates re-driven
