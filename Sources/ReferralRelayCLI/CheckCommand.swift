@@ -12,7 +12,7 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Check a configuration against Kafka and MMOLove without relaying anything.",
         discussion: """
-            Takes the configuration of `run` (file and environment) and checks that the brokers answer, that the four topics exist (with their partition counts), that the group's committed offsets can be read, that a commit works (to the group <groupId>-check, its row "commit to group <groupId>-check": the relay's own group is never written; ACLs that name groups literally must allow Read on it), that the relay's idempotent producer is granted a producer id (nothing is written to any topic), and that every MMOLove server accepts one signed "test": true event (verified, never written). Secrets are never printed.
+            Takes the configuration of `run` (file and environment) and checks that the brokers answer, that the four topics exist (with their partition counts), that the group's committed offsets can be read, that a commit works (to the group <groupId>-check, its row "commit to group <groupId>-check": the relay's own group is never written; ACLs that name groups literally must allow Read on it), that the relay's producer sees the outcome and dead-letter topics (nothing is written to any topic), and that every MMOLove server accepts one signed "test": true event (verified, never written). Secrets are never printed.
 
             Brokers that cannot be reached fail the check after --timeout seconds (one metadata request), naming the address and the last connection error; the checks that need Kafka are then reported skipped.
 
@@ -22,7 +22,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     @OptionGroup var configuration: RelayConfigurationOption
 
-    @Option(help: "Seconds each broker request, and the producer id, may take (unreachable brokers: one such wait).")
+    @Option(help: "Seconds each broker request may take (unreachable brokers: one such wait).")
     var timeout: Int = 10
 
     func validate() throws {

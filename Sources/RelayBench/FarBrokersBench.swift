@@ -26,7 +26,7 @@ struct FarBrokersBench {
         var microsecondsPerEvent: Double { 1e6 * self.cpuSeconds / Double(self.events) }
     }
 
-    /// Runs both phases with one broker and one child relay.
+    /// Runs both phases with one cluster and one child relay.
     func run() async throws -> RowResult {
         let logger = self.context.logger
         return try await InstantSink.withRunning { _, endpoint in
@@ -80,7 +80,7 @@ struct FarBrokersBench {
         let sizes = self.context.sizes
         let workload = RelayWorkload(run: run, accounts: sizes.relayEvents / 2, milestones: sizes.relayEvents / 2)
         let collector = try await OutcomeCollector(
-            broker: broker, expected: workload.events, fetchWaitMilliseconds: 100)
+            broker: broker, expected: workload.events, fetchWaitMilliseconds: 100, run: run)
         guard let before = ProcessCPU.seconds(pid: child.pid) else { throw BenchError("referral-relay is gone") }
         async let collected = collector.collect(timeout: .seconds(max(180, workload.events / 100)))
         try await workload.load(into: broker)

@@ -1,11 +1,12 @@
 import Kafka
 import NIOCore
 import ReferralKit
+import Relay
 
 /// The latency floor: the least a relay could do per record on this broker and sink. A raw
 /// consumer (`fetch.wait.max.ms=1`), one unsigned POST to the sink per record (through a
 /// `ReferralConnectionPool`, the relay's transport), and a
-/// publish through an idempotent producer (as the relay's) carrying the input's timestamp.
+/// publish through the relay's producer settings carrying the input's timestamp.
 struct FloorLoop: Sendable {
     /// Input topic.
     static let input = "floor-in"
@@ -26,8 +27,11 @@ struct FloorLoop: Sendable {
     func run(count: Int, timeout: Duration) async throws {
         let reader = try await TopicReader(
             broker: self.broker, partitions: self.broker.topicPartitions([Self.input]), fetchWaitMilliseconds: 1)
-        var configuration = KafkaProducerConfiguration(bootstrapServers: self.broker.brokers)
-        configuration.clientID = "bench-floor"
+        // The relay's own producer settings (acks=all, not idempotent, linger 1 ms).
+        let configuration = InProcessRelay.configuration(
+            brokers: self.broker.brokers, groupID: "bench-floor", endpoint: ""
+        )
+        .producerConfiguration(clientID: "bench-floor")
         let producer = try KafkaProducer(configuration: configuration, logger: self.broker.logger)
         // As the relay does: unprepared, librdkafka holds the first record to a topic ~1 s.
         try await producer.prepare(topics: [Self.output])

@@ -13,7 +13,12 @@ enum InputRecords {
 
     /// The account id of player `index` in the run named `run`.
     static func accountID(run: String, _ index: Int) -> String {
-        "acct-\(run)-\(index)"
+        "\(self.accountPrefix(run: run))\(index)"
+    }
+
+    /// What every account id of `run` starts with (and no other run's: runs never contain `-`).
+    static func accountPrefix(run: String) -> String {
+        "acct-\(run)-"
     }
 
     /// The referral token of an account.

@@ -48,8 +48,8 @@ struct LatencyBench {
                     + "answers a fetch with no data only when this wait ends, where a real broker answers as soon as "
                     + "data arrives); outcomes read by a raw consumer with fetch.wait.max.ms=1; latency = arrival - outcome source.timestamp (the input "
                     + "record's CreateTime, set when produced with linger 0)",
-                "floor: raw KafkaConsumer (fetch.wait.max.ms=1) -> one unsigned POST to the sink -> idempotent "
-                    + "KafkaProducer publish carrying the input timestamp, read and measured the same way",
+                "floor: raw KafkaConsumer (fetch.wait.max.ms=1) -> one unsigned POST to the sink -> KafkaProducer "
+                    + "publish with the relay's producer settings carrying the input timestamp, read and measured the same way",
                 "ratio = relay p50 / floor p50; HdrHistogram, 3 significant digits",
             ]
         )

@@ -15,6 +15,8 @@ final class OutcomeCollector: Sendable {
     private let state = Mutex(State())
     private let expected: Int
     private let reader: TopicReader
+    /// Only outcomes whose account id starts with this are kept and counted (`nil`: all).
+    private let accountPrefix: String?
 
     /// Creates the reader (assigned from the beginning of every outcome partition).
     ///
@@ -23,10 +25,15 @@ final class OutcomeCollector: Sendable {
     ///   - topic: The outcome topic.
     ///   - expected: Distinct `server_event_id`s to wait for.
     ///   - fetchWaitMilliseconds: `fetch.wait.max.ms` of the reader.
-    init(broker: BenchBroker, topic: String = BenchBroker.Topic.outcomes, expected: Int, fetchWaitMilliseconds: Int?)
-        async throws
-    {
+    ///   - run: Keep only the outcomes of this workload run (``InputRecords/accountID(run:_:)``):
+    ///     a second phase on the same topic would otherwise count the first phase's outcomes,
+    ///     which the reader finds first since it reads from the beginning.
+    init(
+        broker: BenchBroker, topic: String = BenchBroker.Topic.outcomes, expected: Int, fetchWaitMilliseconds: Int?,
+        run: String? = nil
+    ) async throws {
         self.expected = expected
+        self.accountPrefix = run.map { InputRecords.accountPrefix(run: $0) }
         self.reader = try await TopicReader(
             broker: broker, partitions: broker.topicPartitions([topic]), fetchWaitMilliseconds: fetchWaitMilliseconds)
     }
@@ -39,7 +46,13 @@ final class OutcomeCollector: Sendable {
     /// - Returns: Whether every expected event has an outcome.
     func collect(timeout: Duration) async throws -> Bool {
         let expected = self.expected
+        let accountPrefix = self.accountPrefix
         return try await self.reader.read(timeout: timeout) { arrival in
+            if let accountPrefix,
+                JSONFieldScanner.string("account_id", in: arrival.message.value)?.hasPrefix(accountPrefix) != true
+            {
+                return self.state.withLock { $0.eventIDs.count >= expected }
+            }
             let id = JSONFieldScanner.string("server_event_id", in: arrival.message.value) ?? ""
             return self.state.withLock { state in
                 state.arrivals.append(arrival)

@@ -94,7 +94,7 @@ struct RelayRecordSizeTests {
     }
 
     /// A broker (or topic) limit below the producer's: the broker answers `MSG_SIZE_TOO_LARGE`
-    /// and the outcome goes out reduced; librdkafka's idempotent producer stays usable.
+    /// and the outcome goes out reduced; the producer stays usable.
     @Test func anOutcomeTheBrokerRefusesForItsSizeIsPublishedReduced() async throws {
         let cluster = try await H.cluster(partitions: 1)
         let secret = ReferralSecret("size-broker-\(UUID().uuidString)")

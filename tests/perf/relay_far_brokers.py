@@ -38,6 +38,7 @@ def far_broker_with_records(accounts, rtt, work):
 def main():
     accounts = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     rtts = [int(a) for a in sys.argv[2:]] or [0, 5, 20]
+    os.makedirs("/tmp/referral-relay-perf", exist_ok=True)  # nginx-sink.conf's logs and pid
     subprocess.run(["nginx", "-c", os.path.join(HERE, "nginx-sink.conf")], check=True)
     try:
         for rtt in rtts:

@@ -57,7 +57,7 @@ public struct RelayCheck: Sendable {
     ///
     /// - Parameters:
     ///   - configuration: A configuration loaded and validated as `run` loads it.
-    ///   - timeout: How long each broker request and the producer id may take.
+    ///   - timeout: How long each broker request may take.
     ///   - logger: Where the Kafka clients log.
     public init(configuration: RelayConfiguration, timeout: Duration = .seconds(10), logger: Logger) {
         self.configuration = configuration

@@ -37,10 +37,9 @@ extension RelayConfiguration.Kafka {
     /// twice, which the output contract's at-least-once delivery covers (outcomes are granted
     /// once per `server_event_id`, referee rows are upserts, MMOLove deduplicates re-driven
     /// events); and a retry may put a record behind a later one of its partition, which only
-    /// matters for records of one key in flight together: a `registered`'s ending in the store
-    /// waits for its `pending` record's acknowledgement, and with the store on a `qualified` waits
-    /// for its `registered`'s referee record, written after that outcome was acknowledged (with
-    /// the store off the two outcomes may be in flight together; their order was never promised).
+    /// matters for records of one key in flight together whose order is kept: the referee store
+    /// sends an account's records one at a time (``KeyedTurns``); the order of an account's
+    /// outcomes, or of re-driven records, was never promised.
     ///
     /// - Parameter clientID: `client.id`.
     public func producerConfiguration(clientID: String) -> KafkaProducerConfiguration {

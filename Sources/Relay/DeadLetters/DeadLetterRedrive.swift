@@ -4,9 +4,11 @@ import Logging
 /// `dlq redrive`: re-produces the selected dead letters to their original topics, in the run's
 /// own consumer group (`<kafka.groupId>-redrive-<run>`), resuming from its committed offsets.
 ///
-/// - Important: Offsets are committed only behind broker-acknowledged produces (idempotent
-///   producer, `acks=all`): a batch of sends is awaited, then the positions after it are
-///   committed. A run stopped by a graceful shutdown (run it in a `ServiceGroup`), or failing,
+/// - Important: Offsets are committed only behind broker-acknowledged produces (the relay's
+///   producer: `acks=all`, not idempotent, so a produce retried after a lost acknowledgement may
+///   write a record twice; MMOLove deduplicates): a batch of sends is awaited, then the positions
+///   after it are committed. Re-driven records of one account are not ordered among themselves
+///   (a batch's sends run together). A run stopped by a graceful shutdown (run it in a `ServiceGroup`), or failing,
 ///   re-drives nothing twice when resumed; after a `kill -9` the records of the last batch
 ///   acknowledged but not yet committed (at most ``Options/batchSize``, a single record when
 ///   `--rate` paces the run) are produced again.

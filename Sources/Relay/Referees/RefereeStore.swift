@@ -42,6 +42,8 @@ public final class RefereeStore: Sendable {
     private let pending = Mutex<[RefereeDatabase.Row]>([])
     /// Records this instance wrote and applied: its reading skips them (see ``RefereeOwnWrites``).
     private let ownWrites = Mutex(RefereeOwnWrites())
+    /// One write at a time per account (see the record `write`).
+    let accountTurns = KeyedTurns()
     /// The accounts of records skipped that way since the last flush, told to the listener
     /// again by the flush, as when the reader applied them: a milestone that joined the
     /// referee gate just after the writer's own notice (its filter check came first) is
@@ -145,8 +147,12 @@ public final class RefereeStore: Sendable {
     ///
     /// - Throws: The producer's error when the record could not be written.
     public func write(_ record: RefereeRecord) async throws {
-        let report = try await producer.send(
-            KafkaProducerRecord(topic: topic, key: Array(record.accountID.utf8), value: record.encoded()))
+        // One account's records go one at a time (``KeyedTurns``): a retried request must not
+        // land after the account's next record.
+        let report = try await self.accountTurns.withTurn(record.accountID) {
+            try await self.producer.send(
+                KafkaProducerRecord(topic: self.topic, key: Array(record.accountID.utf8), value: record.encoded()))
+        }
         let row = RefereeDatabase.Row(record: record, partition: report.partition, offset: report.offset)
         try await batcher.write(row)
         self.ownWrites.withLock { writes in
