@@ -27,6 +27,19 @@ import Testing
         #expect(r7, "free again")
     }
 
+    @Test func aTurnIsTakenWithoutQueueingOnlyWhenFree() {
+        var turns = KeyedTurnsState<Int>()
+        let free = turns.tryBegin("a")
+        #expect(free)
+        let taken = turns.tryBegin("a")
+        #expect(!taken)
+        #expect(turns.waiting("a") == 0, "a refused try queues nothing")
+        let next = turns.end("a")
+        #expect(next == nil)
+        let again = turns.tryBegin("a")
+        #expect(again)
+    }
+
     @Test func keysDoNotWaitForEachOther() {
         var turns = KeyedTurnsState<Int>()
         let r8 = turns.begin("a", 1)

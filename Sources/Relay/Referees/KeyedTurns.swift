@@ -13,6 +13,13 @@ struct KeyedTurnsState<Waiter> {
     /// How many wait behind the write of `key` under way.
     func waiting(_ key: String) -> Int { self.busy[key]?.count ?? 0 }
 
+    /// Takes `key`'s turn when it is free (`true`: the caller goes now), without queueing.
+    mutating func tryBegin(_ key: String) -> Bool {
+        guard self.busy[key] == nil else { return false }
+        self.busy[key] = []
+        return true
+    }
+
     /// Asks for `key`'s turn: `true` when it is free (the caller goes now); otherwise `waiter`
     /// is queued and gets the turn from a later ``end(_:)``.
     mutating func begin(_ key: String, _ waiter: Waiter) -> Bool {
@@ -52,8 +59,12 @@ final class KeyedTurns: Sendable {
 
     /// Runs `body` once every earlier caller with the same `key` is done.
     func withTurn<T>(_ key: String, _ body: () async throws -> T) async throws -> T {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            if self.state.withLock({ $0.begin(key, continuation) }) { continuation.resume() }
+        // Nearly always free: no continuation then (one allocation and a suspension saved per
+        // referee record).
+        if !self.state.withLock({ $0.tryBegin(key) }) {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                if self.state.withLock({ $0.begin(key, continuation) }) { continuation.resume() }
+            }
         }
         defer { self.state.withLock { $0.end(key) }?.resume() }
         return try await body()
