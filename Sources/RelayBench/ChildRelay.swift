@@ -44,6 +44,24 @@ final class ChildRelay: Sendable {
         self.logPath = logPath
     }
 
+    /// The environment of a child `referral-relay run` against this process's broker and sink:
+    /// the product defaults, but the ops server on a free loopback port, info logs (the ops port
+    /// is read from an info line, ``opsPort(timeout:)``) and a 2 s drain.
+    static func runEnvironment(broker: BenchBroker, endpoint: String, groupID: String) -> [String: String] {
+        [
+            "KAFKA_BROKERS": broker.cluster.bootstrapServers,
+            "KAFKA_GROUP_ID": groupID,
+            "MMOLOVE_ENDPOINT": endpoint,
+            "MMOLOVE_SERVER_ID": InputRecords.serverID,
+            "MMOLOVE_REFERRAL_SECRET": "whsec_bench_not_a_real_secret",
+            "RELAY_QUALIFYING_MILESTONES": InputRecords.qualifyingMilestone,
+            "RELAY_OPS_PORT": "0",
+            "RELAY_OPS_HOST": "127.0.0.1",
+            "RELAY_LOG_LEVEL": "info",
+            "RELAY_DRAIN_TIMEOUT_SECONDS": "2",
+        ]
+    }
+
     /// The ops port, read from the relay's "ops server listening" log line.
     ///
     /// - Throws: ``BenchError`` when it does not appear within `timeout` or the child exited.

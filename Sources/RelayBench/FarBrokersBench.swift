@@ -40,18 +40,7 @@ struct FarBrokersBench {
             )
             let child = try ChildRelay(
                 executable: self.context.relayExecutable,
-                environment: [
-                    "KAFKA_BROKERS": broker.cluster.bootstrapServers,
-                    "KAFKA_GROUP_ID": "bench-far",
-                    "MMOLOVE_ENDPOINT": endpoint,
-                    "MMOLOVE_SERVER_ID": InputRecords.serverID,
-                    "MMOLOVE_REFERRAL_SECRET": "whsec_bench_not_a_real_secret",
-                    "RELAY_QUALIFYING_MILESTONES": InputRecords.qualifyingMilestone,
-                    "RELAY_OPS_PORT": "0",
-                    "RELAY_OPS_HOST": "127.0.0.1",
-                    "RELAY_LOG_LEVEL": "info",  // the ops port is read from an info line
-                    "RELAY_DRAIN_TIMEOUT_SECONDS": "2",
-                ])
+                environment: ChildRelay.runEnvironment(broker: broker, endpoint: endpoint, groupID: "bench-far"))
             do {
                 let probe = OpsProbe(
                     httpClient: self.context.httpClient, port: try await child.opsPort(timeout: .seconds(30)))

@@ -35,18 +35,8 @@ struct RSSBench {
             )
             let child = try ChildRelay(
                 executable: self.context.relayExecutable,
-                environment: [
-                    "KAFKA_BROKERS": broker.cluster.bootstrapServers,
-                    "KAFKA_GROUP_ID": "bench-rss",
-                    "MMOLOVE_ENDPOINT": endpoint,
-                    "MMOLOVE_SERVER_ID": InputRecords.serverID,
-                    "MMOLOVE_REFERRAL_SECRET": "whsec_bench_not_a_real_secret",
-                    "RELAY_QUALIFYING_MILESTONES": InputRecords.qualifyingMilestone,
-                    "RELAY_OPS_PORT": "0",
-                    "RELAY_OPS_HOST": "127.0.0.1",
-                    "RELAY_LOG_LEVEL": "info",
-                    "RELAY_DRAIN_TIMEOUT_SECONDS": "2",
-                ].merging(Self.extraEnvironment) { $1 })
+                environment: ChildRelay.runEnvironment(broker: broker, endpoint: endpoint, groupID: "bench-rss")
+                    .merging(Self.extraEnvironment) { $1 })
             let sampler = RSSSampler(pid: child.pid)
             let sampling = Task { await sampler.run() }
             defer { sampling.cancel() }
