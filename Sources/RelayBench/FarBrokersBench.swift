@@ -102,7 +102,7 @@ struct FarBrokersBench {
                 "near_cpu_us_per_event": near.microsecondsPerEvent,
             ],
             notes: [
-                "the relay runs as a child process (defaults but RELAY_OPS_PORT=0); its CPU time "
+                "the relay runs as a child process (defaults but ops port 0 and a 2 s drain); its CPU time "
                     + "(/proc/<pid>/stat) from before each phase's load to its last outcome, divided by the events",
                 "ceiling: the same relay and cluster with the brokers answering at once, measured first; "
                     + "ratio = CPU per event far / near (1.0: distance costs no CPU)",

@@ -23,10 +23,7 @@ struct KeyedTurnsState<Waiter> {
     /// Asks for `key`'s turn: `true` when it is free (the caller goes now); otherwise `waiter`
     /// is queued and gets the turn from a later ``end(_:)``.
     mutating func begin(_ key: String, _ waiter: Waiter) -> Bool {
-        if self.busy[key] == nil {
-            self.busy[key] = []
-            return true
-        }
+        if self.tryBegin(key) { return true }
         self.busy[key]!.append(waiter)
         return false
     }
