@@ -79,6 +79,16 @@ import Testing
         }
     }
 
+    /// Whether `condition` holds within 5 s (polled every millisecond).
+    private static func eventually(_ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return true
+    }
+
     /// Three writes of one key started together run one after another, in the order they
     /// asked, while a write of another key runs beside them.
     @Test func writesOfOneKeyRunOneAtATimeInOrder() async throws {
@@ -86,11 +96,14 @@ import Testing
         let recorder = Recorder()
         let gate = OneShot<Void>()
         let first = Task { try await Self.write("1", turns, recorder, gate: gate) }
-        while !turns.isBusy("acct-1") { try await Task.sleep(for: .milliseconds(1)) }
+        // Bounded waits: with the turns broken the writes never queue, and the test must fail,
+        // not hang (the gate opens whatever happens, so every write ends).
+        defer { gate.resolve(()) }
+        try #require(await Self.eventually { turns.isBusy("acct-1") })
         let second = Task { try await Self.write("2", turns, recorder) }
-        while turns.waiting("acct-1") < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        try #require(await Self.eventually { turns.waiting("acct-1") == 1 }, "the second write does not wait")
         let third = Task { try await Self.write("3", turns, recorder) }
-        while turns.waiting("acct-1") < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        try #require(await Self.eventually { turns.waiting("acct-1") == 2 }, "the third write does not wait")
         // Another account is not held up by acct-1's turn.
         try await turns.withTurn("acct-2") { recorder.log.withLock { $0.append("other") } }
         gate.resolve(())
