@@ -24,6 +24,23 @@ struct KafkaGroupJoin: Sendable, Equatable {
     private(set) var completedJoins = 0
     /// After a refused commit: the number of completed joins to wait for.
     private(set) var awaitedJoins: Int?
+    /// The join state librdkafka reported last.
+    private(set) var lastState = "init"
+    /// A JoinGroup of this member was answered: librdkafka then chose the group's assignor and
+    /// went from `wait-join` on to `wait-metadata` (the leader) or `wait-sync`. (`wait-metadata`
+    /// also comes before a join, from `init`: that one does not count.)
+    private(set) var joinAnswered = false
+    /// A SyncGroup gave this member an assignment (librdkafka asks for the assign call only
+    /// after handing the assignment to the assignor).
+    private(set) var assignedOnce = false
+
+    /// Whether destroying the handle now would abort the process: librdkafka 2.0.2 frees the
+    /// cooperative-sticky assignor's state when the handle is destroyed without checking that
+    /// it exists, and it exists only once an assignment came (librdkafka issue 4312, fixed in
+    /// 2.3.0). A member stopped after its JoinGroup was answered and before its first SyncGroup
+    /// answer (a pod stopped during its first rebalance) hit `Assertion 'assignor_state'
+    /// failed` and a SIGABRT instead of exiting 0.
+    var destroyMayAbort: Bool { joinAnswered && !assignedOnce }
 
     /// Whether a commit may be sent now.
     var mayCommit: Bool {
@@ -33,6 +50,9 @@ struct KafkaGroupJoin: Sendable, Equatable {
     /// librdkafka changed the join state to `state`.
     mutating func changed(to state: String) {
         let joiningNow = Self.joiningStates.contains(state)
+        if lastState == "wait-join", state == "wait-metadata" || state == "wait-sync" { joinAnswered = true }
+        if state == "wait-assign-call" { assignedOnce = true }
+        lastState = state
         if joining && !joiningNow { completedJoins += 1 }
         joining = joiningNow
         if let awaited = awaitedJoins, completedJoins >= awaited { awaitedJoins = nil }

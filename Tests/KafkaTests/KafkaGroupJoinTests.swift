@@ -35,6 +35,34 @@ import Testing
         #expect(join.completedJoins == 1)
     }
 
+    @Test func destroyingMayAbortOnlyBetweenAnAnsweredJoinAndTheFirstAssignment() {
+        var join = KafkaGroupJoin()
+        #expect(!join.destroyMayAbort, "never joined: no assignor chosen")
+        // librdkafka looks the subscription up before it joins.
+        join.changed(to: "wait-metadata")
+        #expect(!join.destroyMayAbort, "metadata before the join")
+        join.changed(to: "init")
+        join.changed(to: "wait-join")
+        #expect(!join.destroyMayAbort, "JoinGroup not answered yet")
+        join.changed(to: "wait-sync")
+        #expect(join.destroyMayAbort, "assignor chosen, no assignment")
+        // A refused SyncGroup starts over; the assignor stays chosen.
+        join.changed(to: "init")
+        join.changed(to: "wait-join")
+        #expect(join.destroyMayAbort)
+        join.changed(to: "wait-sync")
+        join.changed(to: "wait-assign-call")
+        #expect(!join.destroyMayAbort, "an assignment came")
+        join.changed(to: "steady")
+        join.changed(to: "wait-join")
+        #expect(!join.destroyMayAbort, "the assignor's state outlives later rebalances")
+
+        var leader = KafkaGroupJoin()
+        leader.changed(to: "wait-join")
+        leader.changed(to: "wait-metadata")
+        #expect(leader.destroyMayAbort, "the leader's JoinGroup was answered too")
+    }
+
     @Test func aCommitRefusedForARebalanceWaitsForThisMembersNextJoin() {
         var join = KafkaGroupJoin()
         join.changed(to: "wait-join")

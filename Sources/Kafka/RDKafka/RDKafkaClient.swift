@@ -22,6 +22,10 @@ final class RDKafkaClient: @unchecked Sendable {
     /// The librdkafka version string this binary is linked against.
     static var version: String { String(cString: rd_kafka_version_str()) }
 
+    /// Whether the linked librdkafka has issue 4312 (fixed in 2.3.0): see
+    /// ``KafkaGroupJoin/destroyMayAbort``.
+    static let abortsOnUnassignedDestroy = rd_kafka_version() < 0x0203_0000
+
     private init(handle: OpaquePointer, context: RDKafkaClientContext) {
         self.handle = handle
         self.context = context
@@ -80,6 +84,7 @@ final class RDKafkaClient: @unchecked Sendable {
     func destroy(consumerClosed: Bool = false) {
         KafkaThread.preconditionOnModuleThread()
         guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if self.abandonsInsteadOfDestroying() { return }
         for topic in topicHandles.withLock({ $0.values }) { rd_kafka_topic_destroy(topic.pointer) }
         if consumerClosed {
             rd_kafka_destroy_flags(handle, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
@@ -88,10 +93,30 @@ final class RDKafkaClient: @unchecked Sendable {
         }
     }
 
+    /// A group member whose handle librdkafka 2.0.2 would abort on (``KafkaGroupJoin/destroyMayAbort``)
+    /// is not destroyed: its threads and connections are left to the process's exit, and its
+    /// context, which their callbacks reach, is kept alive for them. The member has left its
+    /// group already (`rd_kafka_consumer_close`), or never got partitions to leave.
+    ///
+    /// - Returns: `true` when the handle was left alive.
+    private func abandonsInsteadOfDestroying() -> Bool {
+        guard Self.abortsOnUnassignedDestroy, self.context.groupJoin?.current.destroyMayAbort == true else {
+            return false
+        }
+        self.context.logger.notice(
+            "consumer handle left to the process's exit",
+            metadata: [
+                "reason":
+                    "librdkafka \(Self.version) aborts when it destroys a group member stopped between its join and its first assignment (librdkafka issue 4312)"
+            ])
+        _ = Unmanaged.passRetained(self.context)
+        return true
+    }
+
     deinit {
         // Normally destroyed by its owner's poll thread. If not, destroy on a fresh module
         // thread: `rd_kafka_destroy` blocks and deinit may run on the cooperative pool.
-        if !destroyed.load(ordering: .acquiring) {
+        if !destroyed.load(ordering: .acquiring), !self.abandonsInsteadOfDestroying() {
             let handle = RDKafkaHandleBox(pointer: handle)
             let context = self.context
             KafkaThread.detach(name: "rdkafka-destroy") {
