@@ -52,7 +52,8 @@ public final class KafkaConsumer: Sendable, Service {
         let wakeup = RDKafkaWakeup()
         let buffer = KafkaConsumerEventBuffer(capacity: configuration.bufferCapacity) { wakeup.signal() }
         let ownership = KafkaConsumerOwnership()
-        let groupJoin = KafkaGroupJoinGate()
+        let groupJoin = KafkaGroupJoinGate(
+            assignmentStrategy: configuration.rdProperties.last { $0.0 == "partition.assignment.strategy" }?.1 ?? "")
         let holds = KafkaConsumerHolds()
         let queues = RDKafkaPartitionQueues(
             batch: configuration.partitionBatch, wakeup: wakeup, fetchThreshold: configuration.fetchThreshold)

@@ -99,6 +99,9 @@ public struct KafkaConsumerConfiguration: Sendable {
         // The `cgrp` debug context makes librdkafka report its join-state changes, which hold
         // commits while this member joins (KafkaGroupJoin); kept when `debug` is passed through.
         var passthrough = properties
+        // Logs are read as librdkafka writes them: queued (`log.queue`), the join states above
+        // would never arrive, and commits would not wait for a join.
+        passthrough.removeValue(forKey: "log.queue")
         let debug = passthrough.removeValue(forKey: "debug")?.split(separator: ",").map(String.init) ?? []
         list.append(
             (

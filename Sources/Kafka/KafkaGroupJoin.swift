@@ -31,16 +31,23 @@ struct KafkaGroupJoin: Sendable, Equatable {
     /// also comes before a join, from `init`: that one does not count.)
     private(set) var joinAnswered = false
     /// A SyncGroup gave this member an assignment (librdkafka asks for the assign call only
-    /// after handing the assignment to the assignor).
+    /// after handing the assignment to the assignor, which then keeps its state).
     private(set) var assignedOnce = false
 
     /// Whether destroying the handle now would abort the process: librdkafka 2.0.2 frees the
-    /// cooperative-sticky assignor's state when the handle is destroyed without checking that
-    /// it exists, and it exists only once an assignment came (librdkafka issue 4312, fixed in
-    /// 2.3.0). A member stopped after its JoinGroup was answered and before its first SyncGroup
-    /// answer (a pod stopped during its first rebalance) hit `Assertion 'assignor_state'
-    /// failed` and a SIGABRT instead of exiting 0.
-    var destroyMayAbort: Bool { joinAnswered && !assignedOnce }
+    /// sticky assignors' state when the handle is destroyed without checking that it exists,
+    /// and it exists only once an assignment came (librdkafka issue 4312, fixed in 2.3.0). A
+    /// member stopped after its JoinGroup was answered and before its first assignment (a pod
+    /// stopped during its first rebalance) hit `Assertion 'assignor_state' failed` and a
+    /// SIGABRT instead of exiting 0.
+    ///
+    /// - Parameter groupLeft: the member's close terminated its group handling, after which
+    ///   librdkafka drops a JoinGroup answer. Otherwise (a close that failed on a fatal error, or
+    ///   none) a JoinGroup still outstanding may be answered before the destroy terminates it.
+    func destroyMayAbort(groupLeft: Bool) -> Bool {
+        guard !assignedOnce else { return false }
+        return joinAnswered || (!groupLeft && lastState == "wait-join")
+    }
 
     /// Whether a commit may be sent now.
     var mayCommit: Bool {
@@ -83,6 +90,16 @@ struct KafkaGroupJoin: Sendable, Equatable {
 /// worker thread that commits and the callers that wait.
 final class KafkaGroupJoinGate: Sendable {
     private let state = Mutex(KafkaGroupJoin())
+    /// The configured assignment strategy includes a sticky assignor, the kind whose state
+    /// librdkafka 2.0.2 frees unchecked (``KafkaGroupJoin/destroyMayAbort(groupLeft:)``); range
+    /// and round-robin keep none.
+    let assignorKeepsState: Bool
+
+    /// Creates the gate of a consumer whose strategy is `assignmentStrategy`
+    /// (`partition.assignment.strategy`, a comma-separated list).
+    init(assignmentStrategy: String = KafkaConsumerConfiguration.Assignor.cooperativeSticky.rawValue) {
+        self.assignorKeepsState = assignmentStrategy.contains("sticky")
+    }
 
     /// Feeds a librdkafka log line; only `CGRPJOINSTATE` lines change anything.
     func log(facility: String, message: String) {

@@ -37,30 +37,44 @@ import Testing
 
     @Test func destroyingMayAbortOnlyBetweenAnAnsweredJoinAndTheFirstAssignment() {
         var join = KafkaGroupJoin()
-        #expect(!join.destroyMayAbort, "never joined: no assignor chosen")
+        #expect(!join.destroyMayAbort(groupLeft: true), "never joined: no assignor chosen")
         // librdkafka looks the subscription up before it joins.
         join.changed(to: "wait-metadata")
-        #expect(!join.destroyMayAbort, "metadata before the join")
+        #expect(!join.destroyMayAbort(groupLeft: true), "metadata before the join")
         join.changed(to: "init")
         join.changed(to: "wait-join")
-        #expect(!join.destroyMayAbort, "JoinGroup not answered yet")
+        #expect(!join.destroyMayAbort(groupLeft: true), "JoinGroup not answered yet")
         join.changed(to: "wait-sync")
-        #expect(join.destroyMayAbort, "assignor chosen, no assignment")
+        #expect(join.destroyMayAbort(groupLeft: true), "assignor chosen, no assignment")
         // A refused SyncGroup starts over; the assignor stays chosen.
         join.changed(to: "init")
         join.changed(to: "wait-join")
-        #expect(join.destroyMayAbort)
+        #expect(join.destroyMayAbort(groupLeft: true))
         join.changed(to: "wait-sync")
         join.changed(to: "wait-assign-call")
-        #expect(!join.destroyMayAbort, "an assignment came")
+        #expect(!join.destroyMayAbort(groupLeft: true), "an assignment came")
         join.changed(to: "steady")
         join.changed(to: "wait-join")
-        #expect(!join.destroyMayAbort, "the assignor's state outlives later rebalances")
+        #expect(!join.destroyMayAbort(groupLeft: true), "the assignor's state outlives later rebalances")
+
+        // A close that did not terminate the group (a fatal error): a JoinGroup still outstanding
+        // may be answered before the destroy.
+        var fenced = KafkaGroupJoin()
+        fenced.changed(to: "wait-join")
+        #expect(!fenced.destroyMayAbort(groupLeft: true))
+        #expect(fenced.destroyMayAbort(groupLeft: false))
 
         var leader = KafkaGroupJoin()
         leader.changed(to: "wait-join")
         leader.changed(to: "wait-metadata")
-        #expect(leader.destroyMayAbort, "the leader's JoinGroup was answered too")
+        #expect(leader.destroyMayAbort(groupLeft: true), "the leader's JoinGroup was answered too")
+    }
+
+    @Test func onlyStickyAssignorsKeepAState() {
+        #expect(KafkaGroupJoinGate(assignmentStrategy: "cooperative-sticky").assignorKeepsState)
+        #expect(KafkaGroupJoinGate(assignmentStrategy: "range,sticky").assignorKeepsState)
+        #expect(!KafkaGroupJoinGate(assignmentStrategy: "range").assignorKeepsState)
+        #expect(!KafkaGroupJoinGate(assignmentStrategy: "roundrobin").assignorKeepsState)
     }
 
     @Test func aCommitRefusedForARebalanceWaitsForThisMembersNextJoin() {

@@ -23,7 +23,7 @@ final class RDKafkaClient: @unchecked Sendable {
     static var version: String { String(cString: rd_kafka_version_str()) }
 
     /// Whether the linked librdkafka has issue 4312 (fixed in 2.3.0): see
-    /// ``KafkaGroupJoin/destroyMayAbort``.
+    /// ``KafkaGroupJoin/destroyMayAbort(groupLeft:)``.
     static let abortsOnUnassignedDestroy = rd_kafka_version() < 0x0203_0000
 
     private init(handle: OpaquePointer, context: RDKafkaClientContext) {
@@ -77,32 +77,40 @@ final class RDKafkaClient: @unchecked Sendable {
 
     /// Destroys the handle (blocking until librdkafka's threads exit). Idempotent.
     ///
-    /// - Parameter consumerClosed: the consumer was already closed with
-    ///   `rd_kafka_consumer_close`; destroy must not close it again (after a fatal error a
-    ///   second close never finishes in librdkafka 2.0.2).
+    /// - Parameters:
+    ///   - consumerClosed: the consumer was already closed with `rd_kafka_consumer_close`;
+    ///     destroy must not close it again (after a fatal error a second close never finishes
+    ///     in librdkafka 2.0.2).
+    ///   - groupLeft: that close succeeded, so librdkafka's group handling has terminated.
+    /// - Returns: `false` when the handle was left alive instead (see
+    ///   ``abandonsInsteadOfDestroying(groupLeft:)``).
     /// - Important: Call on a module thread, after every other user of the handle stopped.
-    func destroy(consumerClosed: Bool = false) {
+    @discardableResult
+    func destroy(consumerClosed: Bool = false, groupLeft: Bool = false) -> Bool {
         KafkaThread.preconditionOnModuleThread()
-        guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        if self.abandonsInsteadOfDestroying() { return }
+        guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return true }
+        if self.abandonsInsteadOfDestroying(groupLeft: groupLeft) { return false }
         for topic in topicHandles.withLock({ $0.values }) { rd_kafka_topic_destroy(topic.pointer) }
         if consumerClosed {
             rd_kafka_destroy_flags(handle, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
         } else {
             rd_kafka_destroy(handle)
         }
+        return true
     }
 
-    /// A group member whose handle librdkafka 2.0.2 would abort on (``KafkaGroupJoin/destroyMayAbort``)
-    /// is not destroyed: its threads and connections are left to the process's exit, and its
-    /// context, which their callbacks reach, is kept alive for them. The member has left its
-    /// group already (`rd_kafka_consumer_close`), or never got partitions to leave.
+    /// A group member whose handle librdkafka 2.0.2 would abort on
+    /// (``KafkaGroupJoin/destroyMayAbort(groupLeft:)``) is not destroyed: its threads and
+    /// connections are left to the process's exit, and its context, which their callbacks
+    /// reach, is kept alive for them. After a successful close the member has left its group;
+    /// otherwise (a fatal error, or a deinit without a close) it stays a member until its
+    /// session times out, which a process that is stopping does not see.
     ///
     /// - Returns: `true` when the handle was left alive.
-    private func abandonsInsteadOfDestroying() -> Bool {
-        guard Self.abortsOnUnassignedDestroy, self.context.groupJoin?.current.destroyMayAbort == true else {
-            return false
-        }
+    private func abandonsInsteadOfDestroying(groupLeft: Bool) -> Bool {
+        guard Self.abortsOnUnassignedDestroy, let join = self.context.groupJoin, join.assignorKeepsState,
+            join.current.destroyMayAbort(groupLeft: groupLeft)
+        else { return false }
         self.context.logger.notice(
             "consumer handle left to the process's exit",
             metadata: [
@@ -116,7 +124,7 @@ final class RDKafkaClient: @unchecked Sendable {
     deinit {
         // Normally destroyed by its owner's poll thread. If not, destroy on a fresh module
         // thread: `rd_kafka_destroy` blocks and deinit may run on the cooperative pool.
-        if !destroyed.load(ordering: .acquiring), !self.abandonsInsteadOfDestroying() {
+        if !destroyed.load(ordering: .acquiring), !self.abandonsInsteadOfDestroying(groupLeft: false) {
             let handle = RDKafkaHandleBox(pointer: handle)
             let context = self.context
             KafkaThread.detach(name: "rdkafka-destroy") {

@@ -89,12 +89,15 @@ struct RDKafkaConsumerPollLoop: Sendable {
     /// Leaves the group, stops the worker, ends the events and destroys the handle.
     private func close() {
         // Closing already (stop requested): revocations during the close complete at once.
-        _ = try? self.client.withHandle { handle in
-            let err = rd_kafka_consumer_close(handle)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                self.logger.warning("Consumer close failed", metadata: ["kafka.code": "\(KafkaError.Code(err).name)"])
-            }
-        }
+        let left =
+            (try? self.client.withHandle { handle in
+                let err = rd_kafka_consumer_close(handle)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    self.logger.warning(
+                        "Consumer close failed", metadata: ["kafka.code": "\(KafkaError.Code(err).name)"])
+                }
+                return err == RD_KAFKA_RESP_ERR_NO_ERROR
+            }) ?? false
         self.jobs.close()
         // Queued kicks would ask about partitions no longer assigned, up to 500 ms each with
         // the broker gone.
@@ -111,7 +114,6 @@ struct RDKafkaConsumerPollLoop: Sendable {
         // handle any more. Destroying it joins librdkafka's threads, which must not hold up
         // an orderly shutdown.
         self.lifecycle.markClosed()
-        self.client.destroy(consumerClosed: true)
-        self.logger.debug("Consumer destroyed")
+        if self.client.destroy(consumerClosed: true, groupLeft: left) { self.logger.debug("Consumer destroyed") }
     }
 }

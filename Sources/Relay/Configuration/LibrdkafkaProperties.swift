@@ -75,6 +75,8 @@ public enum LibrdkafkaProperties {
         "request.required.acks":
             "outcome records count as settled only once every in-sync replica has them (acks=all)",
         "transactional.id": "the relay's producer is not transactional",
+        "log.queue":
+            "the relay reads librdkafka's log lines as they are written: its consumer's join state, which holds commits, comes from them",
     ]
 
     /// Properties that only a consumer understands (scope `C` in librdkafka 2.x's
