@@ -9,7 +9,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import Env, TopicReader, check, grep_secret, log, log_scan  # noqa
+from lib import Env, TopicReader, check, finish_report, grep_secret, log, log_scan  # noqa
 
 work = sys.argv[1]
 scale = float(sys.argv[sys.argv.index("--scale") + 1]) if "--scale" in sys.argv else 1.0
@@ -122,18 +122,9 @@ try:
     rep["sandbox_stats"] = env.sandbox_stats()
     rep["sandbox_stats_before_stop"] = stats_before_stop
     rep["logs"] = {n: log_scan(os.path.join(r["dir"], "stderr")) for n, r in env.relays.items()}
-    # dump outcomes and dlq for grepping
-    with open(os.path.join(work, "outcomes.jsonl"), "wb") as f:
-        for m in outs.records:
-            f.write((m.key() or b"") + b"\t" + (m.value() or b"") + b"\n")
     with open(os.path.join(work, "dlq.jsonl"), "wb") as f:
         for m in dlq.records:
             f.write(repr(m.headers()).encode() + b"\t" + (m.key() or b"")[:200] + b"\t" + (m.value() or b"")[:500] + b"\n")
-    rep["secret_hits"] = grep_secret([work])
-    rep["total_wall"] = round(time.time() - t_start, 1)
-    json.dump(rep, open(os.path.join(work, "report.json"), "w"), indent=1, default=str)
-    print(json.dumps({k: v for k, v in rep.items() if k != "logs"}, indent=1, default=str))
-    for n, l in rep["logs"].items():
-        print("LOG", n, json.dumps(l, default=str)[:3000])
+    finish_report(work, rep, outs, t_start)
 finally:
     env.shutdown()

@@ -289,3 +289,17 @@ def log_scan(path):
             msgs[(lvl, msg[:120])] += 1
             samples.setdefault((lvl, msg[:120]), line[:600])
     return dict(levels=dict(levels), top=[(f"{k[0]}: {k[1]}", v, samples[k]) for k, v in msgs.most_common(15)])
+
+
+def finish_report(work, rep, outcomes, t_start):
+    """Dumps the outcomes (key, tab, value per line), greps the run's files for the secret,
+    writes report.json and prints it with each relay's log summary."""
+    with open(os.path.join(work, "outcomes.jsonl"), "wb") as f:
+        for m in outcomes.records:
+            f.write((m.key() or b"") + b"\t" + (m.value() or b"") + b"\n")
+    rep["secret_hits"] = grep_secret([work])
+    rep["total_wall"] = round(time.time() - t_start, 1)
+    json.dump(rep, open(os.path.join(work, "report.json"), "w"), indent=1, default=str)
+    print(json.dumps({k: v for k, v in rep.items() if k != "logs"}, indent=1, default=str))
+    for n, l in rep.get("logs", {}).items():
+        print("LOG", n, json.dumps(l, default=str)[:3000])

@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import Env, TopicReader, check, grep_secret, log, log_scan  # noqa
+from lib import Env, TopicReader, check, finish_report, grep_secret, log, log_scan  # noqa
 
 work = sys.argv[1]
 mode = sys.argv[sys.argv.index("--mode") + 1]
@@ -86,14 +86,6 @@ try:
     rep["exits"] = exits
     rep["sandbox_stats"] = stats_before_stop
     rep["logs"] = {n: log_scan(os.path.join(r["dir"], "stderr")) for n, r in env.relays.items()}
-    with open(os.path.join(work, "outcomes.jsonl"), "wb") as f:
-        for m in outs.records:
-            f.write((m.key() or b"") + b"\t" + (m.value() or b"") + b"\n")
-    rep["secret_hits"] = grep_secret([work])
-    rep["total_wall"] = round(time.time() - t_start, 1)
-    json.dump(rep, open(os.path.join(work, "report.json"), "w"), indent=1, default=str)
-    print(json.dumps({k: v for k, v in rep.items() if k != "logs"}, indent=1, default=str))
-    for n, l in rep["logs"].items():
-        print("LOG", n, json.dumps(l, default=str)[:3000])
+    finish_report(work, rep, outs, t_start)
 finally:
     env.shutdown()
