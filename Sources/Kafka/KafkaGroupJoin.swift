@@ -18,14 +18,14 @@ struct KafkaGroupJoin: Sendable, Equatable {
     /// `steady`, the rebalance callbacks' states) a commit carries a valid generation.
     static let joiningStates: Set<String> = ["wait-join", "wait-metadata", "wait-sync"]
 
-    /// Whether a JoinGroup or SyncGroup of this member is outstanding.
-    private(set) var joining = false
     /// Joins this member completed (left the joining states).
     private(set) var completedJoins = 0
     /// After a refused commit: the number of completed joins to wait for.
     private(set) var awaitedJoins: Int?
     /// The join state librdkafka reported last.
     private(set) var lastState = "init"
+    /// Whether a JoinGroup or SyncGroup of this member is outstanding.
+    var joining: Bool { Self.joiningStates.contains(lastState) }
     /// A JoinGroup of this member was answered: librdkafka then chose the group's assignor and
     /// went from `wait-join` on to `wait-metadata` (the leader) or `wait-sync`. (`wait-metadata`
     /// also comes before a join, from `init`: that one does not count.)
@@ -56,12 +56,10 @@ struct KafkaGroupJoin: Sendable, Equatable {
 
     /// librdkafka changed the join state to `state`.
     mutating func changed(to state: String) {
-        let joiningNow = Self.joiningStates.contains(state)
         if lastState == "wait-join", state == "wait-metadata" || state == "wait-sync" { joinAnswered = true }
         if state == "wait-assign-call" { assignedOnce = true }
+        if joining && !Self.joiningStates.contains(state) { completedJoins += 1 }
         lastState = state
-        if joining && !joiningNow { completedJoins += 1 }
-        joining = joiningNow
         if let awaited = awaitedJoins, completedJoins >= awaited { awaitedJoins = nil }
     }
 
