@@ -27,12 +27,44 @@ final class ConcurrencyLimits: Sendable {
     private struct Server {
         var limit: ConcurrencyLimit
         var waiters = Deque<Waiter>()
+
+        /// Gives `permit` back and takes the permits now free for the first waiters.
+        ///
+        /// - Returns: The waiters to resume with their permits, and how the limit changed.
+        mutating func release(
+            _ permit: ConcurrencyLimit.Permit, _ sample: ConcurrencyLimit.Sample
+        ) -> (
+            [(CheckedContinuation<ConcurrencyLimit.Permit, any Error>, ConcurrencyLimit.Permit)],
+            ConcurrencyLimit.Change?
+        ) {
+            let change = self.limit.release(permit, sample)
+            // A raised limit may free two permits at once; a lowered one none until enough end.
+            var handOver: [(CheckedContinuation<ConcurrencyLimit.Permit, any Error>, ConcurrencyLimit.Permit)] = []
+            while !self.waiters.isEmpty, let next = self.limit.acquire() {
+                handOver.append((self.waiters.removeFirst().continuation, next))
+            }
+            return (handOver, change)
+        }
     }
 
     /// Every server's limit and queue, behind one lock (each transition is a few operations).
     private struct State {
         var servers: [String: Server] = [:]
         var nextWaiter: UInt64 = 0
+
+        /// Runs `body` on `server`'s entry in place, creating it first when it is new.
+        ///
+        /// In place, not copied out and stored back: a copy shares the waiters' storage with
+        /// the dictionary's, so each append or removal then copied the whole queue (and
+        /// retained every continuation in it): with `RELAY_MAX_IN_FLIGHT=1024` and the limit
+        /// still growing from 32, 3.6-4.3 s of CPU for 40,000 events against 2.5-3.6 s in place.
+        mutating func withServer<Result>(
+            _ server: String, _ settings: ConcurrencyLimit.Settings, _ body: (inout Server) -> Result
+        ) -> (Result, new: Bool) {
+            let new = self.servers[server] == nil
+            let result = body(&self.servers[server, default: Server(limit: ConcurrencyLimit(settings: settings))])
+            return (result, new)
+        }
     }
 
     /// What a request asking for a permit does.
@@ -128,12 +160,10 @@ final class ConcurrencyLimits: Sendable {
         // A free permit with nobody waiting (nearly always) is taken without suspending: no
         // continuation and no cancellation handler to allocate and register per request.
         let taken = self.state.withLock { state -> (permit: ConcurrencyLimit.Permit?, new: Bool, id: UInt64) in
-            let new = state.servers[server] == nil
-            var entry = state.servers[server] ?? Server(limit: ConcurrencyLimit(settings: self.settings))
-            if entry.waiters.isEmpty, let permit = entry.limit.acquire() {
-                state.servers[server] = entry
-                return (permit, new, 0)
+            let (permit, new) = state.withServer(server, self.settings) { entry in
+                entry.waiters.isEmpty ? entry.limit.acquire() : nil
             }
+            if let permit { return (permit, new, 0) }
             state.nextWaiter &+= 1
             return (nil, false, state.nextWaiter)
         }
@@ -146,16 +176,19 @@ final class ConcurrencyLimits: Sendable {
             try await withCheckedThrowingContinuation {
                 (continuation: CheckedContinuation<ConcurrencyLimit.Permit, any Error>) in
                 let acquisition = self.state.withLock { state -> Acquisition in
-                    let new = state.servers[server] == nil
-                    var entry = state.servers[server] ?? Server(limit: ConcurrencyLimit(settings: self.settings))
-                    defer { state.servers[server] = entry }
-                    // Only with nobody waiting: a newcomer must not overtake the queue.
-                    if entry.waiters.isEmpty, let permit = entry.limit.acquire() { return .permit(permit, new: new) }
-                    // Checked under the lock: a cancellation handler that ran before this point
-                    // found no waiter to remove, so the waiter must not be queued at all.
-                    if Task.isCancelled { return .cancelled }
-                    entry.waiters.append(Waiter(id: id, continuation: continuation))
-                    return .wait
+                    let (acquisition, new) = state.withServer(server, self.settings) { entry -> Acquisition in
+                        // Only with nobody waiting: a newcomer must not overtake the queue.
+                        if entry.waiters.isEmpty, let permit = entry.limit.acquire() {
+                            return .permit(permit, new: false)
+                        }
+                        // Checked under the lock: a cancellation handler that ran before this
+                        // point found no waiter to remove, so the waiter must not be queued at all.
+                        if Task.isCancelled { return .cancelled }
+                        entry.waiters.append(Waiter(id: id, continuation: continuation))
+                        return .wait
+                    }
+                    if case .permit(let permit, _) = acquisition { return .permit(permit, new: new) }
+                    return acquisition
                 }
                 switch acquisition {
                 case .permit(let permit, let new):
@@ -184,15 +217,8 @@ final class ConcurrencyLimits: Sendable {
                 ConcurrencyLimit.Change?
             )
             in
-            guard var entry = state.servers[server] else { return ([], nil) }
-            let change = entry.limit.release(permit, sample)
-            // A raised limit may free two permits at once; a lowered one none until enough end.
-            var handOver: [(CheckedContinuation<ConcurrencyLimit.Permit, any Error>, ConcurrencyLimit.Permit)] = []
-            while !entry.waiters.isEmpty, let next = entry.limit.acquire() {
-                handOver.append((entry.waiters.removeFirst().continuation, next))
-            }
-            state.servers[server] = entry
-            return (handOver, change)
+            // In place, as in ``State/withServer(_:_:_:)``.
+            state.servers[server]?.release(permit, sample) ?? ([], nil)
         }
         for (continuation, permit) in handOver { continuation.resume(returning: permit) }
         switch change {
