@@ -14,6 +14,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
     case refereeRestore
     case outage
     case farBrokers
+    case wideWindow
 
     /// The short name accepted by `--only` (the number works too).
     var name: String {
@@ -30,6 +31,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
         case .refereeRestore: "referees"
         case .outage: "outage"
         case .farBrokers: "far"
+        case .wideWindow: "wide"
         }
     }
 
@@ -48,6 +50,7 @@ enum BenchRow: Int, CaseIterable, Codable, Sendable {
         case .refereeRestore: "10 referee restore"
         case .outage: "11 outage"
         case .farBrokers: "12 far brokers"
+        case .wideWindow: "13 wide window"
         }
     }
 

@@ -101,6 +101,26 @@ final class ChildRelay: Sendable {
     /// Sends SIGTERM and waits up to `timeout` for a graceful exit, then SIGKILL.
     ///
     /// - Returns: The exit status (`nil` when it had to be killed).
+    /// Runs `body` with the child, then stops it with SIGTERM and requires exit status 0; the
+    /// child is stopped (and killed if it must be) whatever `body` does.
+    ///
+    /// - Throws: What `body` throws, or ``BenchError`` when the relay did not exit 0.
+    func stoppingAfter<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        let result: Result
+        do {
+            result = try await body()
+        } catch {
+            _ = await self.stop(timeout: .seconds(10))
+            throw error
+        }
+        let status = await self.stop(timeout: .seconds(30))
+        guard status == 0 else {
+            throw BenchError(
+                "referral-relay exited with \(status.map { String($0) } ?? "SIGKILL"); log: \(self.logPath)")
+        }
+        return result
+    }
+
     func stop(timeout: Duration) async -> Int32? {
         guard self.process.isRunning else { return self.process.terminationStatus }
         self.process.terminate()

@@ -18,14 +18,6 @@ struct FarBrokersBench {
     /// Shared settings.
     let context: BenchContext
 
-    /// One phase's numbers.
-    private struct Phase {
-        var rate: Double
-        var cpuSeconds: Double
-        var events: Int
-        var microsecondsPerEvent: Double { 1e6 * self.cpuSeconds / Double(self.events) }
-    }
-
     /// Runs both phases with one cluster and one child relay.
     func run() async throws -> RowResult {
         let logger = self.context.logger
@@ -41,57 +33,26 @@ struct FarBrokersBench {
             let child = try ChildRelay(
                 executable: self.context.relayExecutable,
                 environment: ChildRelay.runEnvironment(broker: broker, endpoint: endpoint, groupID: "bench-far"))
-            do {
-                let probe = OpsProbe(
-                    httpClient: self.context.httpClient, port: try await child.opsPort(timeout: .seconds(30)))
-                try await probe.waitUntilReady(timeout: .seconds(30))
-                let near = try await self.phase("fn", child: child, broker: broker)
+            return try await child.stoppingAfter {
+                try await ChildRelayPhase.waitUntilReady(child, context: self.context)
+                let near = try await ChildRelayPhase.measure("fn", child: child, broker: broker, context: self.context)
                 for id in 1...Self.brokers {
                     try await broker.cluster.setRTT(broker: Int32(id), milliseconds: Self.rttMilliseconds)
                 }
-                let far = try await self.phase("ff", child: child, broker: broker)
-                let status = await child.stop(timeout: .seconds(30))
-                guard status == 0 else {
-                    throw BenchError(
-                        "referral-relay exited with \(status.map { String($0) } ?? "SIGKILL"); log: \(child.logPath)")
-                }
+                let far = try await ChildRelayPhase.measure("ff", child: child, broker: broker, context: self.context)
                 return Self.result(near: near, far: far)
-            } catch {
-                _ = await child.stop(timeout: .seconds(10))
-                throw error
             }
         }
     }
 
-    /// Loads a workload and waits for its outcomes; the relay's CPU from before the load to the
-    /// last outcome is the phase's.
-    private func phase(_ run: String, child: ChildRelay, broker: BenchBroker) async throws -> Phase {
-        let sizes = self.context.sizes
-        let workload = RelayWorkload(run: run, accounts: sizes.relayEvents / 2, milestones: sizes.relayEvents / 2)
-        let collector = try await OutcomeCollector(
-            broker: broker, expected: workload.events, fetchWaitMilliseconds: 100, run: run)
-        guard let before = ProcessCPU.seconds(pid: child.pid) else { throw BenchError("referral-relay is gone") }
-        async let collected = collector.collect(timeout: .seconds(max(180, workload.events / 100)))
-        try await workload.load(into: broker)
-        guard try await collected else {
-            throw BenchError(
-                "\(workload.events - collector.distinctCount) of \(workload.events) events have no outcome")
-        }
-        guard let after = ProcessCPU.seconds(pid: child.pid) else { throw BenchError("referral-relay is gone") }
-        let tally = OutcomeTally(collector.arrivals)
-        try tally.verify(expected: workload.events, allowed: ["advanced"])
-        return Phase(rate: tally.rate, cpuSeconds: after - before, events: workload.events)
-    }
-
-    private static func result(near: Phase, far: Phase) -> RowResult {
-        func cpu(_ phase: Phase) -> String { "\(Int(phase.microsecondsPerEvent.rounded())) us CPU/event" }
+    private static func result(near: ChildRelayPhase, far: ChildRelayPhase) -> RowResult {
         return RowResult(
             row: .farBrokers,
             stage: BenchRow.farBrokers.stage,
             what:
                 "row 4's workload, referral-relay child, \(Self.brokers) brokers answering \(Self.rttMilliseconds) ms late",
-            result: "\(far.rate.grouped) ev/s, \(cpu(far))",
-            ceiling: "\(near.rate.grouped) ev/s, \(cpu(near)) (answering at once)",
+            result: "\(far.rate.grouped) ev/s, \(far.cpuPerEvent)",
+            ceiling: "\(near.rate.grouped) ev/s, \(near.cpuPerEvent) (answering at once)",
             ratio: far.microsecondsPerEvent / near.microsecondsPerEvent,
             numbers: [
                 "events_per_phase": Double(far.events), "rtt_ms": Double(Self.rttMilliseconds),

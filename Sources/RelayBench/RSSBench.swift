@@ -40,17 +40,8 @@ struct RSSBench {
             let sampler = RSSSampler(pid: child.pid)
             let sampling = Task { await sampler.run() }
             defer { sampling.cancel() }
-            do {
-                let result = try await self.measure(child: child, sampler: sampler, broker: broker, ledger: ledger)
-                let status = await child.stop(timeout: .seconds(30))
-                guard status == 0 else {
-                    throw BenchError(
-                        "referral-relay exited with \(status.map { String($0) } ?? "SIGKILL"); log: \(child.logPath)")
-                }
-                return result
-            } catch {
-                _ = await child.stop(timeout: .seconds(10))
-                throw error
+            return try await child.stoppingAfter {
+                try await self.measure(child: child, sampler: sampler, broker: broker, ledger: ledger)
             }
         }
     }

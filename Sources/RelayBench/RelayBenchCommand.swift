@@ -85,6 +85,7 @@ struct RelayBenchCommand: AsyncParsableCommand {
                 case .refereeRestore: result = try await RefereeRestoreBench(context: context).run()
                 case .outage: result = try await OutageBench(context: context).run(liveRate: liveRate)
                 case .farBrokers: result = try await FarBrokersBench(context: context).run()
+                case .wideWindow: result = try await WideWindowBench(context: context).run()
                 }
             } catch {
                 result = RowResult(
