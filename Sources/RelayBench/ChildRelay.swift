@@ -98,9 +98,6 @@ final class ChildRelay: Sendable {
         return self.process.isRunning ? nil : self.process.terminationStatus
     }
 
-    /// Sends SIGTERM and waits up to `timeout` for a graceful exit, then SIGKILL.
-    ///
-    /// - Returns: The exit status (`nil` when it had to be killed).
     /// Runs `body` with the child, then stops it with SIGTERM and requires exit status 0; the
     /// child is stopped (and killed if it must be) whatever `body` does.
     ///
@@ -121,6 +118,9 @@ final class ChildRelay: Sendable {
         return result
     }
 
+    /// Sends SIGTERM and waits up to `timeout` for a graceful exit, then SIGKILL.
+    ///
+    /// - Returns: The exit status (`nil` when it had to be killed).
     func stop(timeout: Duration) async -> Int32? {
         guard self.process.isRunning else { return self.process.terminationStatus }
         self.process.terminate()

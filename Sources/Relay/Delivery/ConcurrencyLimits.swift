@@ -57,7 +57,7 @@ final class ConcurrencyLimits: Sendable {
         /// In place, not copied out and stored back: a copy shares the waiters' storage with
         /// the dictionary's, so each append or removal then copied the whole queue (and
         /// retained every continuation in it): with `RELAY_MAX_IN_FLIGHT=1024` and the limit
-        /// still growing from 32, 3.6-4.3 s of CPU for 40,000 events against 2.5-3.6 s in place.
+        /// still growing from 32, 3.6-4.3 s of CPU for 40,000 events against 2.6-3.6 s in place.
         mutating func withServer<Result>(
             _ server: String, _ settings: ConcurrencyLimit.Settings, _ body: (inout Server) -> Result
         ) -> (Result, new: Bool) {
