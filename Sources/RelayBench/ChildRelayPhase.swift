@@ -12,6 +12,14 @@ struct ChildRelayPhase: Sendable {
     /// The relay's CPU per event, microseconds.
     var microsecondsPerEvent: Double { 1e6 * self.cpuSeconds / Double(self.events) }
 
+    /// The phase's numbers for `--json`, each key starting with `name`.
+    func numbers(_ name: String) -> [String: Double] {
+        [
+            "\(name)_events_per_second": self.rate, "\(name)_cpu_seconds": self.cpuSeconds,
+            "\(name)_cpu_us_per_event": self.microsecondsPerEvent,
+        ]
+    }
+
     /// The CPU per event for a table cell.
     var cpuPerEvent: String { "\(Int(self.microsecondsPerEvent.rounded())) us CPU/event" }
 

@@ -57,11 +57,7 @@ struct FarBrokersBench {
             numbers: [
                 "events_per_phase": Double(far.events), "rtt_ms": Double(Self.rttMilliseconds),
                 "brokers": Double(Self.brokers),
-                "far_events_per_second": far.rate, "far_cpu_seconds": far.cpuSeconds,
-                "far_cpu_us_per_event": far.microsecondsPerEvent,
-                "near_events_per_second": near.rate, "near_cpu_seconds": near.cpuSeconds,
-                "near_cpu_us_per_event": near.microsecondsPerEvent,
-            ],
+            ].merging(far.numbers("far")) { $1 }.merging(near.numbers("near")) { $1 },
             notes: [
                 "the relay runs as a child process (defaults but ops port 0 and a 2 s drain); its CPU time "
                     + "(/proc/<pid>/stat) from before each phase's load to its last outcome, divided by the events",

@@ -47,13 +47,8 @@ struct WideWindowBench {
             result: "\(wide.rate.grouped) ev/s, \(wide.cpuPerEvent)",
             ceiling: "\(standard.rate.grouped) ev/s, \(standard.cpuPerEvent) (window \(defaultWindow))",
             ratio: wide.microsecondsPerEvent / standard.microsecondsPerEvent,
-            numbers: [
-                "events_per_phase": Double(wide.events), "max_in_flight": Double(Self.maxInFlight),
-                "wide_events_per_second": wide.rate, "wide_cpu_seconds": wide.cpuSeconds,
-                "wide_cpu_us_per_event": wide.microsecondsPerEvent,
-                "default_events_per_second": standard.rate, "default_cpu_seconds": standard.cpuSeconds,
-                "default_cpu_us_per_event": standard.microsecondsPerEvent,
-            ],
+            numbers: ["events_per_phase": Double(wide.events), "max_in_flight": Double(Self.maxInFlight)]
+                .merging(wide.numbers("wide")) { $1 }.merging(standard.numbers("default")) { $1 },
             notes: [
                 "each window in a child relay of its own (defaults but ops port 0 and a 2 s drain) on a broker of "
                     + "its own; its CPU time (/proc/<pid>/stat) from before the load to the last outcome, per event",
