@@ -69,7 +69,7 @@ final class ConcurrencyLimits: Sendable {
 
     /// What a request asking for a permit does.
     private enum Acquisition {
-        case permit(ConcurrencyLimit.Permit, new: Bool)
+        case permit(ConcurrencyLimit.Permit)
         case wait
         case cancelled
     }
@@ -175,24 +175,22 @@ final class ConcurrencyLimits: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation {
                 (continuation: CheckedContinuation<ConcurrencyLimit.Permit, any Error>) in
+                // The server is known by now: its first request took the fast path above, which
+                // always finds a permit for a new server (the initial limit is at least 1), and
+                // entries are never removed. So no gauge is reported here.
                 let acquisition = self.state.withLock { state -> Acquisition in
-                    let (acquisition, new) = state.withServer(server, self.settings) { entry -> Acquisition in
+                    state.withServer(server, self.settings) { entry -> Acquisition in
                         // Only with nobody waiting: a newcomer must not overtake the queue.
-                        if entry.waiters.isEmpty, let permit = entry.limit.acquire() {
-                            return .permit(permit, new: false)
-                        }
+                        if entry.waiters.isEmpty, let permit = entry.limit.acquire() { return .permit(permit) }
                         // Checked under the lock: a cancellation handler that ran before this
                         // point found no waiter to remove, so the waiter must not be queued at all.
                         if Task.isCancelled { return .cancelled }
                         entry.waiters.append(Waiter(id: id, continuation: continuation))
                         return .wait
-                    }
-                    if case .permit(let permit, _) = acquisition { return .permit(permit, new: new) }
-                    return acquisition
+                    }.0
                 }
                 switch acquisition {
-                case .permit(let permit, let new):
-                    if new { self.metrics.concurrencyLimit(server: server, limit: self.settings.initial) }
+                case .permit(let permit):
                     continuation.resume(returning: permit)
                 case .wait: break
                 case .cancelled: continuation.resume(throwing: CancellationError())
