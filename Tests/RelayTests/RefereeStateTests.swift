@@ -54,9 +54,12 @@ import Testing
         // Accounts acknowledged before the marker was written may sit in partition 1.
         state.setBarrier([0: 1, 1: 4], askedAfter: state.progressRead)
         #expect(!state.needsBarrier)
+        #expect(!state.hasConfirmable)
         #expect(state.takeConfirmed().isEmpty)
         state.read(partition: 1, offset: 3)
+        #expect(state.hasConfirmable, "a flush is due for it")
         #expect(state.takeConfirmed() == [marker])
+        #expect(!state.hasConfirmable)
         #expect(state.takeConfirmed().isEmpty, "once")
     }
 

@@ -87,14 +87,40 @@ final class RefereeDatabase: Sendable {
         }
     }
 
+    /// What one transaction applies: rows, progress records believed, and the next offset to
+    /// read of each partition of the topic.
+    struct Batch: Sendable {
+        var rows: [Row] = []
+        var progress: [RefereeProgress] = []
+        var positions: [Int32: Int64] = [:]
+    }
+
     /// Applies rows and progress read from the topic, and records the next offset to read of
     /// each partition, in one transaction.
     func apply(
         rows: [Row], progress: [RefereeProgress] = [], positions: [Int32: Int64] = [:]
     ) async throws {
-        // Into the filter first: a lookup between the two must not be told "certainly not".
-        if !rows.isEmpty { self.filter.withLock { filter in for row in rows { filter.insert(row.record.accountID) } } }
+        let batch = Batch(rows: rows, progress: progress, positions: positions)
+        _ = try await self.apply { (batch, ()) }
+    }
+
+    /// Applies the batch `take` hands over, in one transaction, calling `take` inside it: on the
+    /// copy's one writer, so batches are taken in the order their transactions commit.
+    ///
+    /// Why: the store's reader flushes from two tasks (its timer, and its loop when 1,000 rows
+    /// wait). Taken before the write, a later flush's positions could commit before an earlier
+    /// flush's rows, and a process killed between the two restarted past rows it never applied:
+    /// accounts missing from the copy for good, their milestones skipped as not referred.
+    ///
+    /// - Returns: What `take` returned beside the batch.
+    func apply<Taken: Sendable>(taking take: @escaping @Sendable () -> (Batch, Taken)) async throws -> Taken {
         try await self.pool.write { db in
+            let (batch, taken) = take()
+            let (rows, progress, positions) = (batch.rows, batch.progress, batch.positions)
+            // Into the filter first: a lookup between the two must not be told "certainly not".
+            if !rows.isEmpty {
+                self.filter.withLock { filter in for row in rows { filter.insert(row.record.accountID) } }
+            }
             // Another connection committed since this one last did: another process writes this
             // file (a tool given the relay's directory, which the runbook says not to do). Its
             // rows may be newer than the recent ones, which are then dropped, at the latest by
@@ -143,6 +169,7 @@ final class RefereeDatabase: Sendable {
             for (partition, next) in positions {
                 try position.execute(arguments: [partition, next])
             }
+            return taken
         }
     }
 

@@ -88,6 +88,9 @@ struct RefereeFollowState: Sendable, Equatable {
         unconfirmed.removeFirst(covered)
     }
 
+    /// Whether the barrier is reached: ``takeConfirmed()`` has progress records to give.
+    var hasConfirmable: Bool { barrier.map { Self.reached($0, positions) } ?? false }
+
     /// The progress records now believed (the barrier is reached), once each.
     mutating func takeConfirmed() -> [RefereeProgress] {
         guard let barrier, Self.reached(barrier, positions) else { return [] }

@@ -328,7 +328,9 @@ public final class RefereeStore: Sendable {
     }
 
     /// Applies what was read since the last flush, and the progress records now believed.
-    /// Flushes may overlap: rows only replace older positions, positions and progress only grow.
+    /// Flushes overlap (the timer's, and the reader's when 1,000 rows wait); each takes its
+    /// batch inside its transaction, so they commit in the order they took, and rows only
+    /// replace older positions, positions and progress only grow.
     private func flush(started: ContinuousClock.Instant) async throws {
         if !closing.withLock({ $0 }), let asked = state.withLock({ $0?.needsBarrier == true ? $0?.progressRead : nil }),
             ContinuousClock.now >= barrierRetry.withLock({ $0 })
@@ -357,29 +359,40 @@ public final class RefereeStore: Sendable {
                 }
             }
         }
-        // Taken together: the positions saved are those of the rows applied.
-        let (rows, positions, confirmed, restored) = pending.withLock {
-            pending -> ([RefereeDatabase.Row], [Int32: Int64], [RefereeProgress], Bool) in
-            let rows = pending
-            pending = []
-            let snapshot = state.withLock { state -> ([Int32: Int64], [RefereeProgress], Bool) in
-                (state?.positions ?? [:], state?.takeConfirmed() ?? [], state?.restored ?? false)
-            }
-            return (rows, snapshot.0, snapshot.1, snapshot.2)
-        }
-        // Every 50 ms per instance: an idle store must not write a transaction each time.
-        let moved = savedPositions.withLock { saved in
-            defer { saved = positions }
-            return saved != positions
-        }
         let echoed = echoes.withLock { echoes in
             defer { echoes = [] }
             return echoes
         }
-        if !rows.isEmpty || !confirmed.isEmpty || moved {
-            try await database.apply(rows: rows, progress: confirmed, positions: positions)
+        // Every 50 ms per instance: an idle store must not write a transaction each time.
+        let due =
+            pending.withLock { !$0.isEmpty }
+            || state.withLock { state in
+                guard let state else { return false }
+                return state.hasConfirmable || state.positions != savedPositions.withLock { $0 }
+            }
+        // Taken inside the transaction (see `RefereeDatabase.apply(taking:)`), rows and
+        // positions together: the positions saved are those of the rows applied, and no later
+        // flush's positions commit before this flush's rows.
+        let (rows, confirmed, restored): ([RefereeDatabase.Row], [RefereeProgress], Bool)
+        if due {
+            (rows, confirmed, restored) = try await database.apply { [self] in
+                self.pending.withLock { pending in
+                    let rows = pending
+                    pending = []
+                    let (positions, confirmed, restored) = self.state.withLock {
+                        state -> ([Int32: Int64], [RefereeProgress], Bool) in
+                        (state?.positions ?? [:], state?.takeConfirmed() ?? [], state?.restored ?? false)
+                    }
+                    self.savedPositions.withLock { $0 = positions }
+                    return (
+                        RefereeDatabase.Batch(rows: rows, progress: confirmed, positions: positions),
+                        (rows, confirmed, restored)
+                    )
+                }
+            }
             applied(rows.map(\.record.accountID) + echoed)
         } else {
+            (rows, confirmed, restored) = ([], [], state.withLock { $0?.restored ?? false })
             applied(echoed)
         }
         if !confirmed.isEmpty {
