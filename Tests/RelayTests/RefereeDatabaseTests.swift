@@ -4,8 +4,52 @@ import Testing
 
 @testable import Relay
 
-/// The referee store's local copy takes each flush's batch inside its transaction.
+/// The referee store's local copy: each flush's batch taken inside its transaction, and this
+/// instance's own writes answered from memory until a flush applies them.
 @Suite struct RefereeDatabaseTests {
+    static func database() throws -> (RefereeDatabase, String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "referee-database-\(UUID().uuidString)"
+        ).path
+        return (try RefereeDatabase(directory: directory, topic: "referees"), directory)
+    }
+
+    /// Read your writes: a held row is answered before any transaction applied it, and let go
+    /// by the transaction that does (not by one that carries only other rows).
+    @Test func aHeldWriteIsAnsweredUntilTheTransactionThatAppliesItCommits() async throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try await database.loadFilter(capacity: 100)
+        let own = RecentRefereesTests.row("a", .advanced, offset: 5)
+        database.hold(own)
+        #expect(database.mayContain("a"), "in the filter before any transaction")
+        #expect(try database.lookup("a") == own.record)
+        #expect(try database.storedRecord("a") == nil)
+        try await database.apply(rows: [RecentRefereesTests.row("b", .pending, offset: 6)])
+        #expect(database.heldCount == 1, "another row's transaction leaves it held")
+        try await database.apply(rows: [own])
+        #expect(database.heldCount == 0)
+        #expect(try database.storedRecord("a") == own.record)
+        #expect(try database.lookup("a") == own.record)
+    }
+
+    /// Another instance's later row of the same account, applied while this instance's own row
+    /// is held: the copy keeps the later one, and lookups answer it before and after.
+    @Test func aLaterRowAppliedMeanwhileWinsOverAHeldOne() async throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try await database.loadFilter(capacity: 100)
+        let own = RecentRefereesTests.row("a", .pending, offset: 5)
+        let later = RecentRefereesTests.row("a", .advanced, offset: 9)
+        database.hold(own)
+        try await database.apply(rows: [later])
+        #expect(try database.lookup("a") == later.record)
+        #expect(database.heldCount == 0, "the copy holds a later row: the held one is let go")
+        try await database.apply(rows: [own])
+        #expect(try database.lookup("a") == later.record)
+        #expect(try database.storedRecord("a") == later.record)
+    }
+
     /// A flush that starts while another transaction runs takes its rows and positions only once
     /// that one has committed. Taken before (as it was), the later flush's positions could commit
     /// first, and a process killed between the two restarted past rows it never applied.

@@ -36,6 +36,9 @@ struct RecentReferees: Sendable {
     /// The record of `accountID`, when one of the last rows applied was its.
     func record(_ accountID: String) -> RefereeRecord? { self.rows[accountID]?.record }
 
+    /// The row of `accountID`, when one of the last rows applied was its.
+    func row(_ accountID: String) -> RefereeDatabase.Row? { self.rows[accountID] }
+
     /// The copy now holds `row` for its account (its upsert changed the copy).
     mutating func applied(_ row: RefereeDatabase.Row) {
         let accountID = row.record.accountID

@@ -30,6 +30,10 @@ final class RefereeDatabase: Sendable {
     private let filter = Mutex(AccountFilter(capacity: 0))
     /// The rows applied last, answered without SQLite (about 3 MB at the default limit).
     private let recent: Mutex<RecentReferees>
+    /// This instance's own writes, acknowledged by the broker and waiting for the reader's next
+    /// flush to apply them, by account: answered by lookups until the transaction that applies
+    /// them commits (see ``hold(_:)``).
+    private let held = Mutex<[String: Row]>([:])
 
     /// Opens (creating when needed) the database in `directory` for `topic`. A copy made for
     /// another topic is discarded: its positions mean nothing here.
@@ -147,10 +151,21 @@ final class RefereeDatabase: Sendable {
                 if db.changesCount > 0 { changed.append(row) }
             }
             // Once committed, in the writer's order (the copy has one writer): a lookup never
-            // answers a row that is rolled back.
-            if !changed.isEmpty {
+            // answers a row that is rolled back. A held row leaves once it is in the copy (or
+            // the copy kept a later one), after the recent rows took it.
+            if !rows.isEmpty {
                 db.afterNextTransaction { [changed] _ in
-                    self.recent.withLock { recent in for row in changed { recent.applied(row) } }
+                    if !changed.isEmpty {
+                        self.recent.withLock { recent in for row in changed { recent.applied(row) } }
+                    }
+                    self.held.withLock { held in
+                        for row in rows {
+                            guard let current = held[row.record.accountID], current.partition == row.partition,
+                                current.offset <= row.offset
+                            else { continue }
+                            held[row.record.accountID] = nil
+                        }
+                    }
                 }
             }
             let advance = try db.cachedStatement(
@@ -181,9 +196,40 @@ final class RefereeDatabase: Sendable {
     /// than the rest of a milestone's work together.
     func lookup(_ accountID: String) throws -> RefereeRecord? {
         guard self.mayContain(accountID) else { return nil }
-        if let record = self.recent.withLock({ $0.record(accountID) }) { return record }
+        let recent = self.recent.withLock { $0.row(accountID) }
+        if let held = self.held.withLock({ $0[accountID] }) {
+            // A later row of the account applied meanwhile (another instance's, read from the
+            // topic) is the copy's answer; the held one is refused when it is applied.
+            if let recent, recent.partition == held.partition, recent.offset > held.offset { return recent.record }
+            return held.record
+        }
+        if let recent { return recent.record }
         return try self.storedRecord(accountID)
     }
+
+    /// Holds `row`, one of this instance's own writes that the broker acknowledged, for lookups
+    /// until a transaction applies it (``apply(taking:)`` of a batch that carries it). The
+    /// caller hands it to that batch: it must, or the row is held for good.
+    ///
+    /// Why: a write used to be applied in a transaction of its own before the `registered`
+    /// that made it settled (read your writes), about one transaction per row at full speed,
+    /// with a hop to the copy's writer thread and back. Now it joins the reader's next flush.
+    func hold(_ row: Row) {
+        let accountID = row.record.accountID
+        // Into the filter first: a lookup must not be told "certainly not".
+        self.filter.withLock { $0.insert(accountID) }
+        self.held.withLock { held in
+            // Keys are written one at a time (`KeyedTurns`), so a later write has a later
+            // offset; a held row is only replaced by a later one of its partition.
+            if let current = held[accountID], current.partition == row.partition, current.offset > row.offset {
+                return
+            }
+            held[accountID] = row
+        }
+    }
+
+    /// How many own writes are held (for tests).
+    var heldCount: Int { self.held.withLock { $0.count } }
 
     /// The record of `accountID` as SQLite holds it (``lookup(_:)`` without the filter and the
     /// recent rows).

@@ -1,11 +1,12 @@
-/// The referee topic offsets this instance wrote and has already applied to its local copy,
-/// until its own reading of the topic comes to them.
+/// The referee topic offsets this instance wrote and queued for its local copy's next flush
+/// before its own reading of the topic came to them.
 ///
 /// Every record the relay writes comes back through the store's reading of the topic, which
 /// decoded it and applied it to SQLite a second time: the same row, which the upsert then left
 /// unchanged (it keeps the newest offset). Skipping them halves the store's SQLite writes and
-/// saves a JSON decode per `registered`. Only rows already committed are remembered, so a
-/// skipped offset is always in the local copy before the reader's saved position passes it.
+/// saves a JSON decode per `registered`. A position is remembered in the same critical section
+/// that queues its row, and a flush takes rows and positions together inside its transaction,
+/// so a skipped offset is always in the local copy by the time a saved position passes it.
 struct RefereeOwnWrites: Sendable {
     /// Where one record sits in the topic.
     struct Position: Hashable, Sendable {
@@ -26,7 +27,7 @@ struct RefereeOwnWrites: Sendable {
     /// How many positions are remembered.
     var count: Int { self.positions.count }
 
-    /// Remembers a record this instance wrote and applied at `offset` of `partition`.
+    /// Remembers a record this instance wrote at `offset` of `partition` and queued.
     mutating func applied(partition: Int32, offset: Int64) {
         guard self.positions.count < self.limit else { return }
         self.positions.insert(Position(partition: partition, offset: offset))

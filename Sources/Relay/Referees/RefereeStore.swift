@@ -24,8 +24,6 @@ public final class RefereeStore: Sendable {
     /// The local copy's directory.
     public let directory: String
     private let database: RefereeDatabase
-    /// Applies this instance's own writes to the local copy, many to a transaction.
-    private let batcher: RefereeWriteBatcher
     private let producer: KafkaProducer
     private let consumer: KafkaConsumer
     private let logger: Logger
@@ -38,17 +36,13 @@ public final class RefereeStore: Sendable {
     private let restoredSignal = Mutex<[CheckedContinuation<Void, Never>]?>([])
     /// Set by ``close()``: the consumer goes away, so no more end offsets are asked for.
     private let closing = Mutex(false)
-    /// Records read and not applied yet.
+    /// Rows to apply at the next flush: records read, and this instance's own writes.
     private let pending = Mutex<[RefereeDatabase.Row]>([])
-    /// Records this instance wrote and applied: its reading skips them (see ``RefereeOwnWrites``).
+    /// Records this instance wrote and queued before its reader came to them: its reading
+    /// skips them (see ``RefereeOwnWrites``).
     private let ownWrites = Mutex(RefereeOwnWrites())
     /// One write at a time per account (see the record `write`).
     let accountTurns = KeyedTurns()
-    /// The accounts of records skipped that way since the last flush, told to the listener
-    /// again by the flush, as when the reader applied them: a milestone that joined the
-    /// referee gate just after the writer's own notice (its filter check came first) is
-    /// released then, not a progress round later.
-    private let echoes = Mutex<[String]>([])
     /// The positions last saved by a flush (a flush with nothing new writes nothing).
     private let savedPositions = Mutex<[Int32: Int64]>([:])
     /// Told the accounts of every batch applied to the local copy (``onApplied(_:)``).
@@ -70,7 +64,6 @@ public final class RefereeStore: Sendable {
         self.directory = directory
         self.accountCreatedTopic = accountCreatedTopic
         self.database = database
-        self.batcher = RefereeWriteBatcher { rows in try await database.apply(rows: rows) }
         self.producer = producer
         self.consumer = consumer
         self.logger = logger
@@ -143,7 +136,8 @@ public final class RefereeStore: Sendable {
 
     // MARK: Writing
 
-    /// Writes `record` to the topic, and to the local copy once the broker acknowledged it.
+    /// Writes `record` to the topic; once the broker acknowledged it, lookups answer it, and the
+    /// reader's next flush applies it to the local copy with what it read (read your writes).
     ///
     /// - Throws: The producer's error when the record could not be written.
     public func write(_ record: RefereeRecord) async throws {
@@ -154,18 +148,27 @@ public final class RefereeStore: Sendable {
                 KafkaProducerRecord(topic: self.topic, key: Array(record.accountID.utf8), value: record.encoded()))
         }
         let row = RefereeDatabase.Row(record: record, partition: report.partition, offset: report.offset)
-        try await batcher.write(row)
-        self.ownWrites.withLock { writes in
-            // Only while the reader has not reached it: read meanwhile, it was applied by the
-            // reader, and its entry would never be taken. (The reader moves its position before
-            // it looks here, so one of the two always sees the other.)
-            let next = self.state.withLock { $0?.positions[report.partition] }
+        let full = pending.withLock { pending -> Bool in
+            // Held for lookups, then queued for the next flush, whose transaction takes it:
+            // held first, so the commit that applies it always finds it held.
+            database.hold(row)
+            pending.append(row)
+            // The reader skips the record when it comes to it, as this row is queued ahead of
+            // it: a flush that saves a position past it applies the row in the same transaction
+            // or an earlier one. Read meanwhile, the reader queued it itself (applied twice, the
+            // second changes nothing), and it is not remembered: its entry would never be taken.
+            let next = state.withLock { $0?.positions[report.partition] }
             if let next, next <= report.offset {
-                writes.applied(partition: report.partition, offset: report.offset)
+                ownWrites.withLock { $0.applied(partition: report.partition, offset: report.offset) }
             }
+            return pending.count >= Self.flushRows
         }
+        if full { flushSoon.signal() }
         applied([record.accountID])
     }
+
+    /// Rows that make the reader flush at once rather than at its timer's next turn.
+    static let flushRows = 1_000
 
     /// Writes how far an `account-created` partition is in the store.
     ///
@@ -276,9 +279,11 @@ public final class RefereeStore: Sendable {
                     } else if ownWrites.withLock({
                         $0.takeApplied(partition: message.partition, offset: message.offset)
                     }) {
-                        // Written and applied by this instance already: the same row again.
-                        // Its key is its account id.
-                        echoes.withLock { $0.append(String(decoding: message.key ?? [], as: UTF8.self)) }
+                        // Written by this instance and queued by its writer already: the same
+                        // row again. The flush that applies it tells the listener its account,
+                        // as for a row read: a milestone that joined the referee gate just after
+                        // the writer's own notice (its filter check came first) is released
+                        // then, not a progress round later.
                     } else if let record = try? decoder.decode(RefereeRecord.self, from: Data(message.value)) {
                         pending.append(
                             RefereeDatabase.Row(record: record, partition: message.partition, offset: message.offset))
@@ -287,7 +292,7 @@ public final class RefereeStore: Sendable {
                             "referee store: unreadable record skipped",
                             metadata: ["partition": "\(message.partition)", "offset": "\(message.offset)"])
                     }
-                    return (pending.count >= 1_000, widened)
+                    return (pending.count >= Self.flushRows, widened)
                 }
                 // A partition reached its restore target: the next one that is behind starts.
                 if let widened {
@@ -359,10 +364,6 @@ public final class RefereeStore: Sendable {
                 }
             }
         }
-        let echoed = echoes.withLock { echoes in
-            defer { echoes = [] }
-            return echoes
-        }
         // Every 50 ms per instance: an idle store must not write a transaction each time.
         let due =
             pending.withLock { !$0.isEmpty }
@@ -390,10 +391,9 @@ public final class RefereeStore: Sendable {
                     )
                 }
             }
-            applied(rows.map(\.record.accountID) + echoed)
+            applied(rows.map(\.record.accountID))
         } else {
             (rows, confirmed, restored) = ([], [], state.withLock { $0?.restored ?? false })
-            applied(echoed)
         }
         if !confirmed.isEmpty {
             progress.withLock { progress in
