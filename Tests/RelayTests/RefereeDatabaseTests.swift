@@ -86,4 +86,33 @@ import Testing
         #expect(try database.lookup("a") != nil)
         #expect(try database.lookup("b") != nil)
     }
+
+    /// A transaction that rolls back after its take (here: its task cancelled, as the store's
+    /// timer is at shutdown) hands its batch back, and nothing of it is saved.
+    @Test func aBatchWhoseTransactionRollsBackIsGivenBack() async throws {
+        let (database, directory) = try Self.database()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try await database.loadFilter(capacity: 100)
+        let taken = Mutex(false)
+        let givenBack = Mutex<RefereeDatabase.Batch?>(nil)
+        let row = RecentRefereesTests.row("a", .advanced, offset: 1)
+        let flush = Task {
+            try await database.apply {
+                taken.withLock { $0 = true }
+                // Long enough for the cancellation to land inside the transaction.
+                Thread.sleep(forTimeInterval: 0.3)
+                return (RefereeDatabase.Batch(rows: [row], positions: [0: 2]), ())
+            } givingBack: { batch, _ in
+                givenBack.withLock { $0 = batch }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !taken.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        flush.cancel()
+        await #expect(throws: (any Error).self) { try await flush.value }
+        #expect(givenBack.withLock { $0?.rows } == [row])
+        #expect(givenBack.withLock { $0?.positions } == [0: 2])
+        #expect(try database.positions().isEmpty)
+        #expect(try database.storedRecord("a") == nil)
+    }
 }

@@ -3,11 +3,11 @@ import Testing
 @testable import Relay
 
 /// ``RefereeOwnWrites`` with plain values: the store's reader skips exactly the records this
-/// instance wrote and applied, once each, and the set stays bounded.
+/// instance wrote and queued, once each, and the set stays bounded.
 @Suite struct RefereeOwnWritesTests {
     @Test func aRecordAppliedByItsWriterIsSkippedOnceAndNothingElseIs() {
         var writes = RefereeOwnWrites()
-        writes.applied(partition: 2, offset: 41)
+        writes.queued(partition: 2, offset: 41)
         // Another instance's record, or this one's at another partition: read and applied.
         #expect(!take(&writes, 2, 40))
         #expect(!take(&writes, 3, 41))
@@ -19,17 +19,17 @@ import Testing
 
     @Test func pastItsLimitItRemembersNothingMoreAndTheReaderAppliesAsBefore() {
         var writes = RefereeOwnWrites(limit: 2)
-        writes.applied(partition: 0, offset: 1)
-        writes.applied(partition: 0, offset: 2)
-        writes.applied(partition: 0, offset: 3)
+        writes.queued(partition: 0, offset: 1)
+        writes.queued(partition: 0, offset: 2)
+        writes.queued(partition: 0, offset: 3)
         #expect(writes.count == 2)
         #expect(!take(&writes, 0, 3))
         #expect(take(&writes, 0, 1))
         #expect(take(&writes, 0, 2))
     }
 
-    /// `takeApplied` outside `#expect`, which cannot call a mutating method.
+    /// `takeQueued` outside `#expect`, which cannot call a mutating method.
     private func take(_ writes: inout RefereeOwnWrites, _ partition: Int32, _ offset: Int64) -> Bool {
-        writes.takeApplied(partition: partition, offset: offset)
+        writes.takeQueued(partition: partition, offset: offset)
     }
 }

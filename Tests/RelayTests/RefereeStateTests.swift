@@ -61,6 +61,11 @@ import Testing
         #expect(state.takeConfirmed() == [marker])
         #expect(!state.hasConfirmable)
         #expect(state.takeConfirmed().isEmpty, "once")
+        // Taken by a flush whose transaction rolled back: given out again, first.
+        state.confirmAgain([marker])
+        #expect(state.hasConfirmable)
+        #expect(state.takeConfirmed() == [marker])
+        #expect(state.takeConfirmed().isEmpty)
     }
 
     @Test func markersReadDuringABarrierWaitForTheNextOne() {

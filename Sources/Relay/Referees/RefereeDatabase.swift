@@ -9,7 +9,7 @@ import Synchronization
 /// there instead of from the beginning.
 ///
 /// Each account row keeps the topic position it came from; a write (from the topic or from this
-/// instance, which applies its own writes as soon as the broker acknowledged them) only replaces
+/// instance, whose own writes are held for lookups until the reader's next flush applies them) only replaces
 /// a row from an earlier position of the same partition, so re-reading the topic never turns an
 /// account back to an older state.
 final class RefereeDatabase: Sendable {
@@ -116,10 +116,18 @@ final class RefereeDatabase: Sendable {
     /// flush's rows, and a process killed between the two restarted past rows it never applied:
     /// accounts missing from the copy for good, their milestones skipped as not referred.
     ///
+    /// A transaction that rolls back after the take (cancelled at shutdown, a disk error, a
+    /// failed commit) hands its batch to `giveBack`, on the same writer before any later take:
+    /// taken and then lost, its rows would be passed by the next flush's positions.
+    ///
     /// - Returns: What `take` returned beside the batch.
-    func apply<Taken: Sendable>(taking take: @escaping @Sendable () -> (Batch, Taken)) async throws -> Taken {
+    func apply<Taken: Sendable>(
+        taking take: @escaping @Sendable () -> (Batch, Taken),
+        givingBack giveBack: @escaping @Sendable (Batch, Taken) -> Void = { _, _ in }
+    ) async throws -> Taken {
         try await self.pool.write { db in
             let (batch, taken) = take()
+            db.afterNextTransaction(onCommit: { _ in }, onRollback: { _ in giveBack(batch, taken) })
             let (rows, progress, positions) = (batch.rows, batch.progress, batch.positions)
             // Into the filter first: a lookup between the two must not be told "certainly not".
             if !rows.isEmpty {
@@ -196,8 +204,12 @@ final class RefereeDatabase: Sendable {
     /// than the rest of a milestone's work together.
     func lookup(_ accountID: String) throws -> RefereeRecord? {
         guard self.mayContain(accountID) else { return nil }
+        // Held first: a commit takes a row into the recent ones before it lets the held one go,
+        // so a row not held any more is in the recent rows or in SQLite. (Read the other way
+        // round, a commit between the two reads answered the account's previous row.)
+        let held = self.held.withLock { $0[accountID] }
         let recent = self.recent.withLock { $0.row(accountID) }
-        if let held = self.held.withLock({ $0[accountID] }) {
+        if let held {
             // A later row of the account applied meanwhile (another instance's, read from the
             // topic) is the copy's answer; the held one is refused when it is applied.
             if let recent, recent.partition == held.partition, recent.offset > held.offset { return recent.record }

@@ -21,6 +21,9 @@ struct RefereeFollowState: Sendable, Equatable {
     private(set) var barrier: [Int32: Int64]?
     /// The progress records the barrier confirms.
     private(set) var barrierMarkers: [RefereeProgress] = []
+    /// Progress records confirmed and taken by a flush whose transaction rolled back: given
+    /// out again first.
+    private(set) var confirmedAgain: [RefereeProgress] = []
     /// The end offsets at start: restored once every partition is read up to them.
     private(set) var restoreTarget: [Int32: Int64]
     /// Partitions behind at start being restored now.
@@ -88,15 +91,23 @@ struct RefereeFollowState: Sendable, Equatable {
         unconfirmed.removeFirst(covered)
     }
 
-    /// Whether the barrier is reached: ``takeConfirmed()`` has progress records to give.
-    var hasConfirmable: Bool { barrier.map { Self.reached($0, positions) } ?? false }
+    /// Whether ``takeConfirmed()`` has progress records to give.
+    var hasConfirmable: Bool { !confirmedAgain.isEmpty || (barrier.map { Self.reached($0, positions) } ?? false) }
 
-    /// The progress records now believed (the barrier is reached), once each.
+    /// The progress records now believed (the barrier is reached, or given back), once each.
     mutating func takeConfirmed() -> [RefereeProgress] {
-        guard let barrier, Self.reached(barrier, positions) else { return [] }
+        let again = confirmedAgain
+        confirmedAgain = []
+        guard let barrier, Self.reached(barrier, positions) else { return again }
         self.barrier = nil
         defer { barrierMarkers = [] }
-        return barrierMarkers
+        return again + barrierMarkers
+    }
+
+    /// Progress records taken by ``takeConfirmed()`` that were not saved (their flush's
+    /// transaction rolled back): the next take gives them out again.
+    mutating func confirmAgain(_ markers: [RefereeProgress]) {
+        confirmedAgain = markers + confirmedAgain
     }
 
     /// Whether `positions` are at or past `ends` in every partition.

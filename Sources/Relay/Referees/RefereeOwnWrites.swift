@@ -28,14 +28,14 @@ struct RefereeOwnWrites: Sendable {
     var count: Int { self.positions.count }
 
     /// Remembers a record this instance wrote at `offset` of `partition` and queued.
-    mutating func applied(partition: Int32, offset: Int64) {
+    mutating func queued(partition: Int32, offset: Int64) {
         guard self.positions.count < self.limit else { return }
         self.positions.insert(Position(partition: partition, offset: offset))
     }
 
-    /// Whether the record read at `offset` of `partition` is one already applied (forgotten at
+    /// Whether the record read at `offset` of `partition` is one already queued (forgotten at
     /// once: each offset is read once per assignment).
-    mutating func takeApplied(partition: Int32, offset: Int64) -> Bool {
+    mutating func takeQueued(partition: Int32, offset: Int64) -> Bool {
         self.positions.remove(Position(partition: partition, offset: offset)) != nil
     }
 }

@@ -13,9 +13,10 @@ import Synchronization
 /// ``restoreLimit`` of those behind at once), never committed (the local copy records its own
 /// positions).
 ///
-/// Writes go to the topic first; once the broker acknowledged one, it is applied to the local
-/// copy at once (read your writes). Read back, it is not applied again when this instance had
-/// applied it before its reader got there (``RefereeOwnWrites``).
+/// Writes go to the topic first; once the broker acknowledged one, lookups answer it at once
+/// (read your writes) and it joins the rows the reader applies at its next flush. Read back, it
+/// is not applied again when this instance queued it before its reader got there
+/// (``RefereeOwnWrites``).
 public final class RefereeStore: Sendable {
     /// The referees topic.
     let topic: String
@@ -50,8 +51,12 @@ public final class RefereeStore: Sendable {
     /// Signalled each time progress records are believed (``accountCreatedThrough()`` may have
     /// moved): the referee gate waits on it.
     let progressBelieved = Wakeup()
-    /// Ends the flush timer's wait early: a progress record was read that needs a barrier.
+    /// Ends the flush timer's wait early: a progress record was read that needs a barrier, or
+    /// this instance's own writes filled a batch.
     private let flushSoon = Wakeup()
+    /// Why the flush timer stopped the reading (``follow()`` throws it): a child task's error
+    /// is not seen by the reading loop.
+    private let timerFailure = Mutex<(any Error)?>(nil)
     /// No end-offset query before this instant (the last one failed).
     private let barrierRetry = Mutex(ContinuousClock.now)
 
@@ -123,7 +128,8 @@ public final class RefereeStore: Sendable {
     public func count() async -> Int { (try? await database.count()) ?? 0 }
 
     /// Calls `listener` with the account ids of every batch applied to the local copy from
-    /// now on (this instance's writes and the topic's records), after they are applied.
+    /// now on, after they are applied, and of each of this instance's own writes as soon as
+    /// lookups answer it (then again when its batch is applied).
     public func onApplied(_ listener: @escaping @Sendable ([String]) -> Void) {
         let box = AppliedListener(call: listener)
         appliedListener.withLock { $0 = box }
@@ -159,7 +165,7 @@ public final class RefereeStore: Sendable {
             // second changes nothing), and it is not remembered: its entry would never be taken.
             let next = state.withLock { $0?.positions[report.partition] }
             if let next, next <= report.offset {
-                ownWrites.withLock { $0.applied(partition: report.partition, offset: report.offset) }
+                ownWrites.withLock { $0.queued(partition: report.partition, offset: report.offset) }
             }
             return pending.count >= Self.flushRows
         }
@@ -234,8 +240,9 @@ public final class RefereeStore: Sendable {
             ])
     }
 
-    /// Reads the topic into the local copy until the consumer closes. Records are applied in
-    /// batches (one transaction each): by the reader when 1,000 are waiting, else every 50 ms.
+    /// Reads the topic into the local copy until the consumer closes. Records, and this
+    /// instance's own writes, are applied in batches (one transaction each): by the reader when
+    /// 1,000 are waiting, else every 50 ms.
     public func follow() async throws {
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -243,14 +250,18 @@ public final class RefereeStore: Sendable {
                 while !Task.isCancelled {
                     // A progress record read is applied at once: milestones wait for it.
                     await self.flushSoon.wait(upTo: .milliseconds(50))
-                    try Task.checkCancellation()
+                    if Task.isCancelled { return }
                     do {
                         try await self.flush(started: started)
                     } catch {
-                        // Closing: the consumer refuses the end-offset query; nothing is lost,
-                        // what was read is applied by the last flush.
+                        // Closing: the consumer refuses the end-offset query, or the flush was
+                        // cancelled and gave its batch back; what was read is applied by the
+                        // last flush. Otherwise the store stops (the relay with it) rather than
+                        // go on without its timer: progress records would wait for 1,000 rows.
                         if self.closing.withLock({ $0 }) { return }
-                        throw error
+                        self.timerFailure.withLock { $0 = error }
+                        await self.consumer.close()
+                        return
                     }
                 }
             }
@@ -277,7 +288,7 @@ public final class RefereeStore: Sendable {
                             if needsFlush { flushSoon.signal() }
                         }
                     } else if ownWrites.withLock({
-                        $0.takeApplied(partition: message.partition, offset: message.offset)
+                        $0.takeQueued(partition: message.partition, offset: message.offset)
                     }) {
                         // Written by this instance and queued by its writer already: the same
                         // row again. The flush that applies it tells the listener its account,
@@ -308,6 +319,7 @@ public final class RefereeStore: Sendable {
             }
             group.cancelAll()
         }
+        if let failure = self.timerFailure.withLock({ $0 }) { throw failure }
         try await flush(started: started)
     }
 
@@ -390,6 +402,13 @@ public final class RefereeStore: Sendable {
                         (rows, confirmed, restored)
                     )
                 }
+            } givingBack: { [self] batch, _ in
+                // Rolled back (the timer's flush cancelled at shutdown, a disk error): the rows
+                // go back to the front and the progress is believed again, for the next flush
+                // to save, and that flush writes the positions again.
+                self.pending.withLock { $0.insert(contentsOf: batch.rows, at: 0) }
+                self.state.withLock { $0?.confirmAgain(batch.progress) }
+                self.savedPositions.withLock { $0 = [:] }
             }
             applied(rows.map(\.record.accountID))
         } else {
