@@ -108,92 +108,110 @@ final class RefereeDatabase: Sendable {
         _ = try await self.apply { (batch, ()) }
     }
 
-    /// Applies the batch `take` hands over, in one transaction, calling `take` inside it: on the
-    /// copy's one writer, so batches are taken in the order their transactions commit.
+    /// Applies the batch `take` hands over, in one transaction, calling `take` just before it on
+    /// the copy's one writer, so batches are taken in the order their transactions commit.
     ///
     /// Why: the store's reader flushes from two tasks (its timer, and its loop when 1,000 rows
     /// wait). Taken before the write, a later flush's positions could commit before an earlier
     /// flush's rows, and a process killed between the two restarted past rows it never applied:
     /// accounts missing from the copy for good, their milestones skipped as not referred.
     ///
-    /// A transaction that rolls back after the take (cancelled at shutdown, a disk error, a
-    /// failed commit) hands its batch to `giveBack`, on the same writer before any later take:
-    /// taken and then lost, its rows would be passed by the next flush's positions.
+    /// A transaction that does not commit (cancelled at shutdown, a disk error, a failed commit)
+    /// hands its batch to `giveBack`, on the same writer before any later take: taken and then
+    /// lost, its rows would be passed by the next flush's positions. Not through a transaction
+    /// observer: GRDB does not tell observers of a rollback SQLite made by itself (an interrupt
+    /// in the middle of a statement, some I/O errors), while a thrown `inTransaction` always
+    /// means nothing was committed.
     ///
     /// - Returns: What `take` returned beside the batch.
     func apply<Taken: Sendable>(
         taking take: @escaping @Sendable () -> (Batch, Taken),
         givingBack giveBack: @escaping @Sendable (Batch, Taken) -> Void = { _, _ in }
     ) async throws -> Taken {
-        try await self.pool.write { db in
+        try await self.pool.writeWithoutTransaction { db in
             let (batch, taken) = take()
-            db.afterNextTransaction(onCommit: { _ in }, onRollback: { _ in giveBack(batch, taken) })
-            let (rows, progress, positions) = (batch.rows, batch.progress, batch.positions)
-            // Into the filter first: a lookup between the two must not be told "certainly not".
-            if !rows.isEmpty {
-                self.filter.withLock { filter in for row in rows { filter.insert(row.record.accountID) } }
-            }
-            // Another connection committed since this one last did: another process writes this
-            // file (a tool given the relay's directory, which the runbook says not to do). Its
-            // rows may be newer than the recent ones, which are then dropped, at the latest by
-            // this transaction. (The read-only lookups connection never commits.)
-            let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version"))
-            self.recent.withLock { if $0.noteDataVersion(version) { $0.removeAll() } }
-            let upsert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO referees (account_id, mmref, server_id, registration, updated_ms, partition, offset)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (account_id) DO UPDATE SET
-                        mmref = excluded.mmref, server_id = excluded.server_id,
-                        registration = excluded.registration, updated_ms = excluded.updated_ms,
-                        partition = excluded.partition, offset = excluded.offset
-                    WHERE excluded.partition != referees.partition OR excluded.offset > referees.offset
-                    """)
             var changed: [Row] = []
-            for row in rows {
-                try upsert.execute(arguments: [
-                    row.record.accountID, row.record.mmref, row.record.serverID, row.record.registration.rawValue,
-                    row.record.updatedAtMilliseconds, row.partition, row.offset,
-                ])
-                // 0 when the upsert kept a row from a later offset: the copy's row stands.
-                if db.changesCount > 0 { changed.append(row) }
+            do {
+                try db.inTransaction {
+                    changed = try self.write(batch, db)
+                    return .commit
+                }
+            } catch {
+                giveBack(batch, taken)
+                throw error
             }
-            // Once committed, in the writer's order (the copy has one writer): a lookup never
-            // answers a row that is rolled back. A held row leaves once it is in the copy (or
-            // the copy kept a later one), after the recent rows took it.
-            if !rows.isEmpty {
-                db.afterNextTransaction { [changed] _ in
-                    if !changed.isEmpty {
-                        self.recent.withLock { recent in for row in changed { recent.applied(row) } }
-                    }
-                    self.held.withLock { held in
-                        for row in rows {
-                            guard let current = held[row.record.accountID], current.partition == row.partition,
-                                current.offset <= row.offset
-                            else { continue }
-                            held[row.record.accountID] = nil
-                        }
+            // Committed, in the writer's order (the copy has one writer): a lookup never answers
+            // a row that is rolled back. A held row leaves once it is in the copy (or the copy
+            // kept a later one), after the recent rows took it.
+            if !changed.isEmpty {
+                self.recent.withLock { recent in for row in changed { recent.applied(row) } }
+            }
+            if !batch.rows.isEmpty {
+                self.held.withLock { held in
+                    for row in batch.rows {
+                        guard let current = held[row.record.accountID], current.partition == row.partition,
+                            current.offset <= row.offset
+                        else { continue }
+                        held[row.record.accountID] = nil
                     }
                 }
             }
-            let advance = try db.cachedStatement(
-                sql: """
-                    INSERT INTO progress (topic, partition, through_ms) VALUES (?, ?, ?)
-                    ON CONFLICT (topic, partition) DO UPDATE SET through_ms = max(through_ms, excluded.through_ms)
-                    """)
-            for marker in progress {
-                try advance.execute(arguments: [marker.topic, marker.partition, marker.throughMilliseconds])
-            }
-            let position = try db.cachedStatement(
-                sql: """
-                    INSERT INTO positions (partition, next_offset) VALUES (?, ?)
-                    ON CONFLICT (partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)
-                    """)
-            for (partition, next) in positions {
-                try position.execute(arguments: [partition, next])
-            }
             return taken
         }
+    }
+
+    /// Writes `batch` in the transaction under way.
+    ///
+    /// - Returns: The rows that changed the copy (a row from an earlier offset of its account's
+    ///   partition changes nothing).
+    private func write(_ batch: Batch, _ db: Database) throws -> [Row] {
+        let (rows, progress, positions) = (batch.rows, batch.progress, batch.positions)
+        // Into the filter first: a lookup between the two must not be told "certainly not".
+        if !rows.isEmpty {
+            self.filter.withLock { filter in for row in rows { filter.insert(row.record.accountID) } }
+        }
+        // Another connection committed since this one last did: another process writes this
+        // file (a tool given the relay's directory, which the runbook says not to do). Its rows
+        // may be newer than the recent ones, which are then dropped, at the latest by this
+        // transaction. (The read-only lookups connection never commits.)
+        let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version"))
+        self.recent.withLock { if $0.noteDataVersion(version) { $0.removeAll() } }
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO referees (account_id, mmref, server_id, registration, updated_ms, partition, offset)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (account_id) DO UPDATE SET
+                    mmref = excluded.mmref, server_id = excluded.server_id,
+                    registration = excluded.registration, updated_ms = excluded.updated_ms,
+                    partition = excluded.partition, offset = excluded.offset
+                WHERE excluded.partition != referees.partition OR excluded.offset > referees.offset
+                """)
+        var changed: [Row] = []
+        for row in rows {
+            try upsert.execute(arguments: [
+                row.record.accountID, row.record.mmref, row.record.serverID, row.record.registration.rawValue,
+                row.record.updatedAtMilliseconds, row.partition, row.offset,
+            ])
+            // 0 when the upsert kept a row from a later offset: the copy's row stands.
+            if db.changesCount > 0 { changed.append(row) }
+        }
+        let advance = try db.cachedStatement(
+            sql: """
+                INSERT INTO progress (topic, partition, through_ms) VALUES (?, ?, ?)
+                ON CONFLICT (topic, partition) DO UPDATE SET through_ms = max(through_ms, excluded.through_ms)
+                """)
+        for marker in progress {
+            try advance.execute(arguments: [marker.topic, marker.partition, marker.throughMilliseconds])
+        }
+        let position = try db.cachedStatement(
+            sql: """
+                INSERT INTO positions (partition, next_offset) VALUES (?, ?)
+                ON CONFLICT (partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)
+                """)
+        for (partition, next) in positions {
+            try position.execute(arguments: [partition, next])
+        }
+        return changed
     }
 
     /// The record of `accountID`, if the store knows the account.

@@ -258,7 +258,7 @@ public final class RefereeStore: Sendable {
                         // cancelled and gave its batch back; what was read is applied by the
                         // last flush. Otherwise the store stops (the relay with it) rather than
                         // go on without its timer: progress records would wait for 1,000 rows.
-                        if self.closing.withLock({ $0 }) { return }
+                        if self.closing.withLock({ $0 }) || Task.isCancelled { return }
                         self.timerFailure.withLock { $0 = error }
                         await self.consumer.close()
                         return
@@ -310,8 +310,9 @@ public final class RefereeStore: Sendable {
                     do {
                         try await assign(widened)
                     } catch {
-                        // Closing: the consumer refuses the assignment; nothing more is read.
-                        if closing.withLock({ $0 }) { break }
+                        // Closing (or closed by the failing timer, whose error is thrown
+                        // below): the consumer refuses the assignment; nothing more is read.
+                        if closing.withLock({ $0 }) || timerFailure.withLock({ $0 != nil }) { break }
                         throw error
                     }
                 }
