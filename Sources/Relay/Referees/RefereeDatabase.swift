@@ -238,8 +238,8 @@ final class RefereeDatabase: Sendable {
     }
 
     /// Holds `row`, one of this instance's own writes that the broker acknowledged, for lookups
-    /// until a transaction applies it (``apply(taking:)`` of a batch that carries it). The
-    /// caller hands it to that batch: it must, or the row is held for good.
+    /// until a transaction applies it (``apply(taking:givingBack:)`` of a batch that carries
+    /// it). The caller hands it to that batch: it must, or the row is held for good.
     ///
     /// Why: a write used to be applied in a transaction of its own before the `registered`
     /// that made it settled (read your writes), about one transaction per row at full speed,

@@ -5,8 +5,9 @@
 /// decoded it and applied it to SQLite a second time: the same row, which the upsert then left
 /// unchanged (it keeps the newest offset). Skipping them halves the store's SQLite writes and
 /// saves a JSON decode per `registered`. A position is remembered in the same critical section
-/// that queues its row, and a flush takes rows and positions together inside its transaction,
-/// so a skipped offset is always in the local copy by the time a saved position passes it.
+/// that queues its row, and a flush takes rows and positions together on the copy's writer,
+/// just before its transaction (a batch that does not commit is given back), so a skipped
+/// offset is always in the local copy by the time a saved position passes it.
 struct RefereeOwnWrites: Sendable {
     /// Where one record sits in the topic.
     struct Position: Hashable, Sendable {

@@ -347,8 +347,8 @@ public final class RefereeStore: Sendable {
 
     /// Applies what was read since the last flush, and the progress records now believed.
     /// Flushes overlap (the timer's, and the reader's when 1,000 rows wait); each takes its
-    /// batch inside its transaction, so they commit in the order they took, and rows only
-    /// replace older positions, positions and progress only grow.
+    /// batch on the copy's writer just before its transaction, so they commit in the order they
+    /// took, and rows only replace older positions, positions and progress only grow.
     private func flush(started: ContinuousClock.Instant) async throws {
         if !closing.withLock({ $0 }), let asked = state.withLock({ $0?.needsBarrier == true ? $0?.progressRead : nil }),
             ContinuousClock.now >= barrierRetry.withLock({ $0 })
@@ -384,9 +384,10 @@ public final class RefereeStore: Sendable {
                 guard let state else { return false }
                 return state.hasConfirmable || state.positions != savedPositions.withLock { $0 }
             }
-        // Taken inside the transaction (see `RefereeDatabase.apply(taking:)`), rows and
-        // positions together: the positions saved are those of the rows applied, and no later
-        // flush's positions commit before this flush's rows.
+        // Taken on the copy's writer, just before the transaction (see
+        // `RefereeDatabase.apply(taking:givingBack:)`), rows and positions together: the
+        // positions saved are those of the rows applied, and no later flush's positions commit
+        // before this flush's rows.
         let (rows, confirmed, restored): ([RefereeDatabase.Row], [RefereeProgress], Bool)
         if due {
             (rows, confirmed, restored) = try await database.apply { [self] in
