@@ -54,11 +54,8 @@ import Testing
     /// that one has committed. Taken before (as it was), the later flush's positions could commit
     /// first, and a process killed between the two restarted past rows it never applied.
     @Test func aBatchIsTakenWhenItsTransactionRunsNotBefore() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "referee-database-\(UUID().uuidString)"
-        ).path
+        let (database, directory) = try Self.database()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let database = try RefereeDatabase(directory: directory, topic: "referees")
         _ = try await database.loadFilter(capacity: 100)
         let steps = Mutex<[String]>([])
         async let first: Void = database.apply { () -> (RefereeDatabase.Batch, Void) in
