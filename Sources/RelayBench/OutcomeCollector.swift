@@ -18,7 +18,8 @@ final class OutcomeCollector: Sendable {
     /// Only outcomes whose account id starts with this are kept and counted (`nil`: all).
     private let accountPrefix: String?
 
-    /// Creates the reader (assigned from the beginning of every outcome partition).
+    /// Creates the reader (assigned from the beginning of every outcome partition, or from their
+    /// current ends).
     ///
     /// - Parameters:
     ///   - broker: The broker.
@@ -28,14 +29,16 @@ final class OutcomeCollector: Sendable {
     ///   - run: Keep only the outcomes of this workload run (``InputRecords/accountID(run:_:)``):
     ///     a second phase on the same topic would otherwise count the first phase's outcomes,
     ///     which the reader finds first since it reads from the beginning.
+    ///   - fromEnd: Read only outcomes published from now on (see ``TopicReader``).
     init(
         broker: BenchBroker, topic: String = BenchBroker.Topic.outcomes, expected: Int, fetchWaitMilliseconds: Int?,
-        run: String? = nil
+        run: String? = nil, fromEnd: Bool = false
     ) async throws {
         self.expected = expected
         self.accountPrefix = run.map { InputRecords.accountPrefix(run: $0) }
         self.reader = try await TopicReader(
-            broker: broker, partitions: broker.topicPartitions([topic]), fetchWaitMilliseconds: fetchWaitMilliseconds)
+            broker: broker, partitions: broker.topicPartitions([topic]), fetchWaitMilliseconds: fetchWaitMilliseconds,
+            fromEnd: fromEnd)
     }
 
     /// Distinct events with an outcome so far.

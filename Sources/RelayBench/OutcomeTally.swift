@@ -72,6 +72,24 @@ struct OutcomeTally: Sendable {
         return largest
     }
 
+    /// Events per second in each fifth of the outcomes by `completed_at` (the first fifth of the
+    /// outcomes, the second, ...): whether a long run held its rate or slowed as it went.
+    /// Empty for fewer than ten outcomes.
+    var rateByFifth: [Double] {
+        let sorted = self.completedMilliseconds.sorted()
+        guard sorted.count >= 10 else { return [] }
+        return (0..<5).map { fifth in
+            let start = sorted.count * fifth / 5
+            let end = sorted.count * (fifth + 1) / 5
+            // From the last outcome before the fifth (its first one, for the first fifth) to its
+            // last: the fifths together span the whole run, as the run's own rate does.
+            let from = sorted[max(0, start - 1)]
+            let span = Double(sorted[end - 1] - from) / 1000
+            let counted = fifth == 0 ? end - start - 1 : end - start
+            return span > 0 ? Double(counted) / span : 0
+        }
+    }
+
     /// Checks one outcome per event, each with a status in `allowed`.
     ///
     /// - Throws: ``BenchError`` naming what is missing or unexpected.

@@ -2,8 +2,8 @@ import Foundation
 import Kafka
 import Logging
 
-/// A plain consumer with manual assignment to every partition of some topics from the
-/// beginning: the raw reader used for ceilings and for reading outcomes.
+/// A plain consumer with manual assignment to every partition of some topics, from the beginning
+/// (or from their ends): the raw reader used for ceilings and for reading outcomes.
 struct TopicReader: Sendable {
     /// What the reader saw.
     struct Arrival: Sendable {
@@ -16,7 +16,8 @@ struct TopicReader: Sendable {
     /// The consumer, assigned and fetching.
     let consumer: KafkaConsumer
 
-    /// Creates the consumer and assigns it every partition of `partitions` from the beginning.
+    /// Creates the consumer and assigns it every partition of `partitions` from the beginning,
+    /// or from their current ends.
     ///
     /// - Parameters:
     ///   - broker: The broker.
@@ -25,12 +26,16 @@ struct TopicReader: Sendable {
     ///     runs out, so latency readers set it low); `nil` keeps librdkafka's default (500).
     ///   - bufferCapacity: The binding's event buffer; `nil` keeps its default (1,024, as the
     ///     relay's). When it fills, the binding pauses fetching and drops librdkafka's prefetch.
+    ///   - fromEnd: Read only what arrives from now on (a later phase on a topic that holds an
+    ///     earlier phase's records, which a reader from the beginning would read first, on the
+    ///     same two cores as the relay it measures).
     /// - Throws: ``KafkaError``.
     init(
         broker: BenchBroker,
         partitions: [KafkaTopicPartition],
         fetchWaitMilliseconds: Int? = nil,
-        bufferCapacity: Int? = nil
+        bufferCapacity: Int? = nil,
+        fromEnd: Bool = false
     ) async throws {
         var configuration = KafkaConsumerConfiguration(
             bootstrapServers: broker.brokers, groupID: "bench-reader-\(UUID().uuidString)")
@@ -45,8 +50,13 @@ struct TopicReader: Sendable {
         // 503-547 ms after the assignment, 0-4 ms with explicit offsets, 44-47 ms (five of six)
         // after asking the leaders first. Asked first, as the relay's own consumers have (the
         // group's subscription, the referee store's watermarks).
-        _ = try await self.consumer.endOffsets(of: partitions)
-        try await self.consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
+        let ends = try await self.consumer.endOffsets(of: partitions)
+        try await self.consumer.assign(
+            Dictionary(
+                uniqueKeysWithValues: partitions.map {
+                    ($0, fromEnd ? (ends[$0] ?? KafkaOffset.end) : KafkaOffset.beginning)
+                }
+            ))
     }
 
     /// Reads until `isDone` says so after a record, or until `timeout` passes; then closes.
