@@ -18,9 +18,9 @@ struct RelayThroughputBench {
     }
 
     /// Row 4: the relay is running and has joined; then E/2 accounts and E/2 milestones arrive.
-    /// Three runs, each on a broker, sink and relay of its own; the median is the row's rate.
+    /// Five runs, each on a broker, sink and relay of its own; the median is the row's rate.
     /// One run's window is about a second at full speed, and runs of one binary spread from
-    /// 10,000 to 23,000 events/s on this machine: a single run said little about the relay,
+    /// 10,000 to 26,000 events/s on this machine: a single run said little about the relay,
     /// and rows 5, 8 and 11 are rated against this one.
     func live() async throws -> (RowResult, Double) {
         let events = self.context.sizes.relayEvents
@@ -53,13 +53,15 @@ struct RelayThroughputBench {
         )
     }
 
-    /// How many times row 4 runs.
-    static let liveRuns = 3
+    /// How many times row 4 runs. Five since the eighteenth session: in one minute, the runs of
+    /// one binary spread from 16,500 to 25,700 events/s, and a median of three moved by a
+    /// fifth from one minute to the next.
+    static let liveRuns = 5
 
     /// How many times row 5 runs: as often as row 4, whose rate it is held against. A single
     /// cold run spread as widely as a live one (0.79 to 1.03 of row 4 across runs of one
     /// binary), and one slow run then said "below 0.8" of a relay that is not.
-    static let coldRuns = 3
+    static let coldRuns = 5
 
     /// Runs `workload` `runs` times, each on a broker, sink and relay of its own, every run
     /// checked (each event exactly one outcome, `advanced`).
@@ -78,7 +80,7 @@ struct RelayThroughputBench {
         return (median, done.map(\.tally.rate))
     }
 
-    /// Row 5: the backlog is produced first, then the relay starts cold. Three runs, each on a
+    /// Row 5: the backlog is produced first, then the relay starts cold. Five runs, each on a
     /// broker, sink and relay of its own; the median is the row's rate.
     func cold(liveRate: Double?) async throws -> RowResult {
         let sizes = self.context.sizes
