@@ -173,7 +173,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The benchmark's own parts (the instant sink's request framing), with plain values.
+        // The benchmark's own parts (the instant sink's request framing, the outcomes' tally), with
+        // plain values.
         .testTarget(
             name: "RelayBenchTests",
             dependencies: ["RelayBench"],

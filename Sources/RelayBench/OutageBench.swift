@@ -67,8 +67,11 @@ struct OutageBench {
             for (status, count) in tally.byStatus { numbers["status_\(status)"] = Double(count) }
             if let liveRate { numbers["row4_events_per_second"] = liveRate }
             let afterRate = after.sorted()[after.count / 2]
+            // No ratio to a rate of 0 (every outcome in one millisecond): `--json` refuses infinity.
+            let afterRatio = afterRate > 0 ? rate / afterRate : nil
+            let afterRatioText = afterRatio.map { String(format: "%.2f", $0) } ?? "-"
             numbers["same_relay_after_events_per_second"] = afterRate
-            numbers["ratio_to_same_relay_after"] = rate / afterRate
+            if let afterRatio { numbers["ratio_to_same_relay_after"] = afterRatio }
             for (index, runRate) in after.enumerated() {
                 numbers["same_relay_after_run\(index + 1)_events_per_second"] = runRate
             }
@@ -84,7 +87,7 @@ struct OutageBench {
                     + "\(String(format: "%.0f", sizes.outageSeconds)) s, then it answers",
                 result:
                     "\(rate.grouped) ev/s, rejected \((tally.byStatus["rejected"] ?? 0).grouped); "
-                    + String(format: "%.2f", rate / afterRate) + " of the same relay's live rate right after",
+                    + afterRatioText + " of the same relay's live rate right after",
                 ceiling: liveRate.map { "\($0.grouped) ev/s (row 4)" } ?? "- (row 4 not run)",
                 ratio: liveRate.map { rate / $0 },
                 numbers: numbers,
@@ -101,7 +104,7 @@ struct OutageBench {
                     "right after, row 4's workload through the same relay and broker (\(partitions) partitions a topic), "
                         + "\(RelayThroughputBench.liveRuns) times: "
                         + after.map { "\($0.grouped)" }.joined(separator: ", ") + " ev/s; the ratio to their median, "
-                        + String(format: "%.2f", rate / afterRate)
+                        + afterRatioText
                         + ", holds the backlog against the relay's live rate at the same moment",
                 ]
             )

@@ -28,7 +28,7 @@ final class OutcomeCollector: Sendable {
     ///   - fetchWaitMilliseconds: `fetch.wait.max.ms` of the reader.
     ///   - run: Keep only the outcomes of this workload run (``InputRecords/accountID(run:_:)``):
     ///     a second phase on the same topic would otherwise count the first phase's outcomes,
-    ///     which the reader finds first since it reads from the beginning.
+    ///     which a reader from the beginning finds first.
     ///   - fromEnd: Read only outcomes published from now on (see ``TopicReader``).
     init(
         broker: BenchBroker, topic: String = BenchBroker.Topic.outcomes, expected: Int, fetchWaitMilliseconds: Int?,

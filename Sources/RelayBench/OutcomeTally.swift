@@ -72,9 +72,10 @@ struct OutcomeTally: Sendable {
         return largest
     }
 
-    /// Events per second in each fifth of the outcomes by `completed_at` (the first fifth of the
-    /// outcomes, the second, ...): whether a long run held its rate or slowed as it went.
-    /// Empty for fewer than ten outcomes.
+    /// Outcomes per second in each fifth of the outcomes by `completed_at` (the first fifth of
+    /// the outcomes, the second, ...): whether a long run held its rate or slowed as it went.
+    /// Counts outcome records (a duplicate counts), where ``rate`` counts distinct events; 0 for
+    /// a fifth whose outcomes share one millisecond; empty for fewer than ten outcomes.
     var rateByFifth: [Double] {
         let sorted = self.completedMilliseconds.sorted()
         guard sorted.count >= 10 else { return [] }

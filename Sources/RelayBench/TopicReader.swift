@@ -49,14 +49,21 @@ struct TopicReader: Sendable {
         // retries their offset lookup after 500 ms (librdkafka 2.0.2): its first record came
         // 503-547 ms after the assignment, 0-4 ms with explicit offsets, 44-47 ms (five of six)
         // after asking the leaders first. Asked first, as the relay's own consumers have (the
-        // group's subscription, the referee store's watermarks).
+        // group's subscription, the referee store's watermarks). The answer is also where a
+        // reader `fromEnd` starts: explicit offsets, so nothing published after the question
+        // is missed (the logical end would be looked up only after the assignment).
         let ends = try await self.consumer.endOffsets(of: partitions)
-        try await self.consumer.assign(
-            Dictionary(
-                uniqueKeysWithValues: partitions.map {
-                    ($0, fromEnd ? (ends[$0] ?? KafkaOffset.end) : KafkaOffset.beginning)
-                }
-            ))
+        var start: [KafkaTopicPartition: Int64] = [:]
+        for partition in partitions {
+            guard fromEnd else {
+                start[partition] = KafkaOffset.beginning
+                continue
+            }
+            // `endOffsets` throws rather than leave a partition without one.
+            guard let end = ends[partition] else { throw BenchError("no end offset for \(partition)") }
+            start[partition] = end
+        }
+        try await self.consumer.assign(start)
     }
 
     /// Reads until `isDone` says so after a record, or until `timeout` passes; then closes.
