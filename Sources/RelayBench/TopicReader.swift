@@ -29,7 +29,7 @@ struct TopicReader: Sendable {
     ///   - fromEnd: Read only what arrives from now on (a later phase on a topic that holds an
     ///     earlier phase's records, which a reader from the beginning would read first, on the
     ///     same two cores as the relay it measures).
-    /// - Throws: ``KafkaError``.
+    /// - Throws: ``KafkaError``; ``BenchError`` for a partition without an end offset.
     init(
         broker: BenchBroker,
         partitions: [KafkaTopicPartition],
