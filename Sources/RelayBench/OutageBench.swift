@@ -4,12 +4,14 @@ import Foundation
 /// and 60,000 milestone-reached records arrive, then it is back. Issue 9's target: nothing
 /// rejected, every partition progressing, and the backlog sent at no less than 0.8 of the
 /// relay's live rate: row 4's, and, since the machine's speed moves from minute to minute, the
-/// rate of row 4's workload through the same relay right after the backlog.
+/// rate of live workloads through the same relay right after the backlog: row 4's (half
+/// `registered`), and one with the backlog's own mix (four `registered` to one `qualified`; the
+/// kinds cost differently), taking turns.
 struct OutageBench {
     /// Shared settings.
     let context: BenchContext
 
-    /// Runs the outage, the recovery, and then row 4's workload live, with one in-process relay.
+    /// Runs the outage, the recovery, and then the live workloads, with one in-process relay.
     func run(liveRate: Double?) async throws -> RowResult {
         let sizes = self.context.sizes
         let logger = self.context.logger
@@ -37,14 +39,22 @@ struct OutageBench {
                 let unavailable = ledger.counts.unavailable
                 ledger.setMode(.instant)
                 let complete = try await collected
-                // Row 4's workload through the same relay and broker right after the backlog:
-                // the relay's live rate at the same moment of a machine whose speed moves from
-                // minute to minute (row 4 ran minutes earlier), on topics as full as the
-                // backlog's last outcomes found them.
-                var after: [Double] = []
+                // Live workloads through the same relay and broker right after the backlog: the
+                // relay's live rate at the same moment of a machine whose speed moves from minute
+                // to minute (row 4 ran minutes earlier), on topics as full as the backlog's last
+                // outcomes found them. Row 4's mix and the backlog's take turns, so both meet
+                // the same moments.
+                var after = LiveRates()
                 if complete {
+                    let events = sizes.relayEvents
                     for index in 0..<RelayThroughputBench.liveRuns {
-                        after.append(try await self.liveRun(broker: broker, index: index))
+                        after.rowFour.append(
+                            try await self.liveRun(
+                                RelayWorkload(run: "ul\(index)", accounts: events / 2, milestones: events / 2),
+                                broker: broker))
+                        after.backlogMix.append(
+                            try await self.liveRun(
+                                LiveRates.backlogMix(of: workload, events: events, run: "um\(index)"), broker: broker))
                     }
                 }
                 return (complete, produced, unavailable, after)
@@ -66,16 +76,25 @@ struct OutageBench {
             ]
             for (status, count) in tally.byStatus { numbers["status_\(status)"] = Double(count) }
             if let liveRate { numbers["row4_events_per_second"] = liveRate }
-            let afterRate = after.sorted()[after.count / 2]
+            let afterRate = LiveRates.median(after.rowFour)
+            let mixRate = LiveRates.median(after.backlogMix)
             // No ratio to a rate of 0 (every outcome in one millisecond): `--json` refuses infinity.
             let afterRatio = afterRate > 0 ? rate / afterRate : nil
+            let mixRatio = mixRate > 0 ? rate / mixRate : nil
             let afterRatioText = afterRatio.map { String(format: "%.2f", $0) } ?? "-"
+            let mixRatioText = mixRatio.map { String(format: "%.2f", $0) } ?? "-"
             numbers["same_relay_after_events_per_second"] = afterRate
             if let afterRatio { numbers["ratio_to_same_relay_after"] = afterRatio }
-            for (index, runRate) in after.enumerated() {
+            numbers["same_relay_after_backlog_mix_events_per_second"] = mixRate
+            if let mixRatio { numbers["ratio_to_same_relay_after_backlog_mix"] = mixRatio }
+            for (index, runRate) in after.rowFour.enumerated() {
                 numbers["same_relay_after_run\(index + 1)_events_per_second"] = runRate
             }
+            for (index, runRate) in after.backlogMix.enumerated() {
+                numbers["same_relay_after_backlog_mix_run\(index + 1)_events_per_second"] = runRate
+            }
             let fifths = tally.rateByFifth
+            let mix = LiveRates.backlogMix(of: workload, events: sizes.relayEvents, run: "um")
             for (index, fifthRate) in fifths.enumerated() {
                 numbers["fifth\(index + 1)_events_per_second"] = fifthRate
             }
@@ -87,7 +106,8 @@ struct OutageBench {
                     + "\(String(format: "%.0f", sizes.outageSeconds)) s, then it answers",
                 result:
                     "\(rate.grouped) ev/s, rejected \((tally.byStatus["rejected"] ?? 0).grouped); "
-                    + afterRatioText + " of the same relay's live rate right after",
+                    + afterRatioText + " of the same relay's live rate right after, " + mixRatioText
+                    + " on the backlog's mix",
                 ceiling: liveRate.map { "\($0.grouped) ev/s (row 4)" } ?? "- (row 4 not run)",
                 ratio: liveRate.map { rate / $0 },
                 numbers: numbers,
@@ -101,21 +121,21 @@ struct OutageBench {
                         + "probes instead of retrying every event); rate between the first and last outcome "
                         + "completed_at; every event must end advanced",
                     "by fifth of the outcomes: " + fifths.map { "\($0.grouped)" }.joined(separator: ", ") + " ev/s",
-                    "right after, row 4's workload through the same relay and broker (\(partitions) partitions a topic), "
-                        + "\(RelayThroughputBench.liveRuns) times: "
-                        + after.map { "\($0.grouped)" }.joined(separator: ", ") + " ev/s; the ratio to their median, "
-                        + afterRatioText
-                        + ", holds the backlog against the relay's live rate at the same moment",
+                    "right after, through the same relay and broker (\(partitions) partitions a topic), taking turns "
+                        + "\(RelayThroughputBench.liveRuns) times each, row 4's workload: "
+                        + after.rowFour.map { "\($0.grouped)" }.joined(separator: ", ") + " ev/s (the ratio to their "
+                        + "median, \(afterRatioText), holds the backlog against the relay's live rate at the same moment); "
+                        + "and the backlog's mix (\(mix.accounts.grouped) registered + \(mix.milestones.grouped) qualified): "
+                        + after.backlogMix.map { "\($0.grouped)" }.joined(separator: ", ") + " ev/s (ratio "
+                        + "\(mixRatioText): the same events live, so the mix's cost is out of it)",
                 ]
             )
         }
     }
 
-    /// One run of row 4's workload through the running relay: its rate between the first and
-    /// last outcome, every event checked (exactly one outcome, `advanced`).
-    private func liveRun(broker: BenchBroker, index: Int) async throws -> Double {
-        let events = self.context.sizes.relayEvents
-        let workload = RelayWorkload(run: "ul\(index)", accounts: events / 2, milestones: events / 2)
+    /// One run of `workload` through the running relay: its rate between the first and last
+    /// outcome, every event checked (exactly one outcome, `advanced`).
+    private func liveRun(_ workload: RelayWorkload, broker: BenchBroker) async throws -> Double {
         let collector = try await OutcomeCollector(
             broker: broker, expected: workload.events, fetchWaitMilliseconds: 100, run: workload.run, fromEnd: true)
         let timeout = Duration.seconds(max(180, workload.events / 200))
@@ -129,5 +149,25 @@ struct OutageBench {
         let tally = OutcomeTally(collector.arrivals)
         try tally.verify(expected: workload.events, allowed: ["advanced"])
         return tally.rate
+    }
+}
+
+/// The live rates measured right after row 11's backlog, one list per workload (events/s).
+struct LiveRates {
+    /// Row 4's workload: half `registered`, half `qualified`.
+    var rowFour: [Double] = []
+    /// The backlog's mix (four `registered` to one `qualified` at the default sizes).
+    var backlogMix: [Double] = []
+
+    /// The middle of `rates` (the upper middle of an even count); 0 for none.
+    static func median(_ rates: [Double]) -> Double {
+        guard !rates.isEmpty else { return 0 }
+        return rates.sorted()[rates.count / 2]
+    }
+
+    /// A live workload of `events` events with `backlog`'s mix of kinds, named `run`.
+    static func backlogMix(of backlog: RelayWorkload, events: Int, run: String) -> RelayWorkload {
+        let accounts = events * backlog.accounts / max(1, backlog.events)
+        return RelayWorkload(run: run, accounts: accounts, milestones: events - accounts)
     }
 }
