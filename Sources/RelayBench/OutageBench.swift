@@ -22,6 +22,10 @@ struct OutageBench {
             let broker = try await BenchBroker.relayTopics(inputPartitions: partitions, logger: logger)
             let collector = try await OutcomeCollector(
                 broker: broker, expected: workload.events, fetchWaitMilliseconds: 100)
+            // The live workloads right after the backlog (each run's name gets its index).
+            let rowFourMix = RelayWorkload(
+                run: "ul", accounts: sizes.relayEvents / 2, milestones: sizes.relayEvents / 2)
+            let backlogMix = LiveRates.backlogMix(of: workload, events: sizes.relayEvents, run: "um")
             let configuration = InProcessRelay.configuration(
                 brokers: broker.brokers, groupID: "bench-outage", endpoint: endpoint)
             let timeout = Duration.seconds(max(300, workload.events / 200))
@@ -43,18 +47,22 @@ struct OutageBench {
                 // relay's live rate at the same moment of a machine whose speed moves from minute
                 // to minute (row 4 ran minutes earlier), on topics as full as the backlog's last
                 // outcomes found them. Row 4's mix and the backlog's take turns, so both meet
-                // the same moments.
+                // the same moments, and each goes first every other time, so neither always has
+                // the moment nearest the backlog.
                 var after = LiveRates()
                 if complete {
-                    let events = sizes.relayEvents
                     for index in 0..<RelayThroughputBench.liveRuns {
-                        after.rowFour.append(
-                            try await self.liveRun(
-                                RelayWorkload(run: "ul\(index)", accounts: events / 2, milestones: events / 2),
-                                broker: broker))
-                        after.backlogMix.append(
-                            try await self.liveRun(
-                                LiveRates.backlogMix(of: workload, events: events, run: "um\(index)"), broker: broker))
+                        var four = rowFourMix
+                        four.run += "\(index)"
+                        var mixed = backlogMix
+                        mixed.run += "\(index)"
+                        if index.isMultiple(of: 2) {
+                            after.rowFour.append(try await self.liveRun(four, broker: broker))
+                            after.backlogMix.append(try await self.liveRun(mixed, broker: broker))
+                        } else {
+                            after.backlogMix.append(try await self.liveRun(mixed, broker: broker))
+                            after.rowFour.append(try await self.liveRun(four, broker: broker))
+                        }
                     }
                 }
                 return (complete, produced, unavailable, after)
@@ -94,7 +102,6 @@ struct OutageBench {
                 numbers["same_relay_after_backlog_mix_run\(index + 1)_events_per_second"] = runRate
             }
             let fifths = tally.rateByFifth
-            let mix = LiveRates.backlogMix(of: workload, events: sizes.relayEvents, run: "um")
             for (index, fifthRate) in fifths.enumerated() {
                 numbers["fifth\(index + 1)_events_per_second"] = fifthRate
             }
@@ -125,9 +132,9 @@ struct OutageBench {
                         + "\(RelayThroughputBench.liveRuns) times each, row 4's workload: "
                         + after.rowFour.map { "\($0.grouped)" }.joined(separator: ", ") + " ev/s (the ratio to their "
                         + "median, \(afterRatioText), holds the backlog against the relay's live rate at the same moment); "
-                        + "and the backlog's mix (\(mix.accounts.grouped) registered + \(mix.milestones.grouped) qualified): "
+                        + "and the backlog's mix (\(backlogMix.accounts.grouped) registered + \(backlogMix.milestones.grouped) qualified): "
                         + after.backlogMix.map { "\($0.grouped)" }.joined(separator: ", ") + " ev/s (ratio "
-                        + "\(mixRatioText): the same events live, so the mix's cost is out of it)",
+                        + "\(mixRatioText): the same mix live, so the kinds' costs are out of it)",
                 ]
             )
         }

@@ -14,10 +14,16 @@ import Testing
     }
 
     @Test func theBacklogsMixKeepsTheEventCountWhenItDoesNotDivideEvenly() {
-        // CI's sizes: 80 accounts and 20 milestones, 100 live events; and an uneven split.
-        let ci = LiveRates.backlogMix(of: RelayWorkload(run: "u", accounts: 80, milestones: 20), events: 100, run: "x")
-        #expect(ci.accounts == 80)
-        #expect(ci.milestones == 20)
+        // CI's sizes (scale 0.01): 2,400 accounts and 600 milestones, 200 live events; the
+        // smallest sizes; and an uneven split.
+        let ci = LiveRates.backlogMix(
+            of: RelayWorkload(run: "u", accounts: 2_400, milestones: 600), events: 200, run: "x")
+        #expect(ci.accounts == 160)
+        #expect(ci.milestones == 40)
+        let smallest = LiveRates.backlogMix(
+            of: RelayWorkload(run: "u", accounts: 80, milestones: 20), events: 100, run: "x")
+        #expect(smallest.accounts == 80)
+        #expect(smallest.milestones == 20)
         let uneven = LiveRates.backlogMix(
             of: RelayWorkload(run: "u", accounts: 2, milestones: 1), events: 100, run: "x")
         #expect(uneven.accounts == 66)
